@@ -1,0 +1,187 @@
+// cmbench: every cell of every workload in every model, in one Google Benchmark binary.
+//
+//   cmbench list  [--profile quick|full] [-w W]... [-m M]...        every cell and its limit
+//   cmbench run   [--cell NAME]... [-w W]... [-m M]... [--param k=v]... [--benchmark_*...]
+//                                                                   cells in this process
+//   cmbench suite [--quick|--full] [-w W]... [-m M]... [--out DIR]  each cell in its own
+//                                                                   process, then the report
+//   cmbench env                                                     the recorded environment
+//
+// A mistake in the command (unknown workload, model or parameter, a malformed value) is
+// reported with the valid choices and exit status 2.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+#include <CLI/CLI.hpp>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "catalog.hpp"
+#include "harness/environment.hpp"
+#include "harness/gbench.hpp"
+#include "harness/suite.hpp"
+
+#ifndef CMBENCH_SOURCE_DIR
+#define CMBENCH_SOURCE_DIR "."
+#endif
+
+namespace fs = std::filesystem;
+using namespace cmbench;
+
+namespace {
+
+struct Selection {
+  std::string profile = "quick";
+  std::vector<std::string> workloads, models, params, cells;
+};
+
+void add_selection(CLI::App* app, Selection& s, bool with_params) {
+  app->add_option("-w,--workload", s.workloads, "only this workload (repeatable)");
+  app->add_option("-m,--model", s.models, "only this model (repeatable)");
+  if (with_params) {
+    app->add_option("-p,--param", s.params,
+                    "name=value for every selected workload, instead of the profile's scales");
+    app->add_option("--cell", s.cells, "one cell by name, e.g. sleep_fanout/threads/N:100");
+  }
+}
+
+std::vector<Cell> select_cells(const Catalog& c, const Selection& s) {
+  std::vector<Cell> cells;
+  for (const auto& name : s.cells) cells.push_back(c.parse_cell(name));
+  if (!s.cells.empty()) return cells;
+  auto profile = parse_profile(s.profile);
+  if (s.params.empty()) return c.select(profile, s.workloads, s.models);
+  // Explicit parameters: one cell per selected implementation.
+  for (const auto& cell : c.select(profile, s.workloads, s.models)) {
+    Cell one{cell.impl, parse_params(cell.workload().params, s.params)};
+    bool seen = false;
+    for (const auto& have : cells) seen = seen || (have.impl == one.impl);
+    if (!seen) cells.push_back(one);
+  }
+  return cells;
+}
+
+int list_cells(const std::vector<Cell>& cells) {
+  std::cout << fmt::format("{:<48} {:<12} {:>10}  {}\n", "cell", "model", "est. s/run", "limit");
+  for (const auto& c : cells) {
+    auto note = c.beyond_limit()
+                    ? "BEYOND MODEL LIMIT (" + std::to_string(c.model().max_tasks) + ")"
+                    : std::string("ok");
+    std::cout << fmt::format("{:<48} {:<12} {:>10.3f}  {}\n", c.name(), c.model().name,
+                             c.estimate_seconds(), note);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Google Benchmark takes its own --benchmark_* flags; everything else is ours. Only its
+  // flags reach Initialize, so that `--help` is ours too.
+  std::vector<char*> bench_args = {argv[0]}, our_args = {argv[0]};
+  for (int i = 1; i < argc; ++i)
+    (std::strncmp(argv[i], "--benchmark_", 12) == 0 ? bench_args : our_args).push_back(argv[i]);
+
+  CLI::App app{"cmbench: one workload, seven concurrency models, one harness"};
+  app.require_subcommand(1);
+  long slack_ns = 1;
+  app.add_option("--timer-slack-ns", slack_ns,
+                 "timer slack for every thread and process of the cells (default 1 ns)")
+      ->check(CLI::Range(1L, 100'000'000L));
+
+  Selection list_sel, run_sel, suite_sel;
+  auto* list = app.add_subcommand("list", "every cell of a profile, with its model limit");
+  list->add_option("--profile", list_sel.profile, "quick or full");
+  add_selection(list, list_sel, false);
+
+  auto* run =
+      app.add_subcommand("run", "run cells in this process (Google Benchmark flags pass through)");
+  run->add_option("--profile", run_sel.profile, "quick or full");
+  add_selection(run, run_sel, true);
+
+  SuiteOptions so;
+  bool full = false;
+  std::string out = std::string(CMBENCH_SOURCE_DIR) + "/reports";
+  auto* suite = app.add_subcommand("suite", "each cell in its own process, then the report");
+  bool quick = false;
+  suite->add_flag("--quick", quick, "the quick profile (default): about 2 minutes on 2 cores");
+  suite->add_flag("--full", full, "the full profile");
+  add_selection(suite, suite_sel, false);
+  suite->add_option("--out", out, "runs land in OUT/<timestamp>/ (default: reports/)");
+  suite->add_option("--repetitions", so.repetitions, "repetitions per cell (quick 3, full 10)")
+      ->check(CLI::Range(1, 1000));
+  suite->add_option("--min-time", so.min_time_s, "minimum seconds per repetition")
+      ->check(CLI::Range(0.001, 600.0));
+  suite->add_option("--timeout", so.timeout_s, "time limit per cell in seconds (default: derived)")
+      ->check(CLI::Range(1.0, 86400.0));
+  bool no_report = false;
+  suite->add_flag("--no-report", no_report, "write results.json only");
+
+  app.add_subcommand("env", "print the environment recorded with every result");
+
+  try {
+    app.parse(static_cast<int>(our_args.size()), our_args.data());
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  set_timer_slack(slack_ns);
+
+  try {
+    const Catalog& catalog = cmbench::catalog();
+    if (list->parsed()) {
+      parse_profile(list_sel.profile);
+      return list_cells(
+          catalog.select(parse_profile(list_sel.profile), list_sel.workloads, list_sel.models));
+    }
+    if (app.got_subcommand("env")) {
+      for (const auto& [k, v] : environment()) std::cout << k << ": " << v << "\n";
+      return 0;
+    }
+    if (run->parsed()) {
+      auto cells = select_cells(catalog, run_sel);
+      for (const auto& [k, v] : environment()) benchmark::AddCustomContext(k, v);
+      int bargc = static_cast<int>(bench_args.size());
+      benchmark::Initialize(&bargc, bench_args.data());
+      if (benchmark::ReportUnrecognizedArguments(bargc, bench_args.data())) return 2;
+      register_benchmarks(cells);
+      benchmark::RunSpecifiedBenchmarks();
+      benchmark::Shutdown();
+      return 0;
+    }
+    if (quick && full) throw BadInput("--quick and --full exclude each other");
+    so.profile = full ? Profile::full : Profile::quick;
+    so.workloads = suite_sel.workloads;
+    so.models = suite_sel.models;
+    so.out = fs::absolute(out);
+    so.timer_slack_ns = slack_ns;
+    so.executable = fs::canonical("/proc/self/exe");
+    if (!no_report) so.report_script = fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "report.py";
+    auto r = run_suite(catalog, so);
+    if (r.interrupted) {
+      std::cerr << "interrupted: the partial run was removed\n";
+      return 130;
+    }
+    std::cout << fmt::format(
+        "cells: {} ok, {} failed, {} crashed, {} timed out, {} beyond model limit\n", r.ok,
+        r.failed, r.crashed, r.timeout, r.beyond_limit);
+    if (std::ifstream summary(r.run_dir / "summary.txt"); summary)
+      std::cout << "\n" << summary.rdbuf() << "\n";
+    std::cout << "report: " << (r.run_dir / (no_report ? "results.json" : "report.html")).string()
+              << "\n";
+    return (r.failed + r.crashed + r.timeout) == 0 && !r.report_failed ? 0 : 1;
+  } catch (const BadInput& e) {
+    std::cerr << "cmbench: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "cmbench: error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,104 @@
+#include "environment.hpp"
+
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+
+#include <fmt/core.h>
+#include <oneapi/tbb/version.h>
+#include <array>
+#include <boost/version.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#ifndef CMBENCH_SOURCE_DIR
+#define CMBENCH_SOURCE_DIR "."
+#endif
+#ifndef CMBENCH_BUILD_TYPE
+#define CMBENCH_BUILD_TYPE "unknown"
+#endif
+#ifndef CMBENCH_BUILD_FLAGS
+#define CMBENCH_BUILD_FLAGS "unknown"
+#endif
+#ifndef CMBENCH_BENCHMARK_VERSION
+#define CMBENCH_BENCHMARK_VERSION "unknown"
+#endif
+
+namespace cmbench {
+namespace {
+
+std::string command_output(const std::string& cmd) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  if (!pipe) return {};
+  std::string out;
+  std::array<char, 256> buf{};
+  while (fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+// The commit, without starting a process: a cell's process must not fork anything of its own
+// (a `git` child would count in its children's CPU time and peak RSS). Reads .git directly;
+// the suite runner, which may fork, passes `git describe --dirty` down in CMBENCH_COMMIT.
+std::string git_head(const std::string& source_dir) {
+  if (const char* c = std::getenv("CMBENCH_COMMIT"); c && *c) return c;
+  std::ifstream head(source_dir + "/.git/HEAD");
+  std::string line;
+  if (!std::getline(head, line)) return "unknown";
+  if (line.rfind("ref: ", 0) != 0) return line.substr(0, 12);
+  std::string ref = line.substr(5);
+  std::ifstream loose(source_dir + "/.git/" + ref);
+  if (std::string sha; std::getline(loose, sha)) return sha.substr(0, 12);
+  std::ifstream packed(source_dir + "/.git/packed-refs");
+  for (std::string l; std::getline(packed, l);)
+    if (l.size() > 41 && l.compare(41, std::string::npos, ref) == 0) return l.substr(0, 12);
+  return "unknown";
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+}  // namespace
+
+std::string describe_commit() {
+  std::string d = command_output("git -C '" CMBENCH_SOURCE_DIR
+                                 "' describe --always --dirty --abbrev=12 2>/dev/null");
+  return d.empty() ? git_head(CMBENCH_SOURCE_DIR) : d;
+}
+
+void set_timer_slack(long ns) {
+  prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(ns), 0, 0, 0);
+}
+
+long timer_slack() {
+  return prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+}
+
+Environment environment() {
+  utsname u{};
+  uname(&u);
+  return {
+      {"cmbench_commit", git_head(CMBENCH_SOURCE_DIR)},
+      {"cmbench_build_type", CMBENCH_BUILD_TYPE},
+      {"cmbench_flags", CMBENCH_BUILD_FLAGS},
+      {"cmbench_compiler", "g++ " __VERSION__},
+      {"cmbench_cpu_model", cpu_model()},
+      {"cmbench_cores", std::to_string(std::thread::hardware_concurrency())},
+      {"cmbench_kernel", std::string(u.sysname) + " " + u.release + " " + u.machine},
+      {"cmbench_libraries",
+       fmt::format("Boost {}.{}; oneTBB {}; Google Benchmark {}; fmt {}.{}.{}",
+                   BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, TBB_VERSION_STRING,
+                   CMBENCH_BENCHMARK_VERSION, FMT_VERSION / 10000, FMT_VERSION / 100 % 100,
+                   FMT_VERSION % 100)},
+      {"cmbench_timer_slack_ns", std::to_string(timer_slack())},
+      {"cmbench_placement", "unpinned (the kernel places threads and processes)"},
+  };
+}
+
+}  // namespace cmbench

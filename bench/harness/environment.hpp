@@ -1,0 +1,25 @@
+// The environment a run was measured in, recorded with every result: commit, build, flags,
+// compiler, CPU, cores, kernel, library versions, timer slack and placement. Keys start with
+// `cmbench_` and land in Google Benchmark's JSON context.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cmbench {
+
+using Environment = std::vector<std::pair<std::string, std::string>>;
+
+// Sets this thread's timer slack (inherited by threads and processes started afterwards).
+// The default 50 µs slack makes a 1 ms sleep oversleep by ≈ 75 µs here; every cell runs
+// with the same slack, recorded in the environment.
+void set_timer_slack(long ns);
+long timer_slack();
+
+Environment environment();
+
+// `git describe --always --dirty` of the source tree (runs git: call it outside cells).
+std::string describe_commit();
+
+}  // namespace cmbench

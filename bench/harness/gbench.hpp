@@ -1,0 +1,19 @@
+// Registers cells with Google Benchmark. Each iteration runs the cell once (timed, real
+// time), then verifies the result with the timer paused; a wrong result ends the cell with
+// SkipWithError and is never recorded as a time. Counters per cell:
+//   items_per_second  tasks completed per second of wall time
+//   cpu_util          (process + reaped children CPU time) ÷ wall time of the runs
+//   peak_rss_kib      this process's RSS high-water mark; child_peak_rss_kib the largest child's
+//   vol_cs, invol_cs  voluntary / involuntary context switches per run, children included
+//   peak_in_flight    the smallest, over the runs, of the measured peak tasks at once
+//   tasks             tasks completed per run
+// A cell beyond its model's limit is registered too, and reports that as its error.
+#pragma once
+
+#include <vector>
+
+#include "models/core/registry.hpp"
+
+namespace cmbench {
+void register_benchmarks(const std::vector<Cell>& cells);
+}

@@ -1,0 +1,385 @@
+#include "suite.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "environment.hpp"
+
+namespace cmbench {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+volatile std::sig_atomic_t interrupted = 0;
+void on_interrupt(int) {
+  interrupted = 1;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string utc_now(const char* format) {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+std::string clock_text(double s) {
+  auto total = static_cast<long>(s + 0.5);
+  return fmt::format("{}:{:02}", total / 60, total % 60);
+}
+
+std::string file_stem(const std::string& cell_name) {
+  std::string s = cell_name;
+  for (char& c : s)
+    if (c == '/')
+      c = '-';
+    else if (c == ':')
+      c = '_';
+  return s;
+}
+
+// Writes `text` to `path` through a temporary file and a rename: readers see the old file
+// or the whole new one, never a part.
+void write_atomically(const fs::path& path, const std::string& text) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+std::string tail_of(const fs::path& log, std::size_t lines) {
+  std::ifstream in(log);
+  std::vector<std::string> all;
+  for (std::string l; std::getline(in, l);) all.push_back(l);
+  std::string out;
+  for (auto i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
+    out += all[i] + "\n";
+  return out;
+}
+
+struct Spawned {
+  pid_t pid = -1;
+  int status = 0;
+  bool timed_out = false;
+};
+
+// Runs argv in a new process group with stdout and stderr in `log`; waits up to `limit`
+// seconds, then kills the whole group. Calls `tick` about every 100 ms while waiting.
+template <class Tick>
+Spawned spawn_and_wait(const std::vector<std::string>& argv, const fs::path& log, double limit,
+                       Tick tick) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + log.string());
+  Spawned s;
+  s.pid = fork();
+  if (s.pid < 0) {
+    ::close(fd);
+    throw std::system_error(errno, std::generic_category(), "fork");
+  }
+  if (s.pid == 0) {
+    setpgid(0, 0);  // its own group: a timeout kills the cell and everything it forked
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    execv(args[0], args.data());
+    dprintf(STDERR_FILENO, "exec %s: %s\n", args[0], std::strerror(errno));
+    _exit(127);
+  }
+  ::close(fd);
+  setpgid(s.pid, s.pid);  // also here, so a kill below cannot race the child's own setpgid
+  auto t0 = std::chrono::steady_clock::now();
+  while (true) {
+    pid_t r = waitpid(s.pid, &s.status, WNOHANG);
+    if (r == s.pid) return s;
+    if (r < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid");
+    if (interrupted || seconds_since(t0) > limit) {
+      s.timed_out = !interrupted;
+      kill(-s.pid, SIGKILL);
+      while (waitpid(s.pid, &s.status, 0) < 0 && errno == EINTR) {
+      }
+      return s;
+    }
+    tick();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// Google Benchmark writes a counter's NaN or infinity (the CV of an all-zero counter, say)
+// as bare NaN / Infinity, which is not JSON: read them as null.
+json read_benchmark_json(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  static const std::regex not_json(R"((:\s*)-?(NaN|Infinity)\b)");
+  return json::parse(std::regex_replace(text.str(), not_json, "$1null"), nullptr,
+                     /*allow_exceptions=*/false);
+}
+
+std::string describe_status(int status) {
+  if (WIFSIGNALED(status))
+    return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  return fmt::format("exited with status {}", WEXITSTATUS(status));
+}
+
+json model_json(const ModelInfo& m) {
+  return {{"name", m.name},
+          {"style", m.style},
+          {"idiom", m.idiom},
+          {"concurrent", m.concurrent},
+          {"parallel", m.parallel},
+          {"max_tasks", m.max_tasks == unlimited_tasks ? json(nullptr) : json(m.max_tasks)},
+          {"limit_reason", m.limit_reason}};
+}
+
+json workload_json(const Workload& w) {
+  static const char* kinds[] = {"integer", "duration", "list", "choice"};
+  json params = json::array();
+  for (const auto& p : w.params)
+    params.push_back({{"name", p.name},
+                      {"kind", kinds[static_cast<int>(p.kind)]},
+                      {"default", p.default_text},
+                      {"help", p.help}});
+  return {{"name", w.name},
+          {"title", w.title},
+          {"summary", w.summary},
+          {"scale_param", w.scale_param},
+          {"params", params}};
+}
+
+// A Google Benchmark-shaped entry for a cell that produced no entries of its own.
+json error_entry(const std::string& cell, int repetitions, const std::string& reason) {
+  return {{"name", cell + "/real_time"},
+          {"run_name", cell + "/real_time"},
+          {"run_type", "iteration"},
+          {"repetitions", repetitions},
+          {"repetition_index", 0},
+          {"threads", 1},
+          {"iterations", 0},
+          {"real_time", 0},
+          {"cpu_time", 0},
+          {"time_unit", "ms"},
+          {"error_occurred", true},
+          {"error_message", reason}};
+}
+
+}  // namespace
+
+SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
+  const bool quick = o.profile == Profile::quick;
+  const int reps = o.repetitions > 0 ? o.repetitions : (quick ? 3 : 10);
+  const double min_time = o.min_time_s > 0 ? o.min_time_s : (quick ? 0.05 : 0.5);
+  const auto cells = catalog.select(o.profile, o.workloads, o.models);
+  if (cells.empty()) throw BadInput("no cell matches the selection");
+
+  const std::string stamp = utc_now("%Y%m%d-%H%M%S");
+  fs::create_directories(o.out);
+  fs::path partial = o.out / (".partial-" + stamp);
+  fs::remove_all(partial);
+  fs::create_directories(partial / "logs");
+
+  struct sigaction sa {
+  }, old_int{}, old_term{};
+  sa.sa_handler = on_interrupt;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  interrupted = 0;
+  struct Restore {
+    struct sigaction a, b;
+    ~Restore() {
+      sigaction(SIGINT, &a, nullptr);
+      sigaction(SIGTERM, &b, nullptr);
+    }
+  } restore{old_int, old_term};
+
+  const bool live = o.progress && isatty(STDERR_FILENO);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto expected = [&](const Cell& c) {
+    return 0.3 + reps * 2 * std::max(min_time, c.estimate_seconds());
+  };
+  double expected_left = 0;
+  for (const auto& c : cells)
+    if (!c.beyond_limit()) expected_left += expected(c);
+  double expected_done = 0, actual_done = 0;
+
+  SuiteOutcome outcome;
+  json benchmarks = json::array(), cell_rows = json::array(), context;
+  // The cells' processes inherit the commit rather than each running git (environment.cpp).
+  setenv("CMBENCH_COMMIT", describe_commit().c_str(), 1);
+  const Environment env = environment();
+
+  for (std::size_t i = 0; i < cells.size() && !interrupted; ++i) {
+    const Cell& cell = cells[i];
+    const std::string name = cell.name();
+    json row = {{"name", name},
+                {"workload", cell.workload().name},
+                {"model", cell.model().name},
+                {"params", json::object()},
+                {"status", "ok"},
+                {"reason", ""},
+                {"seconds", 0.0},
+                {"log", ""}};
+    for (const auto& [k, v] : cell.params.items()) row["params"][k] = v;
+
+    auto progress = [&] {
+      if (!live) return;
+      double ratio = expected_done > 0 ? actual_done / expected_done : 1.0;
+      std::cerr << fmt::format("\r\033[K[{:>3}/{}] {} elapsed, ETA {}  {}", i + 1, cells.size(),
+                               clock_text(seconds_since(t0)),
+                               clock_text(std::max(0.0, expected_left * ratio)), name)
+                << std::flush;
+    };
+
+    if (cell.beyond_limit()) {
+      row["status"] = "beyond_limit";
+      row["reason"] = cell.limit_note();
+      ++outcome.beyond_limit;
+    } else {
+      const fs::path log = partial / "logs" / (file_stem(name) + ".log");
+      const fs::path out_json = partial / "logs" / (file_stem(name) + ".json");
+      const double limit = o.timeout_s > 0
+                               ? o.timeout_s
+                               : 30 + reps * 4 * std::max(min_time, cell.estimate_seconds());
+      std::vector<std::string> argv = {o.executable.string(),
+                                       fmt::format("--timer-slack-ns={}", o.timer_slack_ns),
+                                       "run",
+                                       "--cell=" + name,
+                                       fmt::format("--benchmark_repetitions={}", reps),
+                                       fmt::format("--benchmark_min_time={}", min_time),
+                                       "--benchmark_display_aggregates_only=true",
+                                       "--benchmark_out=" + out_json.string(),
+                                       "--benchmark_out_format=json"};
+      auto started = std::chrono::steady_clock::now();
+      progress();
+      Spawned s = spawn_and_wait(argv, log, limit, progress);
+      double took = seconds_since(started);
+      row["seconds"] = took;
+      row["log"] = fs::relative(log, partial).string();
+      expected_left -= expected(cell);
+      expected_done += expected(cell);
+      actual_done += took;
+      if (interrupted) break;
+
+      json produced;
+      if (!s.timed_out && WIFEXITED(s.status) && WEXITSTATUS(s.status) == 0)
+        produced = read_benchmark_json(out_json);
+      std::string error;
+      if (s.timed_out) {
+        row["status"] = "timeout";
+        row["reason"] = fmt::format("timeout after {:.0f} s (the cell's time limit)", limit);
+        ++outcome.timeout;
+      } else if (produced.is_discarded() || !produced.contains("benchmarks") ||
+                 produced["benchmarks"].empty()) {
+        row["status"] = "crashed";
+        std::string last = tail_of(log, 1);
+        while (!last.empty() && last.back() == '\n') last.pop_back();
+        row["reason"] = describe_status(s.status) + (last.empty() ? "" : ": " + last);
+        ++outcome.crashed;
+      } else {
+        for (const auto& b : produced["benchmarks"]) {
+          if (b.value("error_occurred", false) && error.empty())
+            error = b.value("error_message", "error");
+          benchmarks.push_back(b);
+        }
+        if (context.is_null() && produced.contains("context")) context = produced["context"];
+        if (error.empty()) {
+          ++outcome.ok;
+        } else {
+          row["status"] = "failed";
+          row["reason"] = error;
+          ++outcome.failed;
+        }
+      }
+      if (row["status"] == "timeout" || row["status"] == "crashed")
+        benchmarks.push_back(error_entry(name, reps, row["reason"]));
+      fs::remove(out_json);
+    }
+    if (live) std::cerr << "\r\033[K";
+    if (!live || row["status"] != "ok")
+      std::cerr << fmt::format(
+          "[{:>3}/{}] {:<12} {:>6.1f}s  {}{}\n", i + 1, cells.size(),
+          row["status"].get<std::string>(), row["seconds"].get<double>(), name,
+          row["reason"] == "" ? "" : "\n          " + row["reason"].get<std::string>());
+    cell_rows.push_back(row);
+  }
+
+  if (interrupted) {
+    fs::remove_all(partial);
+    outcome.interrupted = true;
+    return outcome;
+  }
+
+  if (context.is_null()) context = {{"date", utc_now("%Y-%m-%dT%H:%M:%S+00:00")}};
+  for (const auto& [k, v] : env) context[k] = v;
+  json models = json::array(), workloads = json::array();
+  for (const auto* m : catalog.models()) models.push_back(model_json(*m));
+  for (const auto& w : catalog.workloads())
+    if (o.workloads.empty() ||
+        std::find(o.workloads.begin(), o.workloads.end(), w->name) != o.workloads.end())
+      workloads.push_back(workload_json(*w));
+  json results = {{"context", context},
+                  {"benchmarks", benchmarks},
+                  {"cmbench",
+                   {{"profile", profile_name(o.profile)},
+                    {"repetitions", reps},
+                    {"min_time_s", min_time},
+                    {"started", stamp},
+                    {"finished", utc_now("%Y%m%d-%H%M%S")},
+                    {"duration_s", seconds_since(t0)},
+                    {"models", models},
+                    {"workloads", workloads},
+                    {"cells", cell_rows}}}};
+  write_atomically(partial / "results.json", results.dump(1));
+
+  if (!o.report_script.empty()) {
+    std::vector<std::string> argv = {"/usr/bin/python3", o.report_script.string(),
+                                     partial.string()};
+    Spawned s = spawn_and_wait(argv, partial / "summary.txt", 600, [] {});
+    if (s.timed_out || !WIFEXITED(s.status) || WEXITSTATUS(s.status) != 0) {
+      outcome.report_failed = true;
+      std::cerr << "report: the report script "
+                << (s.timed_out ? std::string("timed out") : describe_status(s.status)) << "\n"
+                << tail_of(partial / "summary.txt", 20);
+    }
+  }
+
+  fs::path final_dir = o.out / stamp;
+  for (int n = 2; fs::exists(final_dir); ++n) final_dir = o.out / fmt::format("{}-{}", stamp, n);
+  fs::rename(partial, final_dir);
+  fs::path link = o.out / "latest", tmp_link = o.out / ".latest.tmp";
+  fs::remove(tmp_link);
+  fs::create_directory_symlink(final_dir.filename(), tmp_link);
+  fs::rename(tmp_link, link);
+  outcome.run_dir = final_dir;
+  return outcome;
+}
+
+}  // namespace cmbench

@@ -1,0 +1,46 @@
+// The suite runner: runs every selected cell in its own process under a time limit, like
+// pyperf's workers, and merges the results into one run directory.
+//
+// Guarantees:
+//  - isolation: a crash, a hang (killed at the time limit, with its process group, so forked
+//    grandchildren die too) or a failed verification is recorded with its reason, and the
+//    suite goes on; the cell's peak RSS is its own process's;
+//  - every selected cell appears in the results: ok, failed, crashed, timeout, or beyond
+//    its model's limit (listed, never run);
+//  - nothing partial: the run is written under `<out>/.partial-<stamp>/` and renamed to
+//    `<out>/<stamp>/` only when complete, files are written then renamed, and an interrupt
+//    (SIGINT, SIGTERM) removes the partial directory; `<out>/latest` then points at it.
+// Not thread-safe: one suite at a time per process (it installs signal handlers).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "models/core/registry.hpp"
+
+namespace cmbench {
+
+struct SuiteOptions {
+  Profile profile = Profile::quick;
+  std::vector<std::string> workloads, models;  // empty: all
+  std::filesystem::path out;                   // runs land in out/<stamp>/
+  int repetitions = 0;                         // 0: 3 for quick, 10 for full
+  double min_time_s = 0;                       // 0: 0.05 for quick, 0.5 for full
+  double timeout_s = 0;                        // 0: derived from each cell's estimate
+  long timer_slack_ns = 1;
+  std::filesystem::path executable;     // the cmbench binary to run cells with
+  std::filesystem::path report_script;  // scripts/report.py; empty: no report
+  bool progress = true;                 // a live progress line on a terminal
+};
+
+struct SuiteOutcome {
+  std::filesystem::path run_dir;
+  int ok = 0, failed = 0, crashed = 0, timeout = 0, beyond_limit = 0;
+  bool interrupted = false;
+  bool report_failed = false;
+};
+
+SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& options);
+
+}  // namespace cmbench

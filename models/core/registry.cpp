@@ -1,0 +1,125 @@
+#include "registry.hpp"
+
+#include <algorithm>
+
+namespace cmbench {
+namespace {
+
+template <class Range, class Name>
+std::string name_list(const Range& items, Name name) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ", ") + std::string(name(i));
+  return s;
+}
+
+}  // namespace
+
+Profile parse_profile(const std::string& text) {
+  if (text == "quick") return Profile::quick;
+  if (text == "full") return Profile::full;
+  throw BadInput("unknown profile '" + text + "'; valid: quick, full");
+}
+
+const char* profile_name(Profile p) {
+  return p == Profile::quick ? "quick" : "full";
+}
+
+std::string Cell::name() const {
+  return workload().name + "/" + std::string(model().name) + "/" + params.name_suffix();
+}
+
+bool Cell::beyond_limit() const {
+  return workload().tasks(params) > model().max_tasks;
+}
+
+std::string Cell::limit_note() const {
+  if (!beyond_limit()) return {};
+  return "beyond model limit: " + std::string(model().name) + " holds at most " +
+         std::to_string(model().max_tasks) + " simultaneous tasks here, the cell needs " +
+         std::to_string(workload().tasks(params)) + " (" + std::string(model().limit_reason) + ")";
+}
+
+double Cell::estimate_seconds() const {
+  return workload().estimate_seconds(params, model());
+}
+
+void Catalog::add_model(const ModelInfo& m) {
+  models_.push_back(&m);
+}
+
+void Catalog::add_workload(Workload w) {
+  workloads_.push_back(std::make_unique<Workload>(std::move(w)));
+}
+
+void Catalog::add_cell(const std::string& w, const std::string& m, Prepare prepare) {
+  impls_.push_back(
+      std::make_unique<CellImpl>(CellImpl{&workload(w), &model(m), std::move(prepare)}));
+}
+
+const Workload& Catalog::workload(const std::string& name) const {
+  for (const auto& w : workloads_)
+    if (w->name == name) return *w;
+  throw BadInput("unknown workload '" + name +
+                 "'; valid: " + name_list(workloads_, [](auto& w) { return w->name; }));
+}
+
+const ModelInfo& Catalog::model(const std::string& name) const {
+  for (const auto* m : models_)
+    if (m->name == name) return *m;
+  throw BadInput("unknown model '" + name +
+                 "'; valid: " + name_list(models_, [](auto* m) { return m->name; }));
+}
+
+const CellImpl& Catalog::impl(const std::string& w, const std::string& m) const {
+  const Workload& wl = workload(w);
+  const ModelInfo& mi = model(m);
+  for (const auto& i : impls_)
+    if (i->workload == &wl && i->model == &mi) return *i;
+  std::vector<std::string> have;
+  for (const auto& i : impls_)
+    if (i->workload == &wl) have.emplace_back(i->model->name);
+  throw BadInput("workload '" + w + "' has no '" + m +
+                 "' implementation yet; valid: " + name_list(have, [](auto& s) { return s; }));
+}
+
+std::vector<Cell> Catalog::select(Profile p, const std::vector<std::string>& workloads,
+                                  const std::vector<std::string>& models) const {
+  for (const auto& w : workloads) workload(w);  // validate every filter before selecting
+  for (const auto& m : models) model(m);
+  auto wanted = [](const std::vector<std::string>& filter, std::string_view name) {
+    return filter.empty() || std::find(filter.begin(), filter.end(), name) != filter.end();
+  };
+  std::vector<Cell> cells;
+  for (const auto& w : workloads_) {
+    if (!wanted(workloads, w->name)) continue;
+    auto scales = w->scales(p);
+    for (const auto* m : models_) {
+      if (!wanted(models, m->name)) continue;
+      for (const auto& i : impls_) {
+        if (i->workload != w.get() || i->model != m) continue;
+        for (const auto& v : scales) cells.push_back(Cell{i.get(), v});
+      }
+    }
+  }
+  return cells;
+}
+
+Cell Catalog::parse_cell(const std::string& name) const {
+  auto first = name.find('/');
+  auto second = first == std::string::npos ? std::string::npos : name.find('/', first + 1);
+  if (first == std::string::npos)
+    throw BadInput("cell name '" + name + "': expected <workload>/<model>[/<param>:<value>...]");
+  const CellImpl& i = impl(
+      name.substr(0, first),
+      name.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1));
+  std::vector<std::string> overrides;
+  for (auto pos = second; pos != std::string::npos;) {
+    auto next = name.find('/', pos + 1);
+    overrides.push_back(
+        name.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
+    pos = next;
+  }
+  return Cell{&i, parse_params(i.workload->params, overrides)};
+}
+
+}  // namespace cmbench

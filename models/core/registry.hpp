@@ -1,0 +1,119 @@
+// The registry of cells: (workload, model, parameters) → a function that runs the workload
+// once and hands back a verifier for what it produced.
+//
+// Three stages keep set-up, the timed run and verification apart:
+//   Prepare(values) → Run     parse parameters, build inputs          (not timed)
+//   Run()           → Check   run the workload once, keep its result  (timed)
+//   Check()         → Verdict verify that result, then free it        (not timed)
+// Workload code knows nothing of Google Benchmark; the harness knows nothing of workloads.
+// A Catalog is built once at start-up and read-only afterwards (safe to share).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/core/model.hpp"
+#include "models/core/params.hpp"
+
+namespace cmbench {
+
+enum class Profile { quick, full };
+Profile parse_profile(const std::string& text);  // throws BadInput
+const char* profile_name(Profile p);
+
+// What a verifier concluded about one run. `tasks` and `peak_in_flight` are measured from
+// the result (spans the tasks recorded), not taken from the model's word.
+struct Verdict {
+  bool ok = true;
+  std::string why;  // empty when ok
+  std::uint64_t tasks = 0;
+  std::uint64_t peak_in_flight = 0;
+
+  static Verdict fail(std::string why) { return {false, std::move(why), 0, 0}; }
+};
+
+using Check = std::function<Verdict()>;
+using Run = std::function<Check()>;
+using Prepare = std::function<Run(const ParamValues&)>;
+
+struct Workload {
+  std::string name;
+  std::string title;    // one line, for report headings
+  std::string summary;  // what the workload shows, two or three sentences
+  std::vector<ParamSpec> params;
+  std::string scale_param;  // the x axis of scaling charts
+  std::function<std::vector<ParamValues>(Profile)> scales;
+  ParamValues smallest;  // the cheapest meaningful cell, used by the tests
+  // Simultaneous tasks the cell asks of a model (compared with ModelInfo::max_tasks).
+  std::function<std::uint64_t(const ParamValues&)> tasks;
+  // Rough seconds for one run, for time limits and the ETA; never used as a result.
+  std::function<double(const ParamValues&, const ModelInfo&)> estimate_seconds;
+};
+
+struct CellImpl {
+  const Workload* workload;
+  const ModelInfo* model;
+  Prepare prepare;
+};
+
+// One concrete cell: an implementation at given parameter values.
+struct Cell {
+  const CellImpl* impl;
+  ParamValues params;
+
+  const Workload& workload() const { return *impl->workload; }
+  const ModelInfo& model() const { return *impl->model; }
+  std::string name() const;  // <workload>/<model>/<param>:<value>/...
+  bool beyond_limit() const;
+  std::string limit_note() const;  // why it is beyond the limit; empty when it is not
+  double estimate_seconds() const;
+};
+
+class Catalog {
+ public:
+  void add_model(const ModelInfo& m);
+  void add_workload(Workload w);
+  void add_cell(const std::string& workload, const std::string& model, Prepare prepare);
+
+  // Look-ups throw BadInput with the list of valid names.
+  const Workload& workload(const std::string& name) const;
+  const ModelInfo& model(const std::string& name) const;
+  const CellImpl& impl(const std::string& workload, const std::string& model) const;
+
+  // Every cell of a profile (empty filters mean all), including those beyond model limits,
+  // in a stable order: workload, then model (catalog order), then the profile's scales.
+  std::vector<Cell> select(Profile p, const std::vector<std::string>& workloads,
+                           const std::vector<std::string>& models) const;
+  // A cell from its name, `sleep_fanout/threads/N:100/d:10ms`; omitted parameters take
+  // their defaults.
+  Cell parse_cell(const std::string& name) const;
+
+  const std::vector<const ModelInfo*>& models() const { return models_; }
+  const std::vector<std::unique_ptr<Workload>>& workloads() const { return workloads_; }
+  const std::vector<std::unique_ptr<CellImpl>>& impls() const { return impls_; }
+
+ private:
+  std::vector<const ModelInfo*> models_;
+  std::vector<std::unique_ptr<Workload>> workloads_;
+  std::vector<std::unique_ptr<CellImpl>> impls_;
+};
+
+// Adapts a typed workload function to the three stages above. `make` parses parameters,
+// `run` is one model's implementation, `verify` the workload's verifier.
+template <class Params, class Result>
+Prepare typed_cell(Params (*make)(const ParamValues&), Result (*run)(const Params&),
+                   Verdict (*verify)(const Params&, const Result&, const ModelInfo&),
+                   const ModelInfo& model) {
+  return [=, &model](const ParamValues& values) -> Run {
+    auto params = std::make_shared<const Params>(make(values));
+    return [=, &model]() -> Check {
+      auto result = std::make_shared<Result>(run(*params));
+      return [=, &model] { return verify(*params, *result, model); };
+    };
+  };
+}
+
+}  // namespace cmbench

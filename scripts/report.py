@@ -1,0 +1,804 @@
+#!/usr/bin/python3
+"""Turn one cmbench run into a report: results.csv, report.md, report.html, charts/*.png.
+
+Usage: /usr/bin/python3 scripts/report.py RUN_DIR [--quiet]
+
+Reads RUN_DIR/results.json (Google Benchmark's JSON plus the suite runner's "cmbench"
+section, described in docs/results-format.md), writes the files into RUN_DIR, then prints
+a short summary table unless --quiet.
+
+Why it is shaped this way:
+- Median, spread and speed-up are computed here from the per-repetition entries, so they
+  mean the same for every cell whatever aggregates the benchmark binary was asked for.
+- Markdown and HTML are rendered from one list of blocks, so the two cannot drift apart.
+- Every file is written under a temporary name and then renamed: an interrupted run leaves
+  the previous file in place, never half of a new one.
+- Partial data is normal (a crash, a timeout, a model beyond its limit, no sequential
+  cell): the report says what is missing and goes on.
+"""
+
+import argparse
+import base64
+import csv
+import html
+import io
+import json
+import math
+import os
+import re
+import statistics
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a display
+import matplotlib.pyplot as plt  # noqa: E402  (must follow the backend choice)
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
+from matplotlib.transforms import blended_transform_factory  # noqa: E402
+
+BASELINE = "sequential"  # speed-up is measured against this model
+TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0}
+DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|min)$")
+# Google Benchmark appends its run options to the name it reports; the cell name is the rest.
+GB_SUFFIX = re.compile(r"(/(real_time|manual_time|process_time|"
+                       r"(iterations|repeats|threads|min_time|min_warmup_time):[^/]+))+$")
+STATUS_TEXT = {"failed": "failed", "crashed": "crashed", "timeout": "timeout",
+               "beyond_limit": "beyond model limit", "no_data": "no data"}
+STATUS_SHORT = {"beyond_limit": "limit", "no_data": "no data"}
+# Counters in results.csv order. Peaks take the maximum over repetitions, the rest the median.
+COUNTERS = ("cpu_util", "items_per_second", "peak_in_flight", "tasks", "peak_rss_kib",
+            "child_peak_rss_kib", "vol_cs", "invol_cs")
+PEAK_COUNTERS = {"peak_in_flight", "peak_rss_kib", "child_peak_rss_kib"}
+# Okabe–Ito colours (told apart with the common colour-vision deficiencies), fixed per model
+# so a model keeps its colour in every chart of every report; the baseline is neutral grey.
+MODEL_STYLE = {"sequential": ("#888888", "o"), "threads": ("#0072B2", "s"),
+               "processes": ("#CC79A7", "D"), "callbacks": ("#E69F00", "^"),
+               "futures": ("#D55E00", "v"), "fibers": ("#009E73", "P"),
+               "coroutines": ("#56B4E9", "X")}
+SPARE_STYLE = [("#332288", "*"), ("#882255", "h"), ("#44AA99", "<"), ("#999933", ">")]
+
+
+class ResultsError(Exception):
+    """results.json is missing or not shaped like a cmbench run: main() says so, exits 1."""
+
+
+def warn(message):
+    """Problems in the data go to stderr, so stdout keeps only the summary table."""
+    print(f"report.py: warning: {message}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------- reading
+
+def load_results(run_dir):
+    """Parse results.json and check the few structural facts everything else relies on."""
+    path = run_dir / "results.json"
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except FileNotFoundError:
+        raise ResultsError(f"{path} not found: is {run_dir} a cmbench run directory?")
+    except (OSError, ValueError) as e:  # ValueError covers bad JSON and bad UTF-8
+        raise ResultsError(f"{path} is not readable JSON: {e}")
+    if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks", []), list):
+        raise ResultsError(f"{path}: expected an object with a 'benchmarks' list")
+    suite = doc.get("cmbench")
+    if not isinstance(suite, dict) or not isinstance(suite.get("cells"), list):
+        raise ResultsError(f"{path}: no 'cmbench.cells' list; was it written by the suite runner?")
+    doc.setdefault("benchmarks", [])
+    if not isinstance(doc.get("context"), dict):
+        doc["context"] = {}
+    for key in ("models", "workloads"):
+        items = suite.get(key)
+        suite[key] = [m for m in items if isinstance(m, dict) and m.get("name")] \
+            if isinstance(items, list) else []
+    return doc
+
+
+def to_float(value):
+    """A finite number or None: a missing or odd field must never stop the report."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def numeric_value(text):
+    """The number a parameter's text stands for (durations in seconds), or None."""
+    number = to_float(text)
+    if number is not None:
+        return number
+    match = DURATION.match(text)
+    return float(match[1]) * TIME_UNITS[match[2]] if match else None
+
+
+def value_key(text):
+    """Sort key that puts 9 before 10 and 250us before 10ms; other text after numbers."""
+    number = numeric_value(text)
+    return (0, number, "") if number is not None else (1, 0.0, text)
+
+
+@dataclass
+class Cell:
+    """One (workload, model, params) cell: the runner's verdict plus its measurements."""
+    name: str
+    workload: str
+    model: str
+    params: dict
+    status: str
+    reason: str = ""
+    log: str = ""
+    times: list = field(default_factory=list)  # wall seconds per repetition
+    median: float = None  # set only for a cell with a verified timing
+    repetitions: int = 0
+    counters: dict = field(default_factory=dict)
+    speedup: float = None  # sequential median / this median, same params, same run
+
+    @property
+    def ok(self):
+        return self.status == "ok" and self.median is not None
+
+    @property
+    def low(self):
+        return min(self.times) if self.times else None
+
+    @property
+    def high(self):
+        return max(self.times) if self.times else None
+
+    @property
+    def cv(self):
+        """Coefficient of variation (sample stddev / mean), as Google Benchmark defines it."""
+        if len(self.times) < 2:
+            return None
+        mean = statistics.fmean(self.times)
+        return statistics.stdev(self.times) / mean if mean > 0 else None
+
+
+def entry_seconds(entry):
+    """The wall time of one run of the cell in seconds; entries carry their own unit."""
+    value = to_float(entry.get("real_time"))
+    factor = TIME_UNITS.get(entry.get("time_unit", "ns"))
+    return value * factor if value is not None and value > 0 and factor else None
+
+
+def build_cells(doc):
+    """Join the runner's cell list with Google Benchmark's entries, by cell name."""
+    entries_by_cell = {}
+    for entry in doc["benchmarks"]:
+        if isinstance(entry, dict):
+            run_name = str(entry.get("run_name") or entry.get("name") or "")
+            entries_by_cell.setdefault(GB_SUFFIX.sub("", run_name), []).append(entry)
+    cells = []
+    for raw in doc["cmbench"]["cells"]:
+        if not isinstance(raw, dict) or not raw.get("name"):
+            warn(f"skipping a cell entry without a name: {str(raw)[:80]}")
+            continue
+        name = str(raw["name"])
+        parts = name.split("/") + ["?"]
+        params = raw.get("params") if isinstance(raw.get("params"), dict) else {}
+        cell = Cell(name=name, workload=str(raw.get("workload") or parts[0]),
+                    model=str(raw.get("model") or parts[1]),
+                    params={str(k): str(v) for k, v in params.items()},
+                    status=str(raw.get("status") or "no_data"),
+                    reason=str(raw.get("reason") or ""), log=str(raw.get("log") or ""))
+        attach_timings(cell, entries_by_cell.get(name, []))
+        cells.append(cell)
+    return cells
+
+
+def attach_timings(cell, entries):
+    """Fill the cell's repetitions and counters from its entries.
+
+    A cell the runner called ok whose entries report an error becomes failed: a wrong
+    answer is never shown as a timing. Without per-repetition entries (a binary run with
+    --benchmark_report_aggregates_only) the median aggregate stands in, with no spread.
+    """
+    errors = [e for e in entries if e.get("error_occurred")]
+    if errors and cell.status in ("ok", "failed"):
+        cell.status = "failed"
+        cell.reason = cell.reason or str(errors[0].get("error_message") or "")
+    if cell.status != "ok":
+        return
+    runs = [e for e in entries if e.get("run_type", "iteration") == "iteration"]
+    times = [t for t in map(entry_seconds, runs) if t is not None]
+    if times:
+        cell.times = times
+        cell.repetitions = len(times)
+    else:
+        runs = [e for e in entries if e.get("aggregate_name") == "median"]
+        times = [t for t in map(entry_seconds, runs) if t is not None]
+        cell.repetitions = int(to_float(runs[0].get("repetitions")) or 1) if times else 0
+    if not times:
+        cell.status, cell.reason = "no_data", cell.reason or "no timing in results.json"
+        return
+    cell.median = statistics.median(times)
+    for name in COUNTERS:
+        values = [v for v in (to_float(e.get(name)) for e in runs) if v is not None]
+        if values:
+            cell.counters[name] = max(values) if name in PEAK_COUNTERS else statistics.median(values)
+
+
+# ---------------------------------------------------------------------------- grouping
+
+@dataclass
+class Group:
+    """Cells of one workload that share every parameter but the scale one: one table, two charts."""
+    workload: str
+    scale_param: str
+    label: str
+    slug: str
+    scales: list  # scale values as text, ascending
+    cells: dict  # (model, scale) -> Cell
+
+    def models(self, order):
+        return [m for m in order if any((m, s) in self.cells for s in self.scales)]
+
+    def scale_label(self, scale):
+        return f"{self.scale_param}={scale}" if self.scale_param and scale else "one scale"
+
+
+def ordered_names(declared, seen):
+    """Declared order first (the runner's display order), then anything else in the data."""
+    names = list(dict.fromkeys(declared))
+    return names + [n for n in dict.fromkeys(seen) if n not in names]
+
+
+def param_label(name, value, kind):
+    """'w=(2, 3, 1)' reads better than 'w=2-3-1' for a list parameter."""
+    if kind == "list" and "-" in value:
+        return f"{name}=({', '.join(value.split('-'))})"
+    return f"{name}={value}"
+
+
+def build_groups(workload, cells):
+    """Split a workload's cells into parameter groups, ordered by their parameter values."""
+    scale = str(workload.get("scale_param") or "")
+    specs = [p for p in workload.get("params") or [] if isinstance(p, dict) and p.get("name")]
+    kinds = {str(p["name"]): str(p.get("kind", "")) for p in specs}
+    names = ordered_names(list(kinds), sorted({k for c in cells for k in c.params}))
+    fixed = [n for n in names if n != scale]
+    buckets = {}
+    for cell in cells:
+        buckets.setdefault(tuple(cell.params.get(n, "") for n in fixed), []).append(cell)
+    groups, slugs = [], set()
+    for key in sorted(buckets, key=lambda k: [value_key(v) for v in k]):
+        members = buckets[key]
+        pairs = [(n, v) for n, v in zip(fixed, key) if v]
+        label = ", ".join(param_label(n, v, kinds.get(n)) for n, v in pairs) or "all cells"
+        slug = re.sub(r"[^A-Za-z0-9.-]+", "_", "_".join(f"{n}{v}" for n, v in pairs)) or "all"
+        while slug in slugs:
+            slug += "_"
+        slugs.add(slug)
+        scales = sorted({c.params.get(scale, "") for c in members}, key=value_key)
+        groups.append(Group(workload["name"], scale, label, slug, scales,
+                            {(c.model, c.params.get(scale, "")): c for c in members}))
+    return groups
+
+
+def compute_speedups(group):
+    """Speed-up = sequential median / model median, at the same parameters, in the same run."""
+    for scale in group.scales:
+        base = group.cells.get((BASELINE, scale))
+        if base is None or not base.ok:
+            continue
+        for model, s in group.cells:
+            cell = group.cells[(model, s)]
+            if s == scale and cell.ok:
+                cell.speedup = base.median / cell.median
+
+
+# ---------------------------------------------------------------------------- formatting
+
+def sig3(value):
+    return f"{value:.0f}" if value >= 100 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def time_unit(seconds):
+    """The unit in which `seconds` reads as 1 to 999."""
+    for unit, factor in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= factor:
+            return unit, factor
+    return "ns", 1e-9
+
+
+def fmt_time(seconds):
+    unit, factor = time_unit(seconds)
+    return f"{sig3(seconds / factor)} {unit}"
+
+
+def fmt_spread(cell):
+    """min–max over repetitions, in the unit of the median."""
+    if cell.low is None:
+        return Note("n/a")
+    unit, factor = time_unit(cell.median)
+    return f"{sig3(cell.low / factor)}–{sig3(cell.high / factor)} {unit}"
+
+
+def fmt_speedup(x):
+    return f"{x:.0f}×" if x >= 100 else f"{x:.1f}×" if x >= 10 else f"{x:.2f}×"
+
+
+def fmt_count(x):
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if x >= limit:
+            return f"{sig3(x / limit)}{suffix}"
+    return f"{x:.0f}" if x == int(x) else f"{x:.3g}"
+
+
+def fmt_duration(seconds):
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+    return f"{int(seconds // 60)} min {seconds % 60:.0f} s" if seconds >= 60 else f"{seconds:.1f} s"
+
+
+class Note(str):
+    """Table text standing for a missing number (a status, a dash): dimmed in HTML, italic in Markdown."""
+
+
+def status_note(cell):
+    return Note("not run") if cell is None else Note(STATUS_TEXT.get(cell.status, cell.status))
+
+
+# ---------------------------------------------------------------------------- charts
+
+def set_chart_style():
+    """Large type and light grids: the charts are projected as well as printed."""
+    plt.rcParams.update({"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 13,
+                         "legend.fontsize": 12, "savefig.dpi": 110, "axes.grid": True,
+                         "grid.alpha": 0.3, "axes.spines.top": False,
+                         "axes.spines.right": False})
+
+
+def model_styles(models):
+    """(colour, marker) per model: fixed for the seven models, spares for any other."""
+    spares = iter(SPARE_STYLE * (1 + len(models)))
+    return {m: MODEL_STYLE.get(m) or next(spares) for m in models}
+
+
+def chart_unit(values):
+    """One time unit per chart, chosen at the geometric middle of what it shows."""
+    middle = math.exp(statistics.fmean(math.log(v) for v in values))
+    return time_unit(middle)
+
+
+def plain_log_axis(axis):
+    """'0.1, 1, 10' instead of '10⁻¹, 10⁰, 10¹': easier to read aloud."""
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+
+
+def finish_chart(fig, ax, title, styles, models):
+    legend = [Patch(color=styles[m][0], label=m) for m in models]
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title(title, loc="left")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def chart_bars(group, styles, models, repetitions):
+    """Models side by side at each scale: bar = median, whisker = min–max over repetitions.
+
+    A cell without a timing gets its status written where its bar would be, so a missing
+    bar is never mistaken for a very fast model.
+    """
+    timed = [c for c in group.cells.values() if c.ok]
+    if not timed:
+        return None
+    unit, factor = chart_unit([c.median for c in timed])
+    lows = [(c.low or c.median) / factor for c in timed]
+    highs = [(c.high or c.median) / factor for c in timed]
+    fig, ax = plt.subplots(figsize=(11, 5.8))
+    width = 0.8 / len(models)
+    at_bottom = blended_transform_factory(ax.transData, ax.transAxes)
+    for i, model in enumerate(models):
+        for j, scale in enumerate(group.scales):
+            cell, x = group.cells.get((model, scale)), j - 0.4 + width * (i + 0.5)
+            if cell is None:
+                continue
+            if not cell.ok:
+                ax.text(x, 0.02, STATUS_SHORT.get(cell.status, cell.status), rotation=90,
+                        transform=at_bottom, ha="center", va="bottom", fontsize=10,
+                        color=styles[model][0])
+                continue
+            median = cell.median / factor
+            low, high = (cell.low or cell.median) / factor, (cell.high or cell.median) / factor
+            ax.bar(x, median, width * 0.92, color=styles[model][0])
+            ax.errorbar(x, median, yerr=[[median - low], [high - median]], fmt="none",
+                        ecolor="black", capsize=3, linewidth=1.2)
+    if max(highs) / min(lows) > 20:  # a wide range hides the small bars on a linear axis
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=min(lows) / 3)
+        plain_log_axis(ax.yaxis)
+    ax.set_xticks(range(len(group.scales)))
+    ax.set_xticklabels([group.scale_label(s) for s in group.scales])
+    ax.grid(axis="x", visible=False)
+    ax.set_ylabel(f"wall time per run ({unit})")
+    ax.set_xlabel(f"median of {repetitions} repetitions, whiskers = min–max")
+    return finish_chart(fig, ax, f"{group.workload}: {group.label}", styles, models)
+
+
+def chart_scaling(group, styles, models):
+    """Wall time against scale on log–log axes, one line per model, band = min–max.
+
+    Skipped (None) unless at least two numeric scales have a timing: one point is no curve.
+    """
+    xs = {s: numeric_value(s) for s in group.scales}
+    points = {m: [(xs[s], group.cells[(m, s)]) for s in group.scales
+                  if (m, s) in group.cells and group.cells[(m, s)].ok and (xs[s] or 0) > 0]
+              for m in models}
+    if len({x for pts in points.values() for x, _ in pts}) < 2:
+        return None
+    unit, factor = chart_unit([c.median for pts in points.values() for _, c in pts])
+    fig, ax = plt.subplots(figsize=(11, 5.8))
+    for model in models:
+        if not points[model]:
+            continue
+        colour, marker = styles[model]
+        x = [p[0] for p in points[model]]
+        ax.plot(x, [c.median / factor for _, c in points[model]], color=colour,
+                marker=marker, markersize=8, linewidth=2)
+        ax.fill_between(x, [(c.low or c.median) / factor for _, c in points[model]],
+                        [(c.high or c.median) / factor for _, c in points[model]],
+                        color=colour, alpha=0.18, linewidth=0)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ticks = sorted({x for x in xs.values() if x and x > 0})
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_count(v)))
+    plain_log_axis(ax.yaxis)
+    ax.set_xlabel(f"{group.scale_param} (log scale)")
+    ax.set_ylabel(f"wall time per run ({unit}, log scale)")
+    return finish_chart(fig, ax, f"{group.workload}: {group.label} — scaling", styles, models)
+
+
+def draw(chart, *args):
+    """A chart that fails to draw costs a warning, never the report."""
+    try:
+        return chart(*args)
+    except Exception as e:  # noqa: BLE001 — the tables are worth more than one picture
+        warn(f"{chart.__name__} for {args[0].workload} {args[0].label}: {e}")
+        plt.close("all")
+        return None
+
+
+# ---------------------------------------------------------------------------- document
+# A document is a list of blocks: ("h", level, text), ("p", text), ("ul", [text]),
+# ("table", header, rows, numeric), ("img", path, alt), ("details", summary, [blocks]).
+
+HOW_TO_READ = (
+    "Each cell (a workload, a model, a set of parameters) ran in its own process. Times are "
+    "the wall-clock time of one run of the cell: the median of the repetitions, with the "
+    "spread given as min–max across repetitions. CPU utilisation is CPU time (user + system, "
+    "reaped child processes included) divided by wall time: above 100 % means several cores "
+    "worked at once (parallelism); far below 100 % with many tasks in flight means tasks "
+    "overlapped while they waited (concurrency). Speed-up is the sequential median divided "
+    "by the model's median at the same parameters, measured in the same run. Peak in flight "
+    "is the largest number of tasks measured running at once. A cell without a verified "
+    "result shows its status instead of numbers; the reasons are under Failures and limits.")
+
+
+def environment_rows(context, suite):
+    """The facts a reader needs to judge or reproduce the numbers; absent ones are left out."""
+    def get(key):
+        value = context.get(key)
+        return "" if value is None or value == "" else str(value)
+    cpu = ", ".join(x for x in (get("cmbench_cpu_model"),
+                                f"{get('cmbench_cores') or get('num_cpus')} cores") if x.strip())
+    repetitions = f"{suite.get('repetitions', '?')}, at least {suite.get('min_time_s', '?')} s each"
+    duration = to_float(suite.get("duration_s"))
+    rows = [("commit", get("cmbench_commit")), ("CPU", cpu),
+            ("compiler", get("cmbench_compiler")),
+            ("build", " ".join(x for x in (get("cmbench_build_type"), get("cmbench_flags")) if x)),
+            ("kernel", get("cmbench_kernel")), ("libraries", get("cmbench_libraries")),
+            ("timer slack", get("cmbench_timer_slack_ns") and f"{get('cmbench_timer_slack_ns')} ns"),
+            ("placement", get("cmbench_placement")), ("host", get("host_name")),
+            ("date", get("date") or str(suite.get("started", ""))),
+            ("profile", str(suite.get("profile", ""))), ("repetitions", repetitions),
+            ("total duration", fmt_duration(duration) if duration is not None else "")]
+    if context.get("cpu_scaling_enabled") is True:
+        rows.append(("warning", "CPU frequency scaling was enabled: timings are noisier"))
+    return [[k, v] for k, v in rows if v]
+
+
+def header_blocks(doc, cells):
+    context, suite = doc["context"], doc["cmbench"]
+    counts = {}
+    for cell in cells:
+        counts[cell.status] = counts.get(cell.status, 0) + 1
+    tally = ", ".join(f"{n} {STATUS_TEXT.get(s, s)}" for s, n in sorted(counts.items()))
+    models = [[str(m["name"]), str(m.get("style", "")), str(m.get("idiom", "")),
+               "yes" if m.get("concurrent") else "no", "yes" if m.get("parallel") else "no",
+               fmt_count(to_float(m["max_tasks"])) if to_float(m.get("max_tasks")) else "none"]
+              for m in suite["models"]]
+    blocks = [("h", 1, f"cmbench report — {suite.get('profile', '?')} run"),
+              ("table", ["", ""], environment_rows(context, suite), False),
+              ("p", f"{len(cells)} cells: {tally}."),
+              ("h", 2, "How to read this"), ("p", HOW_TO_READ)]
+    if models:
+        blocks += [("h", 2, "Models"), ("table", ["model", "style", "idiom", "concurrent",
+                                                   "parallel", "most tasks at once"], models, False)]
+    return blocks
+
+
+def summary_text(cell, model):
+    if cell is None or not cell.ok:
+        return status_note(cell)
+    if cell.speedup is None or model == BASELINE:
+        return fmt_time(cell.median)
+    return f"{fmt_time(cell.median)} · {fmt_speedup(cell.speedup)}"
+
+
+def detail_row(cell, model, scale_label):
+    if not cell.ok:
+        return [model, scale_label, status_note(cell)] + [Note("")] * 7
+    c = cell.counters
+    flight = fmt_count(c["peak_in_flight"]) if "peak_in_flight" in c else Note("—")
+    if "tasks" in c and "peak_in_flight" in c:
+        flight = f"{flight} of {fmt_count(c['tasks'])}"
+    rss = f"{c['peak_rss_kib'] / 1024:.1f} MiB" if "peak_rss_kib" in c else Note("—")
+    if c.get("child_peak_rss_kib"):
+        rss = f"{rss} (child {c['child_peak_rss_kib'] / 1024:.1f} MiB)"
+    return [model, scale_label, fmt_time(cell.median), fmt_spread(cell),
+            f"{cell.cv * 100:.1f} %" if cell.cv is not None else Note("—"),
+            f"{c['cpu_util'] * 100:.0f} %" if "cpu_util" in c else Note("—"),
+            fmt_speedup(cell.speedup) if cell.speedup is not None else Note("—"), flight,
+            fmt_count(c["items_per_second"]) if "items_per_second" in c else Note("—"), rss]
+
+
+def group_blocks(group, models, styles, charts, repetitions):
+    """One parameter group: summary table, what was not measured and why, charts, details."""
+    present = group.models(models)
+    header = ["model"] + [group.scale_label(s) for s in group.scales]
+    rows = [[m] + [summary_text(group.cells.get((m, s)), m) for s in group.scales] for m in present]
+    blocks = [("h", 3, f"{group.workload} · {group.label}"), ("table", header, rows, True)]
+    if BASELINE not in present:
+        blocks.append(("p", "No sequential cell at these parameters, so no speed-up."))
+    missing = [f"{m} at {group.scale_label(s)}: {STATUS_TEXT.get(c.status, c.status)}"
+               + (f" — {c.reason}" if c.reason else "")
+               for s in group.scales for m in present
+               if (c := group.cells.get((m, s))) is not None and not c.ok]
+    if missing:
+        blocks += [("p", "Not measured:"), ("ul", missing)]
+    for kind, png in (("bars", draw(chart_bars, group, styles, present, repetitions)),
+                      ("scaling", draw(chart_scaling, group, styles, present))):
+        if png is not None:
+            path = f"charts/{group.workload}-{group.slug}-{kind}.png"
+            charts[path] = png
+            blocks.append(("img", path, f"{group.workload} {group.label}: {kind}"))
+    details = [detail_row(c, m, group.scale_label(s)) for s in group.scales for m in present
+               if (c := group.cells.get((m, s))) is not None]
+    header = ["model", group.scale_param or "scale", "median", "min–max", "cv", "CPU",
+              "speed-up", "peak in flight", "tasks/s", "peak RSS"]
+    blocks.append(("details", f"Details: {group.label}", [("table", header, details, True)]))
+    return blocks
+
+
+def workload_blocks(workload, groups, models, styles, charts, repetitions):
+    name = workload["name"]
+    blocks = [("h", 2, f"{name} — {workload['title']}" if workload.get("title") else name)]
+    if workload.get("summary"):
+        blocks.append(("p", str(workload["summary"])))
+    params = [f"{p['name']} ({p.get('kind', '?')}, default {p.get('default', '?')})"
+              + (f": {p['help']}" if p.get("help") else "")
+              + (" — the scale" if p["name"] == workload.get("scale_param") else "")
+              for p in workload.get("params") or [] if isinstance(p, dict) and p.get("name")]
+    if params:
+        blocks.append(("ul", params))
+    for group in groups:
+        blocks += group_blocks(group, models, styles, charts, repetitions)
+    return blocks
+
+
+def failure_blocks(cells):
+    rows = [[c.name, STATUS_TEXT.get(c.status, c.status), c.reason or Note("—"),
+             c.log or Note("—")] for c in cells if not c.ok]
+    if not rows:
+        return [("h", 2, "Failures and limits"), ("p", "Every cell ran and verified its result.")]
+    return [("h", 2, "Failures and limits"),
+            ("table", ["cell", "status", "reason", "log"], rows, False)]
+
+
+def md_cell(text):
+    plain = str(text).replace("|", "\\|").replace("\n", " ")
+    return f"*{plain}*" if isinstance(text, Note) and plain else plain
+
+
+def render_markdown(blocks):
+    out = []
+    for block in blocks:
+        kind = block[0]
+        if kind == "h":
+            out.append("#" * block[1] + " " + block[2])
+        elif kind == "p":
+            out.append(block[1])
+        elif kind == "ul":
+            out.append("\n".join(f"- {item}" for item in block[1]))
+        elif kind == "table":
+            header, rows = block[1], block[2]
+            lines = ["| " + " | ".join(md_cell(h) for h in header) + " |",
+                     "|" + "|".join("---:" if block[3] and i else "---" for i in range(len(header))) + "|"]
+            lines += ["| " + " | ".join(md_cell(x) for x in row) + " |" for row in rows]
+            out.append("\n".join(lines))
+        elif kind == "img":
+            out.append(f"![{block[2]}]({block[1]})")
+        elif kind == "details":
+            out.append(f"**{block[1]}**\n\n" + render_markdown(block[2]).rstrip())
+    return "\n\n".join(out) + "\n"
+
+
+CSS = """
+body{font-family:system-ui,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;max-width:1150px;
+ margin:2em auto;padding:0 1em;line-height:1.45;color:#222}
+h2{border-bottom:2px solid #ddd;margin-top:2.2em} h3{margin-top:1.8em}
+table{border-collapse:collapse;margin:.8em 0;font-size:.95em}
+th,td{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}
+th{background:#eef1f4} tr:nth-child(even) td{background:#fafafa}
+table.num td{text-align:right;white-space:nowrap} table.num td:first-child{text-align:left}
+td.na{color:#888;font-style:italic}
+img{max-width:100%;height:auto;display:block;margin:1em 0}
+details{margin:.5em 0 1.5em} summary{cursor:pointer;color:#0b5394}
+"""
+
+
+def html_cell(tag, text):
+    css = ' class="na"' if isinstance(text, Note) else ""
+    return f"<{tag}{css}>{html.escape(str(text))}</{tag}>"
+
+
+def render_html_blocks(blocks, charts):
+    out = []
+    for block in blocks:
+        kind = block[0]
+        if kind == "h":
+            out.append(f"<h{block[1]}>{html.escape(block[2])}</h{block[1]}>")
+        elif kind == "p":
+            out.append(f"<p>{html.escape(block[1])}</p>")
+        elif kind == "ul":
+            out.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in block[1]) + "</ul>")
+        elif kind == "table":
+            head = "".join(html_cell("th", h) for h in block[1]) if any(block[1]) else ""
+            rows = "".join("<tr>" + "".join(html_cell("td", x) for x in r) + "</tr>\n" for r in block[2])
+            css = ' class="num"' if block[3] else ""
+            out.append(f"<table{css}>" + (f"<tr>{head}</tr>\n" if head else "") + rows + "</table>")
+        elif kind == "img":  # inlined, so the file works offline and as a single attachment
+            data = base64.b64encode(charts[block[1]]).decode("ascii")
+            out.append(f'<img src="data:image/png;base64,{data}" alt="{html.escape(block[2])}">')
+        elif kind == "details":
+            out.append(f"<details><summary>{html.escape(block[1])}</summary>\n"
+                       + render_html_blocks(block[2], charts) + "\n</details>")
+    return "\n".join(out)
+
+
+def render_html(blocks, charts):
+    title = html.escape(blocks[0][2]) if blocks and blocks[0][0] == "h" else "cmbench report"
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            f"{render_html_blocks(blocks, charts)}\n</body>\n</html>\n")
+
+
+# ---------------------------------------------------------------------------- outputs
+
+def write_atomic(path, data):
+    """Write to a temporary file beside `path`, then rename it over `path` in one step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is for sharing
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def csv_text(cells, param_names):
+    """One row per cell, ok or not, with raw numbers (seconds, ratios) for other tools."""
+    fixed = ["workload", "model", "status", "reason", "repetitions", "median_s", "min_s",
+             "max_s", "cv", *COUNTERS, "speedup_vs_sequential"]
+    params = [(n, f"param_{n}" if n in fixed else n) for n in param_names]
+    fields = fixed[:2] + [column for _, column in params] + fixed[2:]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+
+    def number(x):
+        return "" if x is None else f"{x:.6g}"
+    for c in cells:
+        row = {"workload": c.workload, "model": c.model, "status": c.status, "reason": c.reason,
+               "repetitions": c.repetitions or "", "median_s": number(c.median),
+               "min_s": number(c.low), "max_s": number(c.high), "cv": number(c.cv),
+               "speedup_vs_sequential": number(c.speedup)}
+        row.update({column: c.params.get(n, "") for n, column in params})
+        row.update({k: number(c.counters.get(k)) for k in COUNTERS})
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def terminal_summary(run_dir, cells, groups_by_workload, models):
+    """Per parameter group, every model at the largest scale where anything ran."""
+    present = [m for m in models if any(c.model == m for c in cells)]
+    ok = sum(c.ok for c in cells)
+    rows = [["", *present]]
+    for workload, groups in groups_by_workload:
+        rows.append([workload] + [""] * len(present))
+        for g in groups:
+            timed = [s for s in g.scales if any(c.ok for (m, x), c in g.cells.items() if x == s)]
+            scale = (timed or g.scales)[-1]
+            line = [f"  {g.label}  {g.scale_label(scale)}"]
+            for m in present:
+                c = g.cells.get((m, scale))
+                if c is not None and c.ok:
+                    speed = f" {fmt_speedup(c.speedup)}" if c.speedup and m != BASELINE else ""
+                    line.append(fmt_time(c.median).replace(" ", "") + speed)
+                else:
+                    line.append("—" if c is None else STATUS_SHORT.get(c.status, c.status))
+            rows.append(line)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [f"cmbench: {len(cells)} cells, {ok} ok, {len(cells) - ok} not; "
+             f"report in {run_dir / 'report.html'}",
+             "median wall time at the largest scale that ran, × = speed-up vs sequential", ""]
+    lines += ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Write the report of one cmbench run.")
+    parser.add_argument("run_dir", type=Path, help="directory holding results.json")
+    parser.add_argument("--quiet", action="store_true", help="write the files, print nothing")
+    args = parser.parse_args(argv)
+    try:
+        doc = load_results(args.run_dir)
+    except ResultsError as e:
+        print(f"report.py: {e}", file=sys.stderr)
+        return 1
+    suite = doc["cmbench"]
+    cells = build_cells(doc)
+    models = ordered_names([str(m["name"]) for m in suite["models"]], [c.model for c in cells])
+    styles = model_styles(models)
+    meta = {str(w["name"]): w for w in suite["workloads"]}
+    workloads = ordered_names(list(meta), [c.workload for c in cells])
+    set_chart_style()
+    blocks, charts, groups_by_workload = header_blocks(doc, cells), {}, []
+    for name in workloads:
+        members = [c for c in cells if c.workload == name]
+        if not members:
+            continue
+        workload = meta.get(name, {"name": name})
+        groups = build_groups(workload, members)
+        for group in groups:
+            compute_speedups(group)
+        groups_by_workload.append((name, groups))
+        blocks += workload_blocks(workload, groups, models, styles, charts,
+                                  suite.get("repetitions", "the"))
+    blocks += failure_blocks(cells)
+    param_names = ordered_names([str(p["name"]) for w in suite["workloads"]
+                                 for p in w.get("params") or [] if isinstance(p, dict) and p.get("name")],
+                                [k for c in cells for k in c.params])
+    try:
+        for path, png in charts.items():
+            write_atomic(args.run_dir / path, png)
+        write_atomic(args.run_dir / "results.csv", csv_text(cells, param_names))
+        write_atomic(args.run_dir / "report.md", render_markdown(blocks))
+        write_atomic(args.run_dir / "report.html", render_html(blocks, charts))
+    except OSError as e:
+        print(f"report.py: cannot write the report: {e}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(terminal_summary(args.run_dir, cells, groups_by_workload, models))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+// The command line: bad input gets exit status 2 and a message listing the valid names;
+// listing and a direct run work.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+using ::testing::HasSubstr;
+
+namespace {
+
+struct Output {
+  int status;
+  std::string text;  // stdout and stderr
+};
+
+Output cmbench(const std::string& args) {
+  std::string cmd = std::string(CMBENCH_EXE) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  Output o{-1, {}};
+  std::array<char, 4096> buf{};
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) o.text.append(buf.data(), n);
+  int st = pclose(p);
+  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return o;
+}
+
+}  // namespace
+
+TEST(CommandLine, UnknownWorkloadListsTheValidOnes) {
+  auto o = cmbench("list -w nosuch");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("unknown workload 'nosuch'"));
+  EXPECT_THAT(o.text, HasSubstr("sleep_fanout"));
+  EXPECT_THAT(o.text, HasSubstr("cpu_bound"));
+}
+
+TEST(CommandLine, UnknownModelListsTheValidOnes) {
+  auto o = cmbench("run -m nosuch");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("unknown model 'nosuch'"));
+  EXPECT_THAT(o.text, HasSubstr("sequential, threads, processes"));
+}
+
+TEST(CommandLine, UnknownOrMalformedParameterListsTheValidOnes) {
+  auto o = cmbench("run -w sleep_fanout -p X=1");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("unknown parameter 'X'"));
+  EXPECT_THAT(o.text, HasSubstr("N (number of tasks)"));
+  o = cmbench("run --cell sleep_fanout/threads/N:abc");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("N=abc"));
+}
+
+TEST(CommandLine, UnknownOptionOrProfileIsBadInput) {
+  EXPECT_EQ(cmbench("suite --frobnicate").status, 2);
+  EXPECT_EQ(cmbench("list --profile huge").status, 2);
+  EXPECT_EQ(cmbench("").status, 2);
+}
+
+TEST(CommandLine, ListShowsEveryCellWithItsLimit) {
+  auto o = cmbench("list --profile full");
+  EXPECT_EQ(o.status, 0) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("sleep_fanout/processes/N:10000/d:1ms/w:1"));
+  EXPECT_THAT(o.text, HasSubstr("BEYOND MODEL LIMIT"));
+  EXPECT_THAT(o.text, HasSubstr("cpu_bound/threads/K:8/width:3000"));
+}
+
+TEST(CommandLine, RunsOneCellDirectly) {
+  auto o = cmbench("run --cell sleep_fanout/threads/N:3/d:1ms --benchmark_min_time=0.01");
+  EXPECT_EQ(o.status, 0) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("sleep_fanout/threads/N:3/d:1ms/w:1/real_time"));
+  EXPECT_THAT(o.text, HasSubstr("peak_in_flight"));
+}

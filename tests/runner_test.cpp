@@ -1,0 +1,112 @@
+// The suite runner records every kind of outcome (ok, failed verification, exception,
+// crash, hang, beyond model limit) with its reason, writes a complete run directory, and
+// leaves no partial directory and no child process behind. Uses the selftest cells.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "catalog.hpp"
+#include "harness/suite.hpp"
+
+using namespace cmbench;
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("cmbench-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+}  // namespace
+
+TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
+  setenv("CMBENCH_SELFTEST", "1", 1);  // the cells' processes register the selftest workload
+  Catalog c = build_catalog(true);
+  SuiteOptions o;
+  o.workloads = {"selftest"};
+  o.out = fresh_dir("runner");
+  o.repetitions = 2;
+  o.min_time_s = 0.01;
+  o.timeout_s = 3;
+  o.executable = CMBENCH_EXE;
+  o.report_script = fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "report.py";
+  o.progress = false;
+
+  SuiteOutcome r = run_suite(c, o);
+
+  EXPECT_FALSE(r.interrupted);
+  EXPECT_EQ(r.ok, 3);       // ok ×2 models, ok with many tasks under sequential (no limit)
+  EXPECT_EQ(r.failed, 4);   // wrong answer and exception, ×2 models
+  EXPECT_EQ(r.crashed, 2);  // abort() ×2
+  EXPECT_EQ(r.timeout, 2);  // hang ×2, killed at the time limit
+  EXPECT_EQ(r.beyond_limit, 1);
+  EXPECT_FALSE(r.report_failed);
+
+  ASSERT_TRUE(fs::exists(r.run_dir / "results.json"));
+  EXPECT_TRUE(fs::exists(r.run_dir / "report.html"));
+  EXPECT_TRUE(fs::exists(r.run_dir / "report.md"));
+  EXPECT_TRUE(fs::exists(r.run_dir / "results.csv"));
+  EXPECT_TRUE(fs::is_symlink(o.out / "latest"));
+  EXPECT_EQ(fs::canonical(o.out / "latest"), fs::canonical(r.run_dir));
+  for (const auto& e : fs::directory_iterator(o.out))
+    EXPECT_THAT(e.path().filename().string(), ::testing::Not(HasSubstr("partial")));
+
+  std::ifstream in(r.run_dir / "results.json");
+  auto j = nlohmann::json::parse(in);
+  std::map<std::string, nlohmann::json> cells;
+  for (const auto& row : j["cmbench"]["cells"]) cells[row["name"]] = row;
+  ASSERT_EQ(cells.size(), 12u);
+  auto cell = [&](const std::string& model, const std::string& outcome, const char* tasks = "1") {
+    return cells.at("selftest/" + model + "/outcome:" + outcome + "/tasks:" + tasks);
+  };
+  EXPECT_EQ(cell("sequential", "ok")["status"], "ok");
+  EXPECT_EQ(cell("sequential", "fail")["status"], "failed");
+  EXPECT_THAT(cell("sequential", "fail")["reason"].get<std::string>(),
+              HasSubstr("expected 42, got 41"));
+  EXPECT_EQ(cell("sequential", "throw")["status"], "failed");
+  EXPECT_THAT(cell("sequential", "throw")["reason"].get<std::string>(),
+              HasSubstr("threw on purpose"));
+  EXPECT_EQ(cell("sequential", "crash")["status"], "crashed");
+  EXPECT_THAT(cell("sequential", "crash")["reason"].get<std::string>(), HasSubstr("signal 6"));
+  EXPECT_EQ(cell("sequential", "hang")["status"], "timeout");
+  EXPECT_EQ(cell("processes", "ok", "1000000")["status"], "beyond_limit");
+  EXPECT_EQ(cell("sequential", "ok", "1000000")["status"], "ok");
+
+  // Successful cells carry Google Benchmark's repetitions and our counters.
+  int repetitions = 0;
+  for (const auto& b : j["benchmarks"]) {
+    if (b["name"] != "selftest/sequential/outcome:ok/tasks:1/real_time") continue;
+    if (b["run_type"] == "iteration") {
+      ++repetitions;
+      EXPECT_TRUE(b.contains("cpu_util"));
+      EXPECT_TRUE(b.contains("peak_rss_kib"));
+      EXPECT_TRUE(b.contains("vol_cs"));
+      EXPECT_EQ(b["peak_in_flight"], 1);
+    }
+  }
+  EXPECT_EQ(repetitions, 2);
+  EXPECT_EQ(j["context"]["cmbench_build_type"].get<std::string>().empty(), false);
+  EXPECT_TRUE(j["context"].contains("cmbench_commit"));
+
+  int status = 0;
+  EXPECT_EQ(waitpid(-1, &status, WNOHANG), -1) << "a child process was left behind";
+  fs::remove_all(o.out);
+}
+
+TEST(SuiteRunner, AnEmptySelectionIsBadInput) {
+  Catalog c = build_catalog(false);
+  SuiteOptions o;
+  o.workloads = {"nosuch"};
+  o.out = fresh_dir("empty");
+  EXPECT_THROW(run_suite(c, o), BadInput);
+  fs::remove_all(o.out);
+}

@@ -1,0 +1,103 @@
+#include "spec.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <thread>
+
+#include "kernel.hpp"
+
+namespace cmbench::cpu_bound {
+namespace {
+
+ParamValues at(const std::string& k, const std::string& width = "3000") {
+  return ParamValues({{"K", k}, {"width", width}});
+}
+
+// Primes in [lo, hi) by a segmented sieve of Eratosthenes: a different algorithm from the
+// kernel, so that a shared mistake cannot pass verification.
+std::uint64_t sieve_count(std::uint64_t lo, std::uint64_t hi) {
+  if (hi <= lo) return 0;
+  std::uint64_t root = 1;
+  while (root * root < hi) ++root;
+  std::vector<bool> small(root + 1, true);
+  std::vector<bool> composite(hi - lo, false);
+  for (std::uint64_t i = 2; i <= root; ++i) {
+    if (!small[i]) continue;
+    for (std::uint64_t j = i * i; j <= root; j += i) small[j] = false;
+    for (std::uint64_t j = std::max(i * i, (lo + i - 1) / i * i); j < hi; j += i)
+      composite[j - lo] = true;
+  }
+  std::uint64_t count = 0;
+  for (std::uint64_t n = std::max<std::uint64_t>(lo, 2); n < hi; ++n) count += !composite[n - lo];
+  return count;
+}
+
+}  // namespace
+
+Workload describe() {
+  Workload w;
+  w.name = "cpu_bound";
+  w.title = "K chunks of pure computation";
+  w.summary =
+      "Each chunk counts the primes in its own range of numbers: no waiting, only CPU "
+      "work. Threads and processes spread the chunks over the cores (at most 2x here); "
+      "a model that is concurrent on one thread cannot beat sequential.";
+  w.params = {
+      {"K", ParamKind::integer, "4", "number of chunks", 1, 4096},
+      {"width", ParamKind::integer, "3000", "numbers per chunk (3000 is about 5 ms)", 1,
+       10'000'000},
+  };
+  w.scale_param = "K";
+  w.scales = [](Profile) {
+    std::vector<ParamValues> s;
+    for (auto k : {"1", "2", "4", "8"}) s.push_back(at(k));
+    return s;
+  };
+  w.smallest = at("2", "300");
+  w.tasks = [](const ParamValues& v) { return static_cast<std::uint64_t>(v.integer("K")); };
+  w.estimate_seconds = [](const ParamValues& v, const ModelInfo& m) {
+    double chunk = v.integer("width") * 1.75e-6;
+    double k = v.integer("K"), cores = std::max(1u, std::thread::hardware_concurrency());
+    return (m.parallel ? std::ceil(k / cores) : k) * chunk + k * m.task_start_us * 1e-6;
+  };
+  return w;
+}
+
+Params make_params(const ParamValues& v) {
+  auto k = static_cast<std::uint64_t>(v.integer("K"));
+  auto width = static_cast<std::uint64_t>(v.integer("width"));
+  Params p;
+  for (std::uint64_t i = 0; i < k; ++i)
+    p.chunks.push_back({base + i * width, base + (i + 1) * width});
+  return p;
+}
+
+ChunkResult run_chunk(const Chunk& c) {
+  ChunkResult r;
+  r.span.start_ns = monotonic_ns();
+  r.primes = count_primes(c.lo, c.hi);
+  r.span.end_ns = monotonic_ns();
+  return r;
+}
+
+Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
+  if (r.size() != p.chunks.size())
+    return Verdict::fail("only " + std::to_string(r.size()) + " of " +
+                         std::to_string(p.chunks.size()) + " chunks completed");
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    auto expected = sieve_count(p.chunks[i].lo, p.chunks[i].hi);
+    if (r[i].primes != expected)
+      return Verdict::fail("chunk " + std::to_string(i) + " counted " +
+                           std::to_string(r[i].primes) + " primes, the sieve finds " +
+                           std::to_string(expected));
+  }
+  std::vector<Span> spans;
+  for (const auto& c : r) spans.push_back(c.span);
+  auto peak = peak_overlap(spans);
+  if (!m.concurrent && peak != 1)
+    return Verdict::fail("a sequential model overlapped " + std::to_string(peak) + " chunks");
+  return {true, "", r.size(), peak};
+}
+
+}  // namespace cmbench::cpu_bound

@@ -1,0 +1,46 @@
+// cpu_bound: K chunks of pure computation (counting the primes in K adjacent ranges of
+// `width` numbers above 10^9, ≈ 5 ms each by default). Only models that run code on several
+// cores at once go faster than sequential: on 2 cores the best speed-up is 2. Concurrency
+// alone (an event loop interleaving the chunks) gives none.
+//
+// Result: per chunk, its prime count and the span during which it ran.
+// Verified: K chunks completed, each count equal to an independent segmented sieve's; a
+// sequential model never overlapped two chunks. The peak overlap is measured and reported
+// (2 on 2 cores for threads and processes), not required: a loaded machine may serialise.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/core/registry.hpp"
+#include "models/core/span.hpp"
+
+namespace cmbench::cpu_bound {
+
+inline constexpr std::uint64_t base = 1'000'000'000;
+
+struct Chunk {
+  std::uint64_t lo, hi;  // numbers in [lo, hi)
+};
+struct ChunkResult {
+  std::uint64_t primes = 0;
+  Span span;
+};
+
+struct Params {
+  std::vector<Chunk> chunks;
+};
+using Result = std::vector<ChunkResult>;
+
+Workload describe();
+Params make_params(const ParamValues& v);
+Verdict verify(const Params& p, const Result& r, const ModelInfo& m);
+
+// Runs the kernel on one chunk and records when: what every model's task does.
+ChunkResult run_chunk(const Chunk& c);
+
+Result sequential(const Params& p);
+Result threads(const Params& p);
+Result processes(const Params& p);
+
+}  // namespace cmbench::cpu_bound

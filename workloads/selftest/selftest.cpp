@@ -1,0 +1,71 @@
+// selftest: cells that misbehave on purpose, so that the tests can check how the harness
+// and the suite runner record a failed verification, an exception, a crash and a hang.
+// Registered only when the environment has CMBENCH_SELFTEST=1; never part of a real run.
+#include "selftest.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+#include "models/processes/info.hpp"
+#include "models/sequential/info.hpp"
+
+namespace cmbench::selftest {
+namespace {
+
+struct Params {
+  std::string outcome;
+};
+using Result = std::uint64_t;
+
+Params make_params(const ParamValues& v) {
+  return {v.text("outcome")};
+}
+
+Result run(const Params& p) {
+  if (p.outcome == "throw") throw std::runtime_error("selftest cell threw on purpose");
+  if (p.outcome == "crash") std::abort();  // SIGABRT: not intercepted by the sanitizers
+  if (p.outcome == "hang")
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  return p.outcome == "fail" ? 41 : 42;
+}
+
+Verdict verify(const Params&, const Result& r, const ModelInfo&) {
+  if (r != 42) return Verdict::fail("expected 42, got " + std::to_string(r));
+  return {true, "", 1, 1};
+}
+
+}  // namespace
+
+void add_to(Catalog& c) {
+  Workload w;
+  w.name = "selftest";
+  w.title = "cells that misbehave on purpose (tests only)";
+  w.summary = "Checks the harness: a wrong answer, an exception, a crash, a hang.";
+  w.params = {{"outcome",
+               ParamKind::choice,
+               "ok",
+               "what the cell does",
+               0,
+               0,
+               {"ok", "fail", "throw", "crash", "hang"}},
+              {"tasks", ParamKind::integer, "1", "tasks the cell claims to need", 1, INT64_MAX}};
+  w.scale_param = "outcome";
+  w.scales = [](Profile) {
+    std::vector<ParamValues> s;
+    for (auto o : {"ok", "fail", "throw", "crash", "hang"})
+      s.push_back(ParamValues({{"outcome", o}, {"tasks", "1"}}));
+    s.push_back(ParamValues({{"outcome", "ok"}, {"tasks", "1000000"}}));  // beyond most limits
+    return s;
+  };
+  w.smallest = ParamValues({{"outcome", "ok"}, {"tasks", "1"}});
+  w.tasks = [](const ParamValues& v) { return static_cast<std::uint64_t>(v.integer("tasks")); };
+  w.estimate_seconds = [](const ParamValues&, const ModelInfo&) { return 0.001; };
+  c.add_workload(std::move(w));
+  // The same misbehaving function under two models: sequential (no task limit) and
+  // processes (whose limit the tasks:1000000 cell exceeds). It does not fork.
+  c.add_cell("selftest", "sequential", typed_cell(make_params, run, verify, sequential::info));
+  c.add_cell("selftest", "processes", typed_cell(make_params, run, verify, processes::info));
+}
+
+}  // namespace cmbench::selftest

@@ -1,0 +1,86 @@
+#include "spec.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+
+namespace cmbench::sleep_fanout {
+namespace {
+
+ParamValues at(const std::string& n, const std::string& d, const std::string& w = "1") {
+  return ParamValues({{"N", n}, {"d", d}, {"w", w}});
+}
+
+}  // namespace
+
+Workload describe() {
+  Workload w;
+  w.name = "sleep_fanout";
+  w.title = "N tasks each wait d";
+  w.summary =
+      "Each task only waits. One after another the tasks take N·d; any concurrent model "
+      "should take about d, whatever N, until starting a task costs more than the wait. "
+      "The w=2-3-1 rows are the classic example: waits of 2, 3 and 1 units take 6 units "
+      "sequentially and 3 units concurrently.";
+  w.params = {
+      {"N", ParamKind::integer, "100", "number of tasks", 1, 10'000'000},
+      {"d", ParamKind::duration, "10ms", "unit wait of each task", 1, 60'000'000},
+      {"w", ParamKind::list, "1", "wait weights: task i waits d*w[i mod |w|]", 1, 1000},
+  };
+  w.scale_param = "N";
+  w.scales = [](Profile p) {
+    std::vector<ParamValues> s;
+    if (p == Profile::quick) {
+      for (auto n : {"3", "100", "1000"}) s.push_back(at(n, "1ms"));
+      for (auto n : {"3", "100"}) s.push_back(at(n, "10ms"));
+    } else {
+      for (auto d : {"1ms", "10ms"})
+        for (auto n : {"3", "100", "1000", "10000"}) s.push_back(at(n, d));
+    }
+    s.push_back(at("3", "100ms", "2-3-1"));  // the source example, units of 100 ms
+    return s;
+  };
+  w.smallest = at("3", "10ms");
+  w.tasks = [](const ParamValues& v) { return static_cast<std::uint64_t>(v.integer("N")); };
+  w.estimate_seconds = [](const ParamValues& v, const ModelInfo& m) {
+    auto waits = make_params(v).waits;
+    double total = 0, longest = 0;
+    for (auto d : waits) {
+      total += d.count() * 1e-6;
+      longest = std::max(longest, d.count() * 1e-6);
+    }
+    return (m.concurrent ? longest : total) + waits.size() * m.task_start_us * 1e-6;
+  };
+  return w;
+}
+
+Params make_params(const ParamValues& v) {
+  auto n = static_cast<std::size_t>(v.integer("N"));
+  auto d = v.duration("d");
+  auto w = v.list("w");
+  Params p;
+  p.waits.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) p.waits.push_back(d * w[i % w.size()]);
+  return p;
+}
+
+Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
+  if (r.size() != p.waits.size())
+    return Verdict::fail("only " + std::to_string(r.size()) + " of " +
+                         std::to_string(p.waits.size()) + " tasks completed");
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    auto waited = std::chrono::nanoseconds(r[i].length_ns());
+    if (waited < p.waits[i])
+      return Verdict::fail("task " + std::to_string(i) + " waited " +
+                           std::to_string(waited.count()) + " ns, less than its " +
+                           std::to_string(p.waits[i].count()) + " us");
+  }
+  auto peak = peak_overlap(r);
+  if (!m.concurrent && peak != 1)
+    return Verdict::fail("a sequential model overlapped " + std::to_string(peak) + " tasks");
+  if (m.concurrent && r.size() >= 2 && peak < 2)
+    return Verdict::fail("the tasks never overlapped (peak 1): they did not run concurrently");
+  return {true, "", r.size(), peak};
+}
+
+}  // namespace cmbench::sleep_fanout
