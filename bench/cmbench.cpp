@@ -111,7 +111,10 @@ int main(int argc, char** argv) {
   suite->add_flag("--full", full, "the full profile");
   add_selection(suite, suite_sel, false);
   suite->add_option("--out", out, "runs land in OUT/<timestamp>/ (default: reports/)");
-  suite->add_option("--repetitions", so.repetitions, "repetitions per cell (quick 3, full 10)")
+  suite
+      ->add_option(
+          "--repetitions", so.repetitions,
+          "repetitions per cell (default: quick 5, full 10, at least 3 for cells over a minute)")
       ->check(CLI::Range(1, 1000));
   suite->add_option("--min-time", so.min_time_s, "minimum seconds per repetition")
       ->check(CLI::Range(0.001, 600.0));

@@ -2,7 +2,6 @@
 // an exception in fn, a worker that dies mid-map, and that no worker is ever left behind.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>

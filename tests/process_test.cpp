@@ -2,7 +2,6 @@
 // child, concurrency of many children, and that no child is ever left behind.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -94,6 +94,7 @@ TEST_F(ProcessTest, ManyChildrenRunConcurrently) {
   constexpr int n = 50;
   const auto start = std::chrono::steady_clock::now();
   std::vector<Process<Span>> children;
+  children.reserve(n);
   for (int i = 0; i < n; ++i) {
     children.emplace_back([] {
       Span s{monotonic_ns(), 0};
@@ -103,6 +104,7 @@ TEST_F(ProcessTest, ManyChildrenRunConcurrently) {
     });
   }
   std::vector<Span> spans;
+  spans.reserve(n);
   for (auto& child : children) spans.push_back(child.join());
   const auto elapsed = std::chrono::steady_clock::now() - start;
 
@@ -183,7 +185,7 @@ TEST_F(ProcessTest, MoveTransfersTheChild) {
   Process<int> first([] { return 5; });
   const pid_t pid = first.pid();
   Process<int> second(std::move(first));
-  EXPECT_FALSE(first.joinable());
+  EXPECT_FALSE(first.joinable());  // NOLINT(bugprone-use-after-move): the state under test
   EXPECT_THROW(first.join(), std::logic_error);
   EXPECT_EQ(second.pid(), pid);
   EXPECT_EQ(second.join(), 5);

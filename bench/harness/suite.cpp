@@ -195,8 +195,8 @@ json error_entry(const std::string& cell, int repetitions, const std::string& re
 
 SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
   const bool quick = o.profile == Profile::quick;
-  const int reps = o.repetitions > 0 ? o.repetitions : (quick ? 3 : 10);
-  const double min_time = o.min_time_s > 0 ? o.min_time_s : (quick ? 0.05 : 0.5);
+  const int reps = o.repetitions > 0 ? o.repetitions : (quick ? 5 : 10);
+  const double min_time = o.min_time_s > 0 ? o.min_time_s : (quick ? 0.1 : 0.5);
   const auto cells = catalog.select(o.profile, o.workloads, o.models);
   if (cells.empty()) throw BadInput("no cell matches the selection");
 
@@ -222,8 +222,15 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
 
   const bool live = o.progress && isatty(STDERR_FILENO);
   const auto t0 = std::chrono::steady_clock::now();
+  // Repetitions per cell: the profile's count, fewer (at least 3) for cells so long that the
+  // count would take more than a minute; an explicit --repetitions is taken as given.
+  auto reps_for = [&](const Cell& c) {
+    if (o.repetitions > 0) return reps;
+    double one = std::max(min_time, c.estimate_seconds());
+    return std::clamp(static_cast<int>(60.0 / one), std::min(3, reps), reps);
+  };
   auto expected = [&](const Cell& c) {
-    return 0.3 + reps * 2 * std::max(min_time, c.estimate_seconds());
+    return 0.3 + reps_for(c) * 2 * std::max(min_time, c.estimate_seconds());
   };
   double expected_left = 0;
   for (const auto& c : cells)
@@ -265,14 +272,16 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
     } else {
       const fs::path log = partial / "logs" / (file_stem(name) + ".log");
       const fs::path out_json = partial / "logs" / (file_stem(name) + ".json");
+      const int cell_reps = reps_for(cell);
+      row["repetitions"] = cell_reps;
       const double limit = o.timeout_s > 0
                                ? o.timeout_s
-                               : 30 + reps * 4 * std::max(min_time, cell.estimate_seconds());
+                               : 30 + cell_reps * 4 * std::max(min_time, cell.estimate_seconds());
       std::vector<std::string> argv = {o.executable.string(),
                                        fmt::format("--timer-slack-ns={}", o.timer_slack_ns),
                                        "run",
                                        "--cell=" + name,
-                                       fmt::format("--benchmark_repetitions={}", reps),
+                                       fmt::format("--benchmark_repetitions={}", cell_reps),
                                        fmt::format("--benchmark_min_time={}", min_time),
                                        "--benchmark_display_aggregates_only=true",
                                        "--benchmark_out=" + out_json.string(),
@@ -319,7 +328,7 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
         }
       }
       if (row["status"] == "timeout" || row["status"] == "crashed")
-        benchmarks.push_back(error_entry(name, reps, row["reason"]));
+        benchmarks.push_back(error_entry(name, cell_reps, row["reason"]));
       fs::remove(out_json);
     }
     if (live) std::cerr << "\r\033[K";

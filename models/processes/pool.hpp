@@ -39,10 +39,10 @@
 // Thread-safety: none. One thread creates, uses and destroys a Pool.
 #pragma once
 
-#include <limits.h>  // PIPE_BUF
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <climits>  // PIPE_BUF (POSIX, from <limits.h>)
 
 #include <algorithm>
 #include <array>
@@ -112,7 +112,8 @@ class Pool {
   using R = result_type;
   static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_copyable_v<R>,
                 "Pool: inputs and results travel between processes as raw bytes, so both must "
-                "be trivially copyable (no pointers, std::string or std::vector)");
+                "be trivially copyable (a std::string or std::vector cannot cross; send values, "
+                "never pointers)");
   static_assert(std::default_initializable<R>,
                 "Pool: map stores each result at its input's position in a std::vector<R>, so "
                 "R must be default-constructible");
@@ -183,7 +184,8 @@ class Pool {
     tear_down();
   }
 
-  // fn(input) for every input, in input order. Throws ChildError (fn threw: pool still
+  // fn(input) for every input, in input order; a std::vector<T> or std::array converts to
+  // the span. Throws ChildError (fn threw: pool still
   // usable; a worker died: pool broken), std::logic_error on a broken pool, and
   // std::system_error if a system call fails (the pool is then torn down).
   std::vector<R> map(std::span<const T> inputs) {
@@ -262,7 +264,7 @@ class Pool {
     bool task_pipe_has_room = true;
     // Results arrive as a byte stream of whole messages; a read may end in the middle of
     // one, which stays in the inbox until the rest arrives.
-    std::vector<std::byte> inbox(64 * 1024);
+    std::vector<std::byte> inbox(std::size_t{64} * 1024);
     std::size_t inbox_bytes = 0;
     auto next_check = Clock::now() + liveness_interval;
 

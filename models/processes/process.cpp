@@ -2,10 +2,10 @@
 #include "models/processes/process.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -75,14 +75,14 @@ void write_all(int fd, const void* buffer, std::size_t size) {
 }
 
 ChildError ChildError::raised(pid_t pid, std::string_view text) {
-  return ChildError(pid, "child " + std::to_string(pid) + ": " + std::string(text));
+  return {pid, "child " + std::to_string(pid) + ": " + std::string(text)};
 }
 
 ChildError ChildError::ended(pid_t pid, int wait_status) {
   std::string what =
       "child " + std::to_string(pid) + " " + detail::describe_wait_status(wait_status);
   if (WIFEXITED(wait_status)) what += " without a result";
-  return ChildError(pid, what);
+  return {pid, what};
 }
 
 namespace detail {

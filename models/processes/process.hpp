@@ -122,8 +122,8 @@ template <class R>
 class Process {
   static_assert(std::is_trivially_copyable_v<R>,
                 "Process<R>: R travels from the child as raw bytes through a pipe, so it must "
-                "be trivially copyable (no pointers, std::string or std::vector into the "
-                "child's memory, which the parent cannot see)");
+                "be trivially copyable (a std::string or std::vector cannot cross; return a "
+                "struct of values, never a pointer into the child's memory)");
 
  public:
   // Forks; the child runs fn() and sends the result back. fn is not copied: the child runs
