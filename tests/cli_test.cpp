@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 using ::testing::HasSubstr;
@@ -74,4 +78,29 @@ TEST(CommandLine, RunsOneCellDirectly) {
   EXPECT_EQ(o.status, 0) << o.text;
   EXPECT_THAT(o.text, HasSubstr("sleep_fanout/threads/N:3/d:20ms/w:1/real_time"));
   EXPECT_THAT(o.text, HasSubstr("peak_in_flight"));
+}
+
+TEST(CommandLine, AnInterruptedSuiteLeavesNoPartialRun) {
+  namespace fs = std::filesystem;
+  fs::path out = fs::temp_directory_path() / ("cmbench-interrupt-" + std::to_string(getpid()));
+  fs::remove_all(out);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setenv("CMBENCH_SELFTEST", "1", 1);
+    execl(CMBENCH_EXE, CMBENCH_EXE, "suite", "-w", "selftest", "-m", "sequential", "--timeout",
+          "60", "--no-report", "--out", out.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // The hang cell keeps the suite busy; interrupt it once its partial directory exists.
+  for (int i = 0; i < 200 && !fs::exists(out); ++i) usleep(50'000);
+  usleep(1'500'000);
+  kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  ASSERT_TRUE(fs::exists(out));
+  EXPECT_TRUE(fs::is_empty(out)) << "a partial run was left in " << out;
+  fs::remove_all(out);
 }
