@@ -85,8 +85,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     (std::strncmp(argv[i], "--benchmark_", 12) == 0 ? bench_args : our_args).push_back(argv[i]);
 
-  CLI::App app{"cmbench: one workload, seven concurrency models, one harness"};
+  CLI::App app{"cmbench: the same workloads in several concurrency models, one harness"};
   app.require_subcommand(1);
+  app.fallthrough();  // --timer-slack-ns is accepted after the subcommand too
   long slack_ns = 1;
   app.add_option("--timer-slack-ns", slack_ns,
                  "timer slack for every thread and process of the cells (default 1 ns)")
@@ -140,7 +141,6 @@ int main(int argc, char** argv) {
   try {
     const Catalog& catalog = cmbench::catalog();
     if (list->parsed()) {
-      parse_profile(list_sel.profile);
       return list_cells(
           catalog.select(parse_profile(list_sel.profile), list_sel.workloads, list_sel.models));
     }
@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
       register_benchmarks(cells);
       benchmark::RunSpecifiedBenchmarks();
       benchmark::Shutdown();
-      return 0;
+      return failed_benchmarks() == 0 ? 0 : 1;
     }
     if (quick && full) throw BadInput("--quick and --full exclude each other");
     so.profile = full ? Profile::full : Profile::quick;

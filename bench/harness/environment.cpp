@@ -1,7 +1,9 @@
 #include "environment.hpp"
 
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <fmt/core.h>
 #include <oneapi/tbb/version.h>
@@ -57,6 +59,29 @@ std::string git_head(const std::string& source_dir) {
   return "unknown";
 }
 
+// Where the cells may run: the CPUs of this process's affinity mask, inherited by every
+// thread and child it starts.
+std::string placement() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return "unknown";
+  int online = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  std::string cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) cpus += (cpus.empty() ? "" : ",") + std::to_string(c);
+  if (CPU_COUNT(&set) >= online)
+    return "unpinned: the kernel places threads and processes on all " + std::to_string(online) +
+           " CPUs";
+  return "restricted by the affinity mask to CPUs " + cpus + " of " + std::to_string(online);
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
+
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   for (std::string line; std::getline(in, line);)
@@ -97,7 +122,8 @@ Environment environment() {
                    CMBENCH_BENCHMARK_VERSION, FMT_VERSION / 10000, FMT_VERSION / 100 % 100,
                    FMT_VERSION % 100)},
       {"cmbench_timer_slack_ns", std::to_string(timer_slack())},
-      {"cmbench_placement", "unpinned (the kernel places threads and processes)"},
+      {"cmbench_placement", placement()},
+      {"cmbench_load_average", load_average()},
   };
 }
 

@@ -3,42 +3,58 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
+#include <set>
+#include <string>
 
 #include "models/core/usage.hpp"
 
 namespace cmbench {
 namespace {
 
-void run_cell(benchmark::State& state, const Cell& cell) {
-  if (cell.beyond_limit()) {
-    state.SkipWithError(cell.limit_note().c_str());
-    return;
+std::atomic<int> failed_cells{0};
+
+void fail(benchmark::State& state, const std::string& why) {
+  ++failed_cells;
+  state.SkipWithError(why.c_str());
+}
+
+// Runs the cell once and returns its verifier; an exception becomes a failed Verdict.
+Check run_guarded(const Run& run) {
+  try {
+    return run();
+  } catch (const std::exception& e) {
+    return [why = std::string("exception: ") + e.what()] { return Verdict::fail(why); };
   }
+}
+
+void run_cell(benchmark::State& state, const Cell& cell) {
+  if (cell.beyond_limit()) return fail(state, cell.limit_note());
   Run run;
   try {
     run = cell.impl->prepare(cell.params);
   } catch (const std::exception& e) {
-    state.SkipWithError((std::string("set-up failed: ") + e.what()).c_str());
-    return;
+    return fail(state, std::string("set-up failed: ") + e.what());
+  }
+  // One untimed warm-up run per cell and process, as pyperf does: lazily started thread
+  // pools (TBB starts its workers on first use), first-touch page faults and cold caches are
+  // paid here rather than by the first timed run. It is verified like every other run.
+  static std::set<std::string> warmed;
+  if (warmed.insert(cell.name()).second) {
+    if (Verdict v = run_guarded(run)(); !v.ok) return fail(state, v.why);
   }
   Usage total;
   std::uint64_t tasks = 0, peak = UINT64_MAX;
   for (auto _ : state) {
     Usage before = Usage::now();
-    Check check;
-    try {
-      check = run();
-    } catch (const std::exception& e) {
-      state.SkipWithError((std::string("exception: ") + e.what()).c_str());
-      break;
-    }
+    Check check = run_guarded(run);
     Usage after = Usage::now();
     state.PauseTiming();
     Verdict v = check();
     check = nullptr;  // free the result while the timer is paused
     if (!v.ok) {
-      state.SkipWithError(("verification: " + v.why).c_str());
+      fail(state, v.why.rfind("exception: ", 0) == 0 ? v.why : "verification: " + v.why);
       break;
     }
     total += after - before;
@@ -68,6 +84,10 @@ void register_benchmarks(const std::vector<Cell>& cells) {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
+}
+
+int failed_benchmarks() {
+  return failed_cells.load();
 }
 
 }  // namespace cmbench

@@ -7,7 +7,11 @@
 //   vol_cs, invol_cs  voluntary / involuntary context switches per run, children included
 //   peak_in_flight    the smallest, over the runs, of the measured peak tasks at once
 //   tasks             tasks completed per run
-// A cell beyond its model's limit is registered too, and reports that as its error.
+// Google Benchmark's own "CPU" column is the main thread's CPU time only (other threads and
+// children are missing; MeasureProcessCPUTime would rename every cell): cpu_util is the
+// figure to read. Before the timed runs, each cell runs once
+// untimed (a verified warm-up). A cell beyond its model's limit is registered too, and
+// reports that as its error.
 #pragma once
 
 #include <vector>
@@ -16,4 +20,7 @@
 
 namespace cmbench {
 void register_benchmarks(const std::vector<Cell>& cells);
-}
+
+// How many registered cells ended with an error (failed, threw, beyond the limit) so far.
+int failed_benchmarks();
+}  // namespace cmbench

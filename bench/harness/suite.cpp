@@ -91,7 +91,7 @@ struct Spawned {
 };
 
 // Runs argv in a new process group with stdout and stderr in `log`; waits up to `limit`
-// seconds, then kills the whole group. Calls `tick` about every 100 ms while waiting.
+// seconds, then kills the whole group. Calls `tick` about every 20 ms while waiting.
 template <class Tick>
 Spawned spawn_and_wait(const std::vector<std::string>& argv, const fs::path& log, double limit,
                        Tick tick) {
@@ -148,6 +148,50 @@ std::string describe_status(int status) {
   if (WIFSIGNALED(status))
     return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
   return fmt::format("exited with status {}", WEXITSTATUS(status));
+}
+
+// What became of one cell's process: its status, the reason when not ok, and the Google
+// Benchmark entries it wrote (or one error entry standing for them).
+struct CellOutcome {
+  std::string status;  // ok, failed, crashed, timeout
+  std::string reason;
+  std::vector<json> entries;
+  json context;
+};
+
+CellOutcome classify(const Spawned& s, double limit, const fs::path& log,
+                     const fs::path& out_json) {
+  CellOutcome v;
+  if (s.timed_out) {
+    v.status = "timeout";
+    v.reason = fmt::format("timeout after {:.0f} s (the cell's time limit)", limit);
+    return v;
+  }
+  // Exit status 0: every run verified; 1: a cell failed and said why in its JSON.
+  json produced;
+  if (WIFEXITED(s.status)) produced = read_benchmark_json(out_json);
+  bool have = !produced.is_discarded() && produced.contains("benchmarks") &&
+              !produced["benchmarks"].empty();
+  if (have) {
+    for (const auto& b : produced["benchmarks"]) {
+      if (b.value("error_occurred", false) && v.reason.empty())
+        v.reason = b.value("error_message", "error");
+      v.entries.push_back(b);
+    }
+    if (produced.contains("context")) v.context = produced["context"];
+  }
+  if (have && !v.reason.empty()) {
+    v.status = "failed";
+  } else if (have && WEXITSTATUS(s.status) == 0) {
+    v.status = "ok";
+  } else {
+    v.status = "crashed";
+    std::string last = tail_of(log, 1);
+    while (!last.empty() && last.back() == '\n') last.pop_back();
+    v.reason = describe_status(s.status) + (last.empty() ? "" : ": " + last);
+    v.entries.clear();
+  }
+  return v;
 }
 
 json model_json(const ModelInfo& m) {
@@ -242,6 +286,12 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
   // The cells' processes inherit the commit rather than each running git (environment.cpp).
   setenv("CMBENCH_COMMIT", describe_commit().c_str(), 1);
   const Environment env = environment();
+  if (double load = 0;
+      (std::ifstream("/proc/loadavg") >> load) && load > 0.5 * std::thread::hardware_concurrency())
+    std::cerr << fmt::format(
+        "warning: the load average is {:.2f} on {} CPUs: other work competes with the cells, "
+        "and parallel speed-ups will be understated\n",
+        load, std::thread::hardware_concurrency());
 
   for (std::size_t i = 0; i < cells.size() && !interrupted; ++i) {
     const Cell& cell = cells[i];
@@ -297,36 +347,15 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
       actual_done += took;
       if (interrupted) break;
 
-      json produced;
-      if (!s.timed_out && WIFEXITED(s.status) && WEXITSTATUS(s.status) == 0)
-        produced = read_benchmark_json(out_json);
-      std::string error;
-      if (s.timed_out) {
-        row["status"] = "timeout";
-        row["reason"] = fmt::format("timeout after {:.0f} s (the cell's time limit)", limit);
-        ++outcome.timeout;
-      } else if (produced.is_discarded() || !produced.contains("benchmarks") ||
-                 produced["benchmarks"].empty()) {
-        row["status"] = "crashed";
-        std::string last = tail_of(log, 1);
-        while (!last.empty() && last.back() == '\n') last.pop_back();
-        row["reason"] = describe_status(s.status) + (last.empty() ? "" : ": " + last);
-        ++outcome.crashed;
-      } else {
-        for (const auto& b : produced["benchmarks"]) {
-          if (b.value("error_occurred", false) && error.empty())
-            error = b.value("error_message", "error");
-          benchmarks.push_back(b);
-        }
-        if (context.is_null() && produced.contains("context")) context = produced["context"];
-        if (error.empty()) {
-          ++outcome.ok;
-        } else {
-          row["status"] = "failed";
-          row["reason"] = error;
-          ++outcome.failed;
-        }
-      }
+      CellOutcome v = classify(s, limit, log, out_json);
+      row["status"] = v.status;
+      row["reason"] = v.reason;
+      for (auto& b : v.entries) benchmarks.push_back(std::move(b));
+      if (context.is_null() && !v.context.is_null()) context = std::move(v.context);
+      ++(v.status == "ok"        ? outcome.ok
+         : v.status == "failed"  ? outcome.failed
+         : v.status == "timeout" ? outcome.timeout
+                                 : outcome.crashed);
       if (row["status"] == "timeout" || row["status"] == "crashed")
         benchmarks.push_back(error_entry(name, cell_reps, row["reason"]));
       fs::remove(out_json);

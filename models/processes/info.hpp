@@ -15,8 +15,9 @@ inline constexpr ModelInfo info{
     .parallel = true,
     .max_tasks = 1'000,
     .limit_reason =
-        "a fork costs about 0.3 ms and a pid (pid_max 32768) plus a pipe pair (2 fds) per "
-        "child; 1 000 simultaneous children keep within the fd limit and a sane start time",
+        "a fork costs about 0.3 ms, a pid (pid_max 32768) and, until joined, one pipe fd in "
+        "the parent; 1 000 simultaneous children keep within the default fd limit of 1 024 and a "
+        "sane start time",
     .task_start_us = 300,
 };
 

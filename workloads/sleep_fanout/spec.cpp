@@ -72,7 +72,7 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
     auto waited = std::chrono::nanoseconds(r[i].length_ns());
     if (waited < p.waits[i])
       return Verdict::fail("task " + std::to_string(i) + " waited " +
-                           std::to_string(waited.count()) + " ns, less than its " +
+                           std::to_string(waited.count() / 1000) + " us, less than its " +
                            std::to_string(p.waits[i].count()) + " us");
   }
   auto peak = peak_overlap(r);
