@@ -1,0 +1,251 @@
+#include "reactor.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <system_error>
+
+#include "models/core/span.hpp"
+
+namespace cmbench {
+namespace {
+
+[[noreturn]] void fail(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+// The wake-up eventfd's entry in epoll carries this address instead of a Watcher's.
+char wakeup_tag;
+
+}  // namespace
+
+// ---- Watcher ---------------------------------------------------------------------------
+
+Watcher::Watcher(Reactor& r, int fd, std::function<void(std::uint32_t)> on_ready)
+    : reactor_(r), fd_(fd), on_ready_(std::move(on_ready)) {}
+
+Watcher::~Watcher() {
+  want(0);
+  reactor_.forget(*this);
+}
+
+void Watcher::want(std::uint32_t events) {
+  reactor_.update(*this, events);
+}
+
+// ---- Reactor ---------------------------------------------------------------------------
+
+Reactor::Reactor(unsigned offload_threads)
+    : now_(monotonic_ns()),
+      timers_(now_),
+      events_(256),
+      offload_threads_(offload_threads ? offload_threads
+                                       : std::max(1u, std::thread::hardware_concurrency())) {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) fail("epoll_create1");
+  wakeup_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wakeup_fd_ < 0) fail("eventfd");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = &wakeup_tag;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wakeup_fd_, &ev) < 0) fail("epoll_ctl(wakeup)");
+}
+
+Reactor::~Reactor() {
+  {
+    std::lock_guard lock(jobs_mutex_);
+    jobs_closed_ = true;
+  }
+  jobs_ready_.notify_all();
+  for (auto& t : pool_) t.join();
+  ::close(wakeup_fd_);
+  ::close(epoll_fd_);
+}
+
+bool Reactor::alive() const noexcept {
+  return !ready_.empty() || timers_.size() > 0 || watching_ > 0 || offloaded_ > 0 || holds_ > 0;
+}
+
+void Reactor::report_error(std::string_view what) noexcept {
+  ++errors_;
+  try {
+    if (on_error_) return on_error_(what);
+  } catch (...) {
+  }
+  std::fprintf(stderr, "reactor: a callback raised: %.*s\n", static_cast<int>(what.size()),
+               what.data());
+}
+
+void Reactor::invoke(Callback& cb) noexcept {
+  try {
+    cb();
+  } catch (const std::exception& e) {
+    report_error(e.what());
+  } catch (...) {
+    report_error("an exception not derived from std::exception");
+  }
+}
+
+void Reactor::run() {
+  stop_requested_ = false;
+  while (!stop_requested_ && alive()) run_once(true);
+}
+
+// One turn of the loop, its phases in order (libuv's uv_run is the model):
+void Reactor::run_once(bool block) {
+  // 1. Time. Read the clock once: every timer and callback of this turn sees the same now.
+  now_ = monotonic_ns();
+
+  // 2. Timers. Every timer due by now runs, in deadline order. Timers that a callback
+  //    makes due now (a zero delay) wait for the next turn, so one cannot starve the loop.
+  timers_.advance(now_);
+  timers_.begin_firing();
+  for (Callback cb; timers_.pop_due(cb);) invoke(cb);
+
+  // 3. Ready callbacks: those queued before this phase began. Callbacks they queue run on
+  //    the next turn, after I/O has been polled, for the same reason.
+  for (std::size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) {
+    Callback cb = ready_.pop_front();
+    invoke(cb);
+  }
+
+  // 4. How long to wait for I/O: not at all if there is work ready or the loop is ending;
+  //    until the next timer if there is one; otherwise until an event arrives.
+  timespec timeout{0, 0};
+  timespec* wait = &timeout;
+  if (block && ready_.empty() && !stop_requested_ && alive()) {
+    if (auto next = timers_.next_wakeup_ns()) {
+      std::int64_t left = std::max<std::int64_t>(0, *next - monotonic_ns());
+      timeout = {static_cast<time_t>(left / 1'000'000'000),
+                 static_cast<long>(left % 1'000'000'000)};
+    } else {
+      wait = nullptr;  // no timer: block until I/O or a wake-up
+    }
+  }
+
+  // 5. Poll for I/O and run each ready watcher's handler. A handler may destroy any
+  //    watcher: forget() removes it from the rest of this batch.
+  int n = epoll_pwait2(epoll_fd_, events_.data(), static_cast<int>(events_.size()), wait, nullptr);
+  if (n < 0) {
+    if (errno == EINTR) return;
+    fail("epoll_pwait2");
+  }
+  now_ = monotonic_ns();
+  dispatch_end_ = static_cast<std::size_t>(n);
+  for (dispatching_ = 0; dispatching_ < dispatch_end_; ++dispatching_) {
+    const epoll_event& ev = events_[dispatching_];
+    if (ev.data.ptr == nullptr) continue;  // forgotten during this batch
+    if (ev.data.ptr == &wakeup_tag) {
+      drain_remote();
+      continue;
+    }
+    auto* w = static_cast<Watcher*>(ev.data.ptr);
+    if (w->wanted_ == 0) continue;  // stopped watching earlier in this batch
+    try {
+      w->on_ready_(ev.events);
+    } catch (const std::exception& e) {
+      report_error(e.what());
+    } catch (...) {
+      report_error("an exception not derived from std::exception");
+    }
+  }
+  dispatching_ = dispatch_end_ = 0;
+  if (static_cast<std::size_t>(n) == events_.size()) events_.resize(events_.size() * 2);
+}
+
+void Reactor::update(Watcher& w, std::uint32_t events) {
+  if (events == w.wanted_) return;
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = &w;
+  if (events == 0) {
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, w.fd_, &ev) < 0 && errno != EBADF && errno != ENOENT)
+      fail("epoll_ctl(DEL)");
+    w.registered_ = false;
+    --watching_;
+  } else if (!w.registered_) {
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, w.fd_, &ev) < 0) fail("epoll_ctl(ADD)");
+    w.registered_ = true;
+    ++watching_;
+  } else {
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, w.fd_, &ev) < 0) fail("epoll_ctl(MOD)");
+  }
+  w.wanted_ = events;
+}
+
+void Reactor::forget(Watcher& w) noexcept {
+  for (std::size_t i = dispatching_ + 1; i < dispatch_end_; ++i)
+    if (events_[i].data.ptr == &w) events_[i].data.ptr = nullptr;
+}
+
+void Reactor::call_soon_threadsafe(Callback cb) {
+  bool first;
+  {
+    std::lock_guard lock(remote_mutex_);
+    first = remote_.empty();
+    remote_.push_back(std::move(cb));
+  }
+  // One write wakes the loop for the whole batch: later callers see a non-empty queue and
+  // know a wake-up is already on its way.
+  if (first) {
+    std::uint64_t one = 1;
+    while (::write(wakeup_fd_, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+void Reactor::drain_remote() {
+  std::uint64_t count;
+  while (::read(wakeup_fd_, &count, sizeof count) < 0 && errno == EINTR) {
+  }
+  std::vector<Callback> batch;
+  {
+    std::lock_guard lock(remote_mutex_);
+    batch.swap(remote_);
+  }
+  for (auto& cb : batch) ready_.push_back(std::move(cb));
+}
+
+void Reactor::offload(Callback work, Callback done) {
+  ++offloaded_;
+  {
+    std::lock_guard lock(jobs_mutex_);
+    jobs_.push_back(Job{std::move(work), std::move(done)});
+    // The pool starts on first use: a loop that never offloads never has its threads.
+    while (pool_.size() < offload_threads_) pool_.emplace_back([this] { offload_thread_main(); });
+  }
+  jobs_ready_.notify_one();
+}
+
+void Reactor::offload_thread_main() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(jobs_mutex_);
+      jobs_ready_.wait(lock, [this] { return jobs_closed_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // closed and drained
+      job = jobs_.pop_front();
+    }
+    try {
+      job.work();
+    } catch (const std::exception& e) {
+      std::string what = e.what();
+      call_soon_threadsafe([this, what] { report_error(what); });
+    } catch (...) {
+      call_soon_threadsafe(
+          [this] { report_error("an exception not derived from std::exception"); });
+    }
+    // `done` runs on the loop thread; the job count drops there, so the loop stays alive
+    // until it has run.
+    call_soon_threadsafe([this, done = std::move(job.done)]() mutable {
+      --offloaded_;
+      if (done) done();
+    });
+  }
+}
+
+}  // namespace cmbench

@@ -1,0 +1,167 @@
+// Reactor: the one event loop under the four event-driven models (callbacks, futures,
+// fibers, coroutines). Each model adds only its idiom on top, so that a difference between
+// two of them is the cost of the idiom, not of two different loops.
+//
+// What it holds:
+//  - a ready queue of Callbacks (call_soon), run in FIFO order;
+//  - timers (call_at / call_later, cancellable) on a hierarchical timing wheel;
+//  - I/O watchers: long-lived handles on file descriptors, on epoll, level-triggered;
+//  - a wake-up eventfd, through which other threads hand callbacks to the loop
+//    (call_soon_threadsafe);
+//  - an offload pool of threads for blocking work, whose completions run back on the loop
+//    thread (offload).
+//
+// Why level-triggered epoll: a handler that reads only part of what is available (to be
+// fair between connections, or because its buffer is full) is called again on the next
+// iteration; with edge triggering it would have to drain every socket to EAGAIN or lose the
+// wake-up. The price is an epoll_ctl(MOD) whenever a watcher's interest changes (for a
+// write that would block, say), which the models keep rare.
+//
+// Timer precision: epoll_pwait2 takes a nanosecond timeout, so the loop sleeps exactly until
+// the next timer tick (≈ 16.4 µs granularity). How late the kernel wakes it is the thread's
+// timer slack: the harness sets 1 ns for every cell of every model (the default 50 µs makes
+// a 1 ms wait oversleep by ≈ 75 µs here), so the reactor does not set it itself.
+//
+// A callback that throws is reported (to the error handler, by default on stderr, with the
+// exception's message) and counted, and the loop goes on.
+//
+// Thread-safety: everything but call_soon_threadsafe and offload's work runs on the thread
+// that calls run(); those two may be called from any thread.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "models/core/callback.hpp"
+#include "models/core/ring_queue.hpp"
+#include "models/core/timer_wheel.hpp"
+
+namespace cmbench {
+
+class Reactor;
+
+// A long-lived interest in one file descriptor (libuv's "handle"). The handler receives the
+// epoll events (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP). While it wants any event, it keeps
+// the loop alive. Owned by its user; destroying it stops watching (and is safe from inside
+// its own handler). It does not own the fd.
+class Watcher {
+ public:
+  Watcher(Reactor& r, int fd, std::function<void(std::uint32_t events)> on_ready);
+  Watcher(const Watcher&) = delete;
+  Watcher& operator=(const Watcher&) = delete;
+  ~Watcher();
+
+  // The events to be woken for: EPOLLIN, EPOLLOUT, both, or 0 to stop.
+  void want(std::uint32_t events);
+  std::uint32_t wanted() const noexcept { return wanted_; }
+  int fd() const noexcept { return fd_; }
+
+ private:
+  friend class Reactor;
+  Reactor& reactor_;
+  int fd_;
+  std::uint32_t wanted_ = 0;
+  bool registered_ = false;
+  std::function<void(std::uint32_t)> on_ready_;
+};
+
+class Reactor {
+ public:
+  using TimerHandle = TimerWheel::Handle;
+
+  explicit Reactor(unsigned offload_threads = 0);  // 0: one per core, started on first use
+  Reactor(const Reactor&) = delete;
+  Reactor& operator=(const Reactor&) = delete;
+  ~Reactor();
+
+  // Runs until nothing is left to do (no ready callback, timer, watcher, offloaded work or
+  // hold) or stop() is called. May be called again after stop(): pending work is kept.
+  void run();
+  // Asks run() to return after the current iteration. Callable from inside callbacks.
+  void stop() noexcept { stop_requested_ = true; }
+  // One iteration; `block` lets it wait in epoll for the next timer or I/O.
+  void run_once(bool block = true);
+
+  // The loop's time, read once per iteration (like libuv's uv_now), in ns of CLOCK_MONOTONIC.
+  std::int64_t now_ns() const noexcept { return now_; }
+
+  void call_soon(Callback cb) { ready_.push_back(std::move(cb)); }
+  // From any thread: queues cb and wakes the loop. The caller must keep the loop alive
+  // (hold()) until its call is queued, if nothing else does.
+  void call_soon_threadsafe(Callback cb);
+
+  TimerHandle call_at(std::int64_t deadline_ns, Callback cb) {
+    return timers_.add(deadline_ns, std::move(cb));
+  }
+  TimerHandle call_later(std::chrono::nanoseconds delay, Callback cb) {
+    return timers_.add(now_ + delay.count(), std::move(cb));
+  }
+  bool cancel(TimerHandle h) noexcept { return timers_.cancel(h); }
+
+  // Runs `work` on an offload thread, then `done` on the loop thread. The loop stays alive
+  // until `done` has run. An exception from `work` is reported like a callback's; pass
+  // results and errors through state the two share.
+  void offload(Callback work, Callback done);
+
+  // Keeps the loop alive without any work pending (a server waiting for a peer in another
+  // thread, say). Every hold() needs a release().
+  void hold() noexcept { ++holds_; }
+  void release() noexcept { --holds_; }
+
+  // Where a throwing callback is reported; the default prints to stderr.
+  void set_error_handler(std::function<void(std::string_view)> h) { on_error_ = std::move(h); }
+  std::uint64_t errors() const noexcept { return errors_; }
+  // Runs cb, reporting what it throws. For models that run user code outside call_soon.
+  void invoke(Callback& cb) noexcept;
+  void report_error(std::string_view what) noexcept;
+
+  std::size_t pending_timers() const noexcept { return timers_.size(); }
+  bool alive() const noexcept;
+
+ private:
+  friend class Watcher;
+  void update(Watcher& w, std::uint32_t events);
+  void forget(Watcher& w) noexcept;  // w is going away: drop it from the current batch
+  void drain_remote();
+  void offload_thread_main();
+
+  std::int64_t now_;
+  bool stop_requested_ = false;
+  RingQueue<Callback> ready_;
+  TimerWheel timers_;
+  int epoll_fd_ = -1;
+  int wakeup_fd_ = -1;
+  std::size_t watching_ = 0;  // watchers with interest: they keep the loop alive
+  std::size_t holds_ = 0;
+  std::vector<epoll_event> events_;
+  std::size_t dispatching_ = 0, dispatch_end_ = 0;  // the batch of events being handled
+  std::function<void(std::string_view)> on_error_;
+  std::uint64_t errors_ = 0;
+
+  // Callbacks from other threads, moved into ready_ by the loop after a wake-up.
+  std::mutex remote_mutex_;
+  std::vector<Callback> remote_;
+
+  // The offload pool.
+  struct Job {
+    Callback work, done;
+  };
+  unsigned offload_threads_;
+  std::size_t offloaded_ = 0;  // jobs whose `done` has not run yet (loop thread only)
+  std::mutex jobs_mutex_;
+  std::condition_variable jobs_ready_;
+  RingQueue<Job> jobs_;
+  bool jobs_closed_ = false;
+  std::vector<std::thread> pool_;
+};
+
+}  // namespace cmbench
