@@ -299,6 +299,8 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
     json row = {{"name", name},
                 {"workload", cell.workload().name},
                 {"model", cell.model().name},
+                {"variant", cell.impl->variant},
+                {"label", cell.impl->label()},
                 {"params", json::object()},
                 {"status", "ok"},
                 {"reason", ""},

@@ -25,7 +25,7 @@ const char* profile_name(Profile p) {
 }
 
 std::string Cell::name() const {
-  return workload().name + "/" + std::string(model().name) + "/" + params.name_suffix();
+  return workload().name + "/" + impl->label() + "/" + params.name_suffix();
 }
 
 bool Cell::beyond_limit() const {
@@ -51,9 +51,10 @@ void Catalog::add_workload(Workload w) {
   workloads_.push_back(std::make_unique<Workload>(std::move(w)));
 }
 
-void Catalog::add_cell(const std::string& w, const std::string& m, Prepare prepare) {
+void Catalog::add_cell(const std::string& w, const std::string& m, Prepare prepare,
+                       const std::string& variant) {
   impls_.push_back(
-      std::make_unique<CellImpl>(CellImpl{&workload(w), &model(m), std::move(prepare)}));
+      std::make_unique<CellImpl>(CellImpl{&workload(w), &model(m), variant, std::move(prepare)}));
 }
 
 const Workload& Catalog::workload(const std::string& name) const {
@@ -70,22 +71,23 @@ const ModelInfo& Catalog::model(const std::string& name) const {
                  "'; valid: " + name_list(models_, [](auto* m) { return m->name; }));
 }
 
-const CellImpl& Catalog::impl(const std::string& w, const std::string& m) const {
+const CellImpl& Catalog::impl(const std::string& w, const std::string& label) const {
   const Workload& wl = workload(w);
-  const ModelInfo& mi = model(m);
-  for (const auto& i : impls_)
-    if (i->workload == &wl && i->model == &mi) return *i;
+  model(label.substr(0, label.find('-')));  // an unknown model is named as such
   std::vector<std::string> have;
-  for (const auto& i : impls_)
-    if (i->workload == &wl) have.emplace_back(i->model->name);
-  throw BadInput("workload '" + w + "' has no '" + m +
-                 "' implementation yet; valid: " + name_list(have, [](auto& s) { return s; }));
+  for (const auto& i : impls_) {
+    if (i->workload != &wl) continue;
+    if (i->label() == label) return *i;
+    have.push_back(i->label());
+  }
+  throw BadInput("workload '" + w + "' has no '" + label +
+                 "' implementation; valid: " + name_list(have, [](auto& s) { return s; }));
 }
 
 std::vector<Cell> Catalog::select(Profile p, const std::vector<std::string>& workloads,
                                   const std::vector<std::string>& models) const {
   for (const auto& w : workloads) workload(w);  // validate every filter before selecting
-  for (const auto& m : models) model(m);
+  for (const auto& m : models) model(m.substr(0, m.find('-')));  // "callbacks-on_loop" too
   auto wanted = [](const std::vector<std::string>& filter, std::string_view name) {
     return filter.empty() || std::find(filter.begin(), filter.end(), name) != filter.end();
   };
@@ -94,9 +96,9 @@ std::vector<Cell> Catalog::select(Profile p, const std::vector<std::string>& wor
     if (!wanted(workloads, w->name)) continue;
     auto scales = w->scales(p);
     for (const auto* m : models_) {
-      if (!wanted(models, m->name)) continue;
       for (const auto& i : impls_) {
         if (i->workload != w.get() || i->model != m) continue;
+        if (!wanted(models, m->name) && !wanted(models, i->label())) continue;
         for (const auto& v : scales) cells.push_back(Cell{i.get(), v});
       }
     }

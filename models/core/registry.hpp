@@ -53,10 +53,18 @@ struct Workload {
   std::function<double(const ParamValues&, const ModelInfo&)> estimate_seconds;
 };
 
+// One model's implementation of one workload. A model may have variants of a workload
+// (cpu_bound's chunks offloaded to threads, or run on the loop thread): each is its own
+// implementation, named `<model>-<variant>` in cell names and reports.
 struct CellImpl {
   const Workload* workload;
   const ModelInfo* model;
+  std::string variant;  // empty for the model's idiomatic version
   Prepare prepare;
+
+  std::string label() const {  // "callbacks", "callbacks-on_loop"
+    return variant.empty() ? std::string(model->name) : std::string(model->name) + "-" + variant;
+  }
 };
 
 // One concrete cell: an implementation at given parameter values.
@@ -66,7 +74,7 @@ struct Cell {
 
   const Workload& workload() const { return *impl->workload; }
   const ModelInfo& model() const { return *impl->model; }
-  std::string name() const;  // <workload>/<model>/<param>:<value>/...
+  std::string name() const;  // <workload>/<model>[-<variant>]/<param>:<value>/...
   bool beyond_limit() const;
   std::string limit_note() const;  // why it is beyond the limit; empty when it is not
   double estimate_seconds() const;
@@ -76,15 +84,18 @@ class Catalog {
  public:
   void add_model(const ModelInfo& m);
   void add_workload(Workload w);
-  void add_cell(const std::string& workload, const std::string& model, Prepare prepare);
+  void add_cell(const std::string& workload, const std::string& model, Prepare prepare,
+                const std::string& variant = "");
 
   // Look-ups throw BadInput with the list of valid names.
   const Workload& workload(const std::string& name) const;
   const ModelInfo& model(const std::string& name) const;
-  const CellImpl& impl(const std::string& workload, const std::string& model) const;
+  // `label` is a model name, or `<model>-<variant>`.
+  const CellImpl& impl(const std::string& workload, const std::string& label) const;
 
-  // Every cell of a profile (empty filters mean all), including those beyond model limits,
-  // in a stable order: workload, then model (catalog order), then the profile's scales.
+  // Every cell of a profile (empty filters mean all; a model filter takes in its variants),
+  // including those beyond model limits, in a stable order: workload, then model (catalog
+  // order) and variant (registration order), then the profile's scales.
   std::vector<Cell> select(Profile p, const std::vector<std::string>& workloads,
                            const std::vector<std::string>& models) const;
   // A cell from its name, `sleep_fanout/threads/N:100/d:10ms`; omitted parameters take

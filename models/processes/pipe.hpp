@@ -1,5 +1,5 @@
-// Pipes between a parent and the children it forks: an owned file descriptor, a pipe pair,
-// and whole-buffer reads and writes.
+// Pipes between a parent and the children it forks: a pipe pair of owned descriptors (Fd,
+// from the core) and whole-buffer reads and writes.
 //
 // Guarantees: every pipe is created close-on-exec (an exec'd program never inherits it);
 // read_full, read_to_end and write_all retry after EINTR and after partial transfers, so
@@ -12,45 +12,17 @@
 // Cost (measured here): a write and its read ≈ 0.7 µs up to 4 KiB, ≈ 5.5 µs for 32 KiB; a
 // round trip between two processes through two pipes a few µs (≈ 7 µs for a Pool of one
 // worker), 30–40 µs when the reader sleeps and must be woken on the other vCPU.
-// Thread-safety: an Fd is owned by one thread at a time; the functions are reentrant.
+// Thread-safety: the functions are reentrant.
 #pragma once
 
 #include <cstddef>
 #include <string>
 
+#include "models/core/fd.hpp"
+
 namespace cmbench::processes {
 
-// Owns one file descriptor and closes it on destruction. Move-only. -1 means "none".
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(other.release()) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = other.release();
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-
-  int get() const noexcept { return fd_; }
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-  int release() noexcept {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  // Closes now. On Linux a close interrupted by a signal has still closed the descriptor,
-  // so it is never retried (a retry could close a descriptor another thread just opened).
-  void reset() noexcept;
-
- private:
-  int fd_ = -1;
-};
+using cmbench::Fd;
 
 struct Pipe {
   Fd read;

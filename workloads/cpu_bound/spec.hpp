@@ -42,5 +42,12 @@ ChunkResult run_chunk(const Chunk& c);
 Result sequential(const Params& p);
 Result threads(const Params& p);
 Result processes(const Params& p);
+// The event-driven models twice: chunks offloaded to the reactor's thread pool (the
+// idiomatic way: deferToThread, run_in_executor), and chunks run on the loop thread (the
+// `-on_loop` variant: concurrency without parallelism, so no speed-up).
+Result callbacks(const Params& p);
+Result callbacks_on_loop(const Params& p);
+Result futures(const Params& p);
+Result futures_on_loop(const Params& p);
 
 }  // namespace cmbench::cpu_bound

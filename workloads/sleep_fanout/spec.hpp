@@ -32,5 +32,7 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo& m);
 Result sequential(const Params& p);
 Result threads(const Params& p);
 Result processes(const Params& p);
+Result callbacks(const Params& p);
+Result futures(const Params& p);
 
 }  // namespace cmbench::sleep_fanout

@@ -1,0 +1,13 @@
+// Micro-benchmarks: the cost of one operation of a model's runtime (a callback dispatch, a
+// future continuation, a timer), each beside its floor (the least any implementation could
+// do) and an industrial peer, registered in the same binary so that every ratio comes from
+// one run. Run them with `cmbench micro`. Unlike cells, they time many operations per
+// iteration with Google Benchmark's own loop, and report ns per operation.
+#pragma once
+
+namespace cmbench::micro {
+
+void register_reactor();  // bench/micro/reactor.cpp: dispatch and timers
+void register_futures();  // bench/micro/futures.cpp: continuations
+
+}  // namespace cmbench::micro
