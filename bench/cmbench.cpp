@@ -5,6 +5,7 @@
 //                                                                   cells in this process
 //   cmbench suite [--quick|--full] [-w W]... [-m M]... [--out DIR]  each cell in its own
 //                                                                   process, then the report
+//   cmbench micro [--benchmark_*...]                                runtime micro-benchmarks
 //   cmbench env                                                     the recorded environment
 //
 // A mistake in the command (unknown workload, model or parameter, a malformed value) is
@@ -23,6 +24,7 @@
 #include "harness/environment.hpp"
 #include "harness/gbench.hpp"
 #include "harness/suite.hpp"
+#include "micro/micro.hpp"
 
 #ifndef CMBENCH_SOURCE_DIR
 #define CMBENCH_SOURCE_DIR "."
@@ -124,6 +126,8 @@ int main(int argc, char** argv) {
   bool no_report = false;
   suite->add_flag("--no-report", no_report, "write results.json only");
 
+  auto* micro = app.add_subcommand(
+      "micro", "micro-benchmarks of the runtimes beside their floors and peers (ns per operation)");
   app.add_subcommand("env", "print the environment recorded with every result");
 
   try {
@@ -148,13 +152,16 @@ int main(int argc, char** argv) {
       for (const auto& [k, v] : environment()) std::cout << k << ": " << v << "\n";
       return 0;
     }
-    if (run->parsed()) {
-      auto cells = select_cells(catalog, run_sel);
+    if (run->parsed() || micro->parsed()) {
       for (const auto& [k, v] : environment()) benchmark::AddCustomContext(k, v);
       int bargc = static_cast<int>(bench_args.size());
       benchmark::Initialize(&bargc, bench_args.data());
       if (benchmark::ReportUnrecognizedArguments(bargc, bench_args.data())) return 2;
-      register_benchmarks(cells);
+      if (micro->parsed()) {
+        micro::register_reactor();
+      } else {
+        register_benchmarks(select_cells(catalog, run_sel));
+      }
       benchmark::RunSpecifiedBenchmarks();
       benchmark::Shutdown();
       return failed_benchmarks() == 0 ? 0 : 1;

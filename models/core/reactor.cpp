@@ -106,11 +106,13 @@ void Reactor::run_once(bool block) {
   timers_.begin_firing();
   for (Callback cb; timers_.pop_due(cb);) invoke(cb);
 
-  // 3. Ready callbacks: those queued before this phase began. Callbacks they queue run on
-  //    the next turn, after I/O has been polled, for the same reason.
-  for (std::size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) {
-    Callback cb = ready_.pop_front();
-    invoke(cb);
+  // 3. Ready callbacks: those queued before this phase began. Callbacks they queue go to
+  //    the emptied ready_ and run on the next turn, after I/O has been polled, for the same
+  //    reason. Each runs in place in the batch's ring, never moved again.
+  running_.swap(ready_);
+  while (!running_.empty()) {
+    invoke(running_.front());
+    running_.drop_front();
   }
 
   // 4. How long to wait for I/O: not at all if there is work ready or the loop is ending;

@@ -137,6 +137,7 @@ class Reactor {
   std::int64_t now_;
   bool stop_requested_ = false;
   RingQueue<Callback> ready_;
+  RingQueue<Callback> running_;  // the batch of ready callbacks being run (phase 3)
   TimerWheel timers_;
   int epoll_fd_ = -1;
   int wakeup_fd_ = -1;

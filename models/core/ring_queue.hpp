@@ -29,6 +29,18 @@ class RingQueue {
     ++tail_;
   }
 
+  T& front() noexcept { return *slot(head_); }
+  void drop_front() noexcept {
+    slot(head_)->~T();
+    ++head_;
+  }
+  void swap(RingQueue& o) noexcept {
+    std::swap(buffer_, o.buffer_);
+    std::swap(capacity_, o.capacity_);
+    std::swap(head_, o.head_);
+    std::swap(tail_, o.tail_);
+  }
+
   T pop_front() {
     T* p = slot(head_);
     T value(std::move(*p));

@@ -62,8 +62,8 @@ void add_to(Catalog& c) {
   w.tasks = [](const ParamValues& v) { return static_cast<std::uint64_t>(v.integer("tasks")); };
   w.estimate_seconds = [](const ParamValues&, const ModelInfo&) { return 0.001; };
   c.add_workload(std::move(w));
-  // The same misbehaving function under two models: sequential (no task limit) and
-  // processes (whose limit the tasks:1000000 cell exceeds). It does not fork.
+  // The same misbehaving function under two models, whose limits the tasks:1000000 cell
+  // exceeds. It does not fork.
   c.add_cell("selftest", "sequential", typed_cell(make_params, run, verify, sequential::info));
   c.add_cell("selftest", "processes", typed_cell(make_params, run, verify, processes::info));
 }

@@ -32,10 +32,10 @@ Workload describe() {
     std::vector<ParamValues> s;
     if (p == Profile::quick) {
       for (auto n : {"3", "100", "1000"}) s.push_back(at(n, "1ms"));
-      for (auto n : {"3", "100"}) s.push_back(at(n, "10ms"));
+      for (auto n : {"3", "100", "1000000"}) s.push_back(at(n, "10ms"));
     } else {
       for (auto d : {"1ms", "10ms"})
-        for (auto n : {"3", "100", "1000", "10000"}) s.push_back(at(n, d));
+        for (auto n : {"3", "100", "1000", "10000", "100000", "1000000"}) s.push_back(at(n, d));
     }
     s.push_back(at("3", "100ms", "2-3-1"));  // the source example, units of 100 ms
     return s;
