@@ -94,7 +94,11 @@ class Reactor {
   // The loop's time, read once per iteration (like libuv's uv_now), in ns of CLOCK_MONOTONIC.
   std::int64_t now_ns() const noexcept { return now_; }
 
-  void call_soon(Callback cb) { ready_.push_back(std::move(cb)); }
+  // Queues f to run on the next turn. The callable is built in place in the ready queue.
+  template <class F>
+  void call_soon(F&& f) {
+    ready_.emplace_back(std::forward<F>(f));
+  }
   // From any thread: queues cb and wakes the loop. The caller must keep the loop alive
   // (hold()) until its call is queued, if nothing else does.
   void call_soon_threadsafe(Callback cb);

@@ -23,9 +23,12 @@ class RingQueue {
   bool empty() const noexcept { return head_ == tail_; }
   std::size_t size() const noexcept { return tail_ - head_; }
 
-  void push_back(T value) {
+  void push_back(T value) { emplace_back(std::move(value)); }
+
+  template <class... Args>
+  void emplace_back(Args&&... args) {
     if (size() == capacity_) grow();
-    ::new (static_cast<void*>(slot(tail_))) T(std::move(value));
+    ::new (static_cast<void*>(slot(tail_))) T(std::forward<Args>(args)...);
     ++tail_;
   }
 
