@@ -93,7 +93,7 @@ class Callback {
                                         },
       std::is_trivially_destructible_v<D> ? nullptr
                                           : +[](void* s) noexcept { static_cast<D*>(s)->~D(); },
-      sizeof(D),
+      std::is_empty_v<D> ? 0 : sizeof(D),  // an empty lambda has one byte of nothing
   };
   template <class D>
   static constexpr Ops heap_ops = {
