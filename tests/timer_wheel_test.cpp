@@ -105,3 +105,22 @@ TEST(TimerWheel, HoldsAndExpiresAMillionTimers) {
   EXPECT_EQ(ran, 1'000'000u);
   EXPECT_EQ(w.size(), 0u);
 }
+
+TEST(TimerWheel, ManyCancelledTimeoutsAreSweptAndTheLiveOnesStillFire) {
+  // Timeouts cancelled long before their deadline trigger sweeps of stale entries; the
+  // timers still live must survive every sweep, in every level and in the due list.
+  TimerWheel w(0);
+  std::size_t ran = 0;
+  std::vector<TimerWheel::Handle> doomed;
+  for (int i = 0; i < 50'000; ++i) {
+    w.add(std::int64_t(i % 7 + 1) * 1'000'000'000, [&] { ++ran; });  // live: 1 s to 7 s
+    doomed.push_back(w.add(60'000'000'000, [] { ADD_FAILURE() << "a cancelled timer ran"; }));
+    doomed.push_back(w.add(5'000'000, [] { ADD_FAILURE() << "a cancelled timer ran"; }));
+  }
+  for (auto h : doomed) ASSERT_TRUE(w.cancel(h));
+  EXPECT_EQ(w.size(), 50'000u);
+  fire(w, 8'000'000'000);
+  EXPECT_EQ(ran, 50'000u);
+  EXPECT_EQ(w.size(), 0u);
+  fire(w, 61'000'000'000);  // the cancelled 60 s timeouts' slot comes round: nothing runs
+}

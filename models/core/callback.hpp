@@ -29,9 +29,13 @@ class Callback {
   requires(!std::is_same_v<D, Callback> && std::is_invocable_r_v<void, D&>)
       Callback(F&& f) {  // NOLINT(google-explicit-constructor): a callable converts implicitly
     if constexpr (fits<D>) {
+      // Bytes the callable does not use are zeroed, so that a move may copy all of them
+      // (a fixed-size copy the compiler inlines) without reading indeterminate memory.
+      if constexpr (sizeof(D) < inline_size) __builtin_memset(storage_, 0, inline_size);
       ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
       ops_ = &inline_ops<D>;
     } else {
+      __builtin_memset(storage_, 0, inline_size);
       *reinterpret_cast<D**>(storage_) = new D(std::forward<F>(f));
       ops_ = &heap_ops<D>;
     }
@@ -66,14 +70,13 @@ class Callback {
     void (*invoke)(void*);
     void (*move)(void* to, void* from) noexcept;  // move-constructs into `to`, destroys `from`
     void (*destroy)(void*) noexcept;
-    std::size_t size;  // bytes to copy when `move` is null
   };
 
   void take(Callback& o) noexcept {
     if (ops_ && ops_->move) {
       ops_->move(storage_, o.storage_);
     } else if (ops_) {
-      __builtin_memcpy(storage_, o.storage_, ops_->size);
+      __builtin_memcpy(storage_, o.storage_, inline_size);
     }
     o.ops_ = nullptr;
   }
@@ -93,14 +96,12 @@ class Callback {
                                         },
       std::is_trivially_destructible_v<D> ? nullptr
                                           : +[](void* s) noexcept { static_cast<D*>(s)->~D(); },
-      std::is_empty_v<D> ? 0 : sizeof(D),  // an empty lambda has one byte of nothing
   };
   template <class D>
   static constexpr Ops heap_ops = {
       [](void* s) { (**static_cast<D**>(s))(); },
       nullptr,  // the pointer is copied
       [](void* s) noexcept { delete *static_cast<D**>(s); },
-      sizeof(D*),
   };
 
   alignas(std::max_align_t) std::byte storage_[inline_size];

@@ -136,7 +136,12 @@ void Reactor::run_once(bool block) {
     if (errno == EINTR) return;
     fail("epoll_pwait2");
   }
+  // Bring the wheel's clock up to now before handlers add timers: a timer placed against a
+  // stale clock would land on a higher level than it needs and be moved later (the same is
+  // done in call_at when the wheel is empty). Timers that fell due meanwhile wait in the
+  // due list for the next turn's timer phase.
   now_ = monotonic_ns();
+  timers_.advance(now_);
   dispatch_end_ = static_cast<std::size_t>(n);
   for (dispatching_ = 0; dispatching_ < dispatch_end_; ++dispatching_) {
     const epoll_event& ev = events_[dispatching_];

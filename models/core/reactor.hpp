@@ -43,6 +43,7 @@
 
 #include "models/core/callback.hpp"
 #include "models/core/ring_queue.hpp"
+#include "models/core/span.hpp"
 #include "models/core/timer_wheel.hpp"
 
 namespace cmbench {
@@ -104,10 +105,11 @@ class Reactor {
   void call_soon_threadsafe(Callback cb);
 
   TimerHandle call_at(std::int64_t deadline_ns, Callback cb) {
+    if (timers_.size() == 0) timers_.advance(monotonic_ns());  // see sync_timers()
     return timers_.add(deadline_ns, std::move(cb));
   }
   TimerHandle call_later(std::chrono::nanoseconds delay, Callback cb) {
-    return timers_.add(now_ + delay.count(), std::move(cb));
+    return call_at(now_ + delay.count(), std::move(cb));
   }
   bool cancel(TimerHandle h) noexcept { return timers_.cancel(h); }
 
