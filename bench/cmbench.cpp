@@ -123,6 +123,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.001, 600.0));
   suite->add_option("--timeout", so.timeout_s, "time limit per cell in seconds (default: derived)")
       ->check(CLI::Range(1.0, 86400.0));
+  bool no_micro = false;
+  suite->add_flag("--no-micro", no_micro, "skip the runtimes' micro-benchmarks");
   bool no_report = false;
   suite->add_flag("--no-report", no_report, "write results.json only");
 
@@ -172,6 +174,8 @@ int main(int argc, char** argv) {
     so.models = suite_sel.models;
     so.out = fs::absolute(out);
     so.timer_slack_ns = slack_ns;
+    // Micro-benchmarks belong to a whole run, not to a selection of workloads or models.
+    so.micro = !no_micro && suite_sel.workloads.empty() && suite_sel.models.empty();
     so.executable = fs::canonical("/proc/self/exe");
     if (!no_report) so.report_script = fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "report.py";
     auto r = run_suite(catalog, so);

@@ -184,7 +184,8 @@ def build_cells(doc):
         parts = name.split("/") + ["?"]
         params = raw.get("params") if isinstance(raw.get("params"), dict) else {}
         cell = Cell(name=name, workload=str(raw.get("workload") or parts[0]),
-                    model=str(raw.get("model") or parts[1]),
+                    # "callbacks-on_loop": a model's variant is a row of its own
+                    model=str(raw.get("label") or raw.get("model") or parts[1]),
                     params={str(k): str(v) for k, v in params.items()},
                     status=str(raw.get("status") or "no_data"),
                     reason=str(raw.get("reason") or ""), log=str(raw.get("log") or ""))
@@ -357,9 +358,30 @@ def set_chart_style():
 
 
 def model_styles(models):
-    """(colour, marker) per model: fixed for the seven models, spares for any other."""
+    """(colour, marker) per model: fixed for the seven models, spares for any other.
+
+    A variant ("callbacks-on_loop") keeps its model's colour with its own marker, so that
+    the eye pairs it with the model it varies."""
     spares = iter(SPARE_STYLE * (1 + len(models)))
-    return {m: MODEL_STYLE.get(m) or next(spares) for m in models}
+    styles = {}
+    for m in models:
+        base = m.split("-")[0]
+        if m in MODEL_STYLE:
+            styles[m] = MODEL_STYLE[m]
+        elif base in MODEL_STYLE:
+            styles[m] = (MODEL_STYLE[base][0], "x")
+        else:
+            styles[m] = next(spares)
+    return styles
+
+
+def with_variants(declared, seen):
+    """The declared models in order, each followed by its variants found in the data."""
+    names = []
+    for base in declared:
+        names.append(base)
+        names += [m for m in dict.fromkeys(seen) if m.startswith(base + "-")]
+    return ordered_names(names, seen)
 
 
 def chart_unit(values):
@@ -599,6 +621,39 @@ def workload_blocks(workload, groups, models, styles, charts, repetitions):
     return blocks
 
 
+def micro_blocks(doc):
+    """The runtimes' costs: ns per operation, each beside its reference in the same run.
+
+    Entries are named micro/<topic>/<row>; the reference of a topic is its `floor` (the
+    least any implementation could do) or its `raw_*` row (a structure without the loop
+    around it). Medians over repetitions, from items_per_second."""
+    per_op = {}
+    for entry in doc["benchmarks"]:
+        if not isinstance(entry, dict) or entry.get("run_type", "iteration") != "iteration":
+            continue
+        name = GB_SUFFIX.sub("", str(entry.get("run_name") or entry.get("name") or ""))
+        rate = to_float(entry.get("items_per_second"))
+        if name.startswith("micro/") and rate and not entry.get("error_occurred"):
+            per_op.setdefault(name, []).append(1e9 / rate)
+    if not per_op:
+        return []
+    topics = {}
+    for name, values in per_op.items():
+        _, topic, row = (name.split("/") + ["", ""])[:3]
+        topics.setdefault(topic, []).append((row, statistics.median(values), len(values)))
+    blocks = [("h", 2, "Runtime costs (micro-benchmarks)"),
+              ("p", "Nanoseconds per operation, median of the repetitions, measured in this run "
+                    "(`cmbench micro`). The ratio is against the topic's reference row: its floor "
+                    "(the least any implementation could do) or the raw structure alone.")]
+    for topic, rows in topics.items():
+        ref = next((v for r, v, _ in rows if r == "floor" or r.startswith("raw")), None)
+        table = [[row, f"{sig3(v)} ns", f"{v / ref:.2f}×" if ref else Note("—"), str(n)]
+                 for row, v, n in rows]
+        blocks += [("h", 3, topic), ("table", ["row", "per operation", "vs reference", "reps"],
+                                     table, True)]
+    return blocks
+
+
 def failure_blocks(cells):
     rows = [[c.name, STATUS_TEXT.get(c.status, c.status), c.reason or Note("—"),
              c.log or Note("—")] for c in cells if not c.ok]
@@ -726,7 +781,7 @@ def csv_text(cells, param_names):
     return buffer.getvalue()
 
 
-def terminal_summary(run_dir, cells, groups_by_workload, models):
+def terminal_summary(cells, groups_by_workload, models):
     """Per parameter group, every model at the largest scale where anything ran."""
     present = [m for m in models if any(c.model == m for c in cells)]
     ok = sum(c.ok for c in cells)
@@ -746,9 +801,8 @@ def terminal_summary(run_dir, cells, groups_by_workload, models):
                     line.append("—" if c is None else STATUS_SHORT.get(c.status, c.status))
             rows.append(line)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [f"cmbench: {len(cells)} cells, {ok} ok, {len(cells) - ok} not; "
-             f"report in {run_dir / 'report.html'}",
-             "median wall time at the largest scale that ran, × = speed-up vs sequential", ""]
+    lines = [f"{len(cells)} cells, {ok} with a verified time. Median wall time at the "
+             "largest scale that ran; × = speed-up vs sequential", ""]
     lines += ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in rows]
     return "\n".join(lines)
 
@@ -765,7 +819,7 @@ def main(argv=None):
         return 1
     suite = doc["cmbench"]
     cells = build_cells(doc)
-    models = ordered_names([str(m["name"]) for m in suite["models"]], [c.model for c in cells])
+    models = with_variants([str(m["name"]) for m in suite["models"]], [c.model for c in cells])
     styles = model_styles(models)
     meta = {str(w["name"]): w for w in suite["workloads"]}
     workloads = ordered_names(list(meta), [c.workload for c in cells])
@@ -782,6 +836,7 @@ def main(argv=None):
         groups_by_workload.append((name, groups))
         blocks += workload_blocks(workload, groups, models, styles, charts,
                                   suite.get("repetitions", "the"))
+    blocks += micro_blocks(doc)
     blocks += failure_blocks(cells)
     param_names = ordered_names([str(p["name"]) for w in suite["workloads"]
                                  for p in w.get("params") or [] if isinstance(p, dict) and p.get("name")],
@@ -796,7 +851,7 @@ def main(argv=None):
         print(f"report.py: cannot write the report: {e}", file=sys.stderr)
         return 1
     if not args.quiet:
-        print(terminal_summary(args.run_dir, cells, groups_by_workload, models))
+        print(terminal_summary(cells, groups_by_workload, models))
     return 0
 
 

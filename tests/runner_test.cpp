@@ -40,6 +40,7 @@ TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
   o.executable = CMBENCH_EXE;
   o.report_script = fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "report.py";
   o.progress = false;
+  o.micro = false;
 
   SuiteOutcome r = run_suite(c, o);
 

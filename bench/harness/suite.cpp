@@ -371,6 +371,30 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
     cell_rows.push_back(row);
   }
 
+  // The runtimes' micro-benchmarks, in one process of their own: each operation beside its
+  // floor and its peer, so that the report's ratios come from this same run.
+  json micro = {{"status", "not run"}, {"reason", ""}};
+  if (o.micro && !interrupted) {
+    const fs::path log = partial / "logs" / "micro.log", out_json = partial / "logs" / "micro.json";
+    const double limit = 600;
+    std::vector<std::string> argv = {o.executable.string(),
+                                     fmt::format("--timer-slack-ns={}", o.timer_slack_ns),
+                                     "micro",
+                                     fmt::format("--benchmark_repetitions={}", reps),
+                                     fmt::format("--benchmark_min_time={}", min_time),
+                                     "--benchmark_display_aggregates_only=true",
+                                     "--benchmark_out=" + out_json.string(),
+                                     "--benchmark_out_format=json"};
+    if (live) std::cerr << "\r\033[K[micro] runtime micro-benchmarks" << std::flush;
+    Spawned s = spawn_and_wait(argv, log, limit, [] {});
+    if (live) std::cerr << "\r\033[K";
+    CellOutcome m = classify(s, limit, log, out_json);
+    micro = {{"status", m.status}, {"reason", m.reason}, {"log", "logs/micro.log"}};
+    for (auto& b : m.entries) benchmarks.push_back(std::move(b));
+    fs::remove(out_json);
+    if (m.status != "ok") std::cerr << "micro-benchmarks: " << m.status << ": " << m.reason << "\n";
+  }
+
   if (interrupted) {
     fs::remove_all(partial);
     outcome.interrupted = true;
@@ -396,7 +420,8 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
                     {"duration_s", seconds_since(t0)},
                     {"models", models},
                     {"workloads", workloads},
-                    {"cells", cell_rows}}}};
+                    {"cells", cell_rows},
+                    {"micro", micro}}}};
   write_atomically(partial / "results.json", results.dump(1));
 
   if (!o.report_script.empty()) {

@@ -32,6 +32,7 @@ struct SuiteOptions {
   std::filesystem::path executable;     // the cmbench binary to run cells with
   std::filesystem::path report_script;  // scripts/report.py; empty: no report
   bool progress = true;                 // a live progress line on a terminal
+  bool micro = true;                    // also run `cmbench micro` (the runtimes' costs)
 };
 
 struct SuiteOutcome {
