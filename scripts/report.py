@@ -37,7 +37,9 @@ import matplotlib
 matplotlib.use("Agg")  # files only, never a display
 import matplotlib.pyplot as plt  # noqa: E402  (must follow the backend choice)
 from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import (FixedLocator, FuncFormatter, LogLocator, NullFormatter,  # noqa: E402
+                               NullLocator)
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
 BASELINE = "sequential"  # speed-up is measured against this model
@@ -46,8 +48,7 @@ DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|min)$")
 # Google Benchmark appends its run options to the name it reports; the cell name is the rest.
 GB_SUFFIX = re.compile(r"(/(real_time|manual_time|process_time|"
                        r"(iterations|repeats|threads|min_time|min_warmup_time):[^/]+))+$")
-STATUS_TEXT = {"failed": "failed", "crashed": "crashed", "timeout": "timeout",
-               "beyond_limit": "beyond model limit", "no_data": "no data"}
+STATUS_TEXT = {"beyond_limit": "beyond model limit", "no_data": "no data"}  # others as they are
 STATUS_SHORT = {"beyond_limit": "limit", "no_data": "no data"}
 # Counters in results.csv order. Peaks take the maximum over repetitions, the rest the median.
 COUNTERS = ("cpu_util", "items_per_second", "peak_in_flight", "tasks", "peak_rss_kib",
@@ -223,7 +224,8 @@ def attach_timings(cell, entries):
     for name in COUNTERS:
         values = [v for v in (to_float(e.get(name)) for e in runs) if v is not None]
         if values:
-            cell.counters[name] = max(values) if name in PEAK_COUNTERS else statistics.median(values)
+            pick = max if name in PEAK_COUNTERS else statistics.median
+            cell.counters[name] = pick(values)
 
 
 # ---------------------------------------------------------------------------- grouping
@@ -285,14 +287,10 @@ def build_groups(workload, cells):
 
 def compute_speedups(group):
     """Speed-up = sequential median / model median, at the same parameters, in the same run."""
-    for scale in group.scales:
+    for (_, scale), cell in group.cells.items():
         base = group.cells.get((BASELINE, scale))
-        if base is None or not base.ok:
-            continue
-        for model, s in group.cells:
-            cell = group.cells[(model, s)]
-            if s == scale and cell.ok:
-                cell.speedup = base.median / cell.median
+        if cell.ok and base is not None and base.ok:
+            cell.speedup = base.median / cell.median
 
 
 # ---------------------------------------------------------------------------- formatting
@@ -327,10 +325,11 @@ def fmt_speedup(x):
 
 
 def fmt_count(x):
+    """Compact: 1k, 10k, 8.94k, 96.7."""
     for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if x >= limit:
-            return f"{sig3(x / limit)}{suffix}"
-    return f"{x:.0f}" if x == int(x) else f"{x:.3g}"
+            return f"{x / limit:.3g}{suffix}"
+    return f"{x:.3g}"
 
 
 def fmt_duration(seconds):
@@ -340,7 +339,16 @@ def fmt_duration(seconds):
 
 
 class Note(str):
-    """Table text standing for a missing number (a status, a dash): dimmed in HTML, italic in Markdown."""
+    """Table text standing for a missing number (a status, a dash): dimmed in HTML,
+    italic in Markdown."""
+
+
+def why_not(cell):
+    """The status and its reason, without saying 'timeout: timeout after 60 s'."""
+    status = STATUS_TEXT.get(cell.status, cell.status)
+    if not cell.reason or cell.reason.startswith(status):
+        return cell.reason or status
+    return f"{status}: {cell.reason}"
 
 
 def status_note(cell):
@@ -384,20 +392,30 @@ def with_variants(declared, seen):
     return ordered_names(names, seen)
 
 
+def bar_style(model, styles):
+    """A variant's bars are its model's colour, hatched, so both read as one family."""
+    if model in MODEL_STYLE or "-" not in model:
+        return {"facecolor": styles[model][0]}
+    return {"facecolor": styles[model][0], "hatch": "//", "edgecolor": "white"}
+
+
 def chart_unit(values):
     """One time unit per chart, chosen at the geometric middle of what it shows."""
     middle = math.exp(statistics.fmean(math.log(v) for v in values))
     return time_unit(middle)
 
 
-def plain_log_axis(axis):
-    """'0.1, 1, 10' instead of '10⁻¹, 10⁰, 10¹': easier to read aloud."""
+def plain_log_axis(axis, low, high):
+    """'20, 50, 100' instead of '10¹, 10²': easier to read aloud, and a range narrower
+    than three decades still gets labels at 1, 2 and 5 times each power of ten."""
+    subs = (1.0,) if high / low > 1000 else (1.0, 2.0, 5.0)
+    axis.set_major_locator(LogLocator(base=10, subs=subs))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    axis.set_minor_formatter(NullFormatter())
 
 
-def finish_chart(fig, ax, title, styles, models):
-    legend = [Patch(color=styles[m][0], label=m) for m in models]
+def finish_chart(fig, ax, title, legend):
+    """Legend outside the plot (seven models would hide data), title, and PNG bytes."""
     ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_title(title, loc="left")
     buffer = io.BytesIO()
@@ -406,7 +424,7 @@ def finish_chart(fig, ax, title, styles, models):
     return buffer.getvalue()
 
 
-def chart_bars(group, styles, models, repetitions):
+def chart_bars(group, styles, models):
     """Models side by side at each scale: bar = median, whisker = min–max over repetitions.
 
     A cell without a timing gets its status written where its bar would be, so a missing
@@ -433,54 +451,67 @@ def chart_bars(group, styles, models, repetitions):
                 continue
             median = cell.median / factor
             low, high = (cell.low or cell.median) / factor, (cell.high or cell.median) / factor
-            ax.bar(x, median, width * 0.92, color=styles[model][0])
+            ax.bar(x, median, width * 0.92, **bar_style(model, styles))
             ax.errorbar(x, median, yerr=[[median - low], [high - median]], fmt="none",
                         ecolor="black", capsize=3, linewidth=1.2)
     if max(highs) / min(lows) > 20:  # a wide range hides the small bars on a linear axis
         ax.set_yscale("log")
         ax.set_ylim(bottom=min(lows) / 3)
-        plain_log_axis(ax.yaxis)
+        plain_log_axis(ax.yaxis, min(lows), max(highs))
     ax.set_xticks(range(len(group.scales)))
+    ax.set_xlim(-0.5, len(group.scales) - 0.5)  # room for a scale where nothing has a bar
     ax.set_xticklabels([group.scale_label(s) for s in group.scales])
     ax.grid(axis="x", visible=False)
     ax.set_ylabel(f"wall time per run ({unit})")
-    ax.set_xlabel(f"median of {repetitions} repetitions, whiskers = min–max")
-    return finish_chart(fig, ax, f"{group.workload}: {group.label}", styles, models)
+    counts = sorted({c.repetitions for c in timed})
+    reps = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
+    ax.set_xlabel(f"bar = median of {reps} repetitions, whisker = min–max")
+    legend = [Patch(label=m, **bar_style(m, styles)) for m in models]
+    return finish_chart(fig, ax, f"{group.workload}: {group.label}", legend)
 
 
 def chart_scaling(group, styles, models):
     """Wall time against scale on log–log axes, one line per model, band = min–max.
 
-    Skipped (None) unless at least two numeric scales have a timing: one point is no curve.
+    A scale where a model has no timing leaves a gap in its line rather than a straight
+    segment across it. Skipped (None) unless two numeric scales have a timing.
     """
-    xs = {s: numeric_value(s) for s in group.scales}
-    points = {m: [(xs[s], group.cells[(m, s)]) for s in group.scales
-                  if (m, s) in group.cells and group.cells[(m, s)].ok and (xs[s] or 0) > 0]
-              for m in models}
-    if len({x for pts in points.values() for x, _ in pts}) < 2:
+    xs = [(s, numeric_value(s)) for s in group.scales]
+    xs = [(s, x) for s, x in xs if x is not None and x > 0]
+    timed = {s: [group.cells[(m, s)] for m in models if (m, s) in group.cells
+                 and group.cells[(m, s)].ok] for s, _ in xs}
+    if sum(1 for cells in timed.values() if cells) < 2:
         return None
-    unit, factor = chart_unit([c.median for pts in points.values() for _, c in pts])
+    medians = [c.median for cells in timed.values() for c in cells]
+    unit, factor = chart_unit(medians)
     fig, ax = plt.subplots(figsize=(11, 5.8))
+    legend = []
     for model in models:
-        if not points[model]:
+        cells = [group.cells.get((model, s)) for s, _ in xs]
+        if not any(c is not None and c.ok for c in cells):
             continue
+
+        def series(pick):  # NaN where the model has no timing: matplotlib breaks the line
+            return [pick(c) / factor if c is not None and c.ok else math.nan for c in cells]
         colour, marker = styles[model]
-        x = [p[0] for p in points[model]]
-        ax.plot(x, [c.median / factor for _, c in points[model]], color=colour,
-                marker=marker, markersize=8, linewidth=2)
-        ax.fill_between(x, [(c.low or c.median) / factor for _, c in points[model]],
-                        [(c.high or c.median) / factor for _, c in points[model]],
-                        color=colour, alpha=0.18, linewidth=0)
+        x = [x for _, x in xs]
+        line = "--" if "hatch" in bar_style(model, styles) else "-"  # a variant: dashed
+        ax.plot(x, series(lambda c: c.median), color=colour, marker=marker, markersize=8,
+                linewidth=2, linestyle=line)
+        ax.fill_between(x, series(lambda c: c.low or c.median),
+                        series(lambda c: c.high or c.median), color=colour, alpha=0.18,
+                        linewidth=0)
+        legend.append(Line2D([], [], color=colour, marker=marker, markersize=8, linewidth=2,
+                             linestyle=line, label=model))
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ticks = sorted({x for x in xs.values() if x and x > 0})
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_locator(FixedLocator([x for _, x in xs]))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_count(v)))
-    plain_log_axis(ax.yaxis)
+    plain_log_axis(ax.yaxis, min(medians) / factor, max(medians) / factor)
     ax.set_xlabel(f"{group.scale_param} (log scale)")
     ax.set_ylabel(f"wall time per run ({unit}, log scale)")
-    return finish_chart(fig, ax, f"{group.workload}: {group.label} — scaling", styles, models)
+    return finish_chart(fig, ax, f"{group.workload}: {group.label} — scaling", legend)
 
 
 def draw(chart, *args):
@@ -518,12 +549,14 @@ def environment_rows(context, suite):
                                 f"{get('cmbench_cores') or get('num_cpus')} cores") if x.strip())
     repetitions = f"{suite.get('repetitions', '?')}, at least {suite.get('min_time_s', '?')} s each"
     duration = to_float(suite.get("duration_s"))
+    slack = get("cmbench_timer_slack_ns")
     rows = [("commit", get("cmbench_commit")), ("CPU", cpu),
             ("compiler", get("cmbench_compiler")),
             ("build", " ".join(x for x in (get("cmbench_build_type"), get("cmbench_flags")) if x)),
             ("kernel", get("cmbench_kernel")), ("libraries", get("cmbench_libraries")),
-            ("timer slack", get("cmbench_timer_slack_ns") and f"{get('cmbench_timer_slack_ns')} ns"),
-            ("placement", get("cmbench_placement")), ("host", get("host_name")),
+            ("timer slack", f"{slack} ns" if slack else ""),
+            ("placement", get("cmbench_placement")),
+            ("load average", get("cmbench_load_average")), ("host", get("host_name")),
             ("date", get("date") or str(suite.get("started", ""))),
             ("profile", str(suite.get("profile", ""))), ("repetitions", repetitions),
             ("total duration", fmt_duration(duration) if duration is not None else "")]
@@ -540,15 +573,17 @@ def header_blocks(doc, cells):
     tally = ", ".join(f"{n} {STATUS_TEXT.get(s, s)}" for s, n in sorted(counts.items()))
     models = [[str(m["name"]), str(m.get("style", "")), str(m.get("idiom", "")),
                "yes" if m.get("concurrent") else "no", "yes" if m.get("parallel") else "no",
-               fmt_count(to_float(m["max_tasks"])) if to_float(m.get("max_tasks")) else "none"]
+               f"{to_float(m['max_tasks']):,.0f}" if to_float(m.get("max_tasks")) else "no limit"]
               for m in suite["models"]]
-    blocks = [("h", 1, f"cmbench report — {suite.get('profile', '?')} run"),
-              ("table", ["", ""], environment_rows(context, suite), False),
+    title = f"cmbench report — {suite.get('profile', '?')} run"
+    date = str(context.get("date") or "")[:10]  # the day; the header table has the time
+    blocks = [("h", 1, f"{title}, {date}" if date else title),
+              ("table", ["environment", ""], environment_rows(context, suite), False),
               ("p", f"{len(cells)} cells: {tally}."),
               ("h", 2, "How to read this"), ("p", HOW_TO_READ)]
+    header = ["model", "style", "idiom", "concurrent", "parallel", "most tasks at once"]
     if models:
-        blocks += [("h", 2, "Models"), ("table", ["model", "style", "idiom", "concurrent",
-                                                   "parallel", "most tasks at once"], models, False)]
+        blocks += [("h", 2, "Models"), ("table", header, models, False)]
     return blocks
 
 
@@ -564,9 +599,9 @@ def detail_row(cell, model, scale_label):
     if not cell.ok:
         return [model, scale_label, status_note(cell)] + [Note("")] * 7
     c = cell.counters
-    flight = fmt_count(c["peak_in_flight"]) if "peak_in_flight" in c else Note("—")
+    flight = f"{c['peak_in_flight']:,.0f}" if "peak_in_flight" in c else Note("—")
     if "tasks" in c and "peak_in_flight" in c:
-        flight = f"{flight} of {fmt_count(c['tasks'])}"
+        flight = f"{flight} of {c['tasks']:,.0f}"
     rss = f"{c['peak_rss_kib'] / 1024:.1f} MiB" if "peak_rss_kib" in c else Note("—")
     if c.get("child_peak_rss_kib"):
         rss = f"{rss} (child {c['child_peak_rss_kib'] / 1024:.1f} MiB)"
@@ -577,7 +612,7 @@ def detail_row(cell, model, scale_label):
             fmt_count(c["items_per_second"]) if "items_per_second" in c else Note("—"), rss]
 
 
-def group_blocks(group, models, styles, charts, repetitions):
+def group_blocks(group, models, styles, charts):
     """One parameter group: summary table, what was not measured and why, charts, details."""
     present = group.models(models)
     header = ["model"] + [group.scale_label(s) for s in group.scales]
@@ -585,27 +620,30 @@ def group_blocks(group, models, styles, charts, repetitions):
     blocks = [("h", 3, f"{group.workload} · {group.label}"), ("table", header, rows, True)]
     if BASELINE not in present:
         blocks.append(("p", "No sequential cell at these parameters, so no speed-up."))
-    missing = [f"{m} at {group.scale_label(s)}: {STATUS_TEXT.get(c.status, c.status)}"
-               + (f" — {c.reason}" if c.reason else "")
-               for s in group.scales for m in present
-               if (c := group.cells.get((m, s))) is not None and not c.ok]
+    missing = {}  # why -> models, so seven identical timeouts make one line
+    for s in group.scales:
+        for m in present:
+            if (c := group.cells.get((m, s))) is not None and not c.ok:
+                missing.setdefault((s, why_not(c)), []).append(m)
     if missing:
-        blocks += [("p", "Not measured:"), ("ul", missing)]
-    for kind, png in (("bars", draw(chart_bars, group, styles, present, repetitions)),
+        blocks += [("p", "Not measured:"), ("ul", [f"{', '.join(ms)} at {group.scale_label(s)}: "
+                                                   f"{why}" for (s, why), ms in missing.items()])]
+    for kind, png in (("bars", draw(chart_bars, group, styles, present)),
                       ("scaling", draw(chart_scaling, group, styles, present))):
         if png is not None:
             path = f"charts/{group.workload}-{group.slug}-{kind}.png"
             charts[path] = png
             blocks.append(("img", path, f"{group.workload} {group.label}: {kind}"))
-    details = [detail_row(c, m, group.scale_label(s)) for s in group.scales for m in present
+    details = [detail_row(c, m, s or "—") for s in group.scales for m in present
                if (c := group.cells.get((m, s))) is not None]
     header = ["model", group.scale_param or "scale", "median", "min–max", "cv", "CPU",
               "speed-up", "peak in flight", "tasks/s", "peak RSS"]
-    blocks.append(("details", f"Details: {group.label}", [("table", header, details, True)]))
+    if any(c.ok for c in group.cells.values()):
+        blocks.append(("details", f"Details: {group.label}", [("table", header, details, True)]))
     return blocks
 
 
-def workload_blocks(workload, groups, models, styles, charts, repetitions):
+def workload_blocks(workload, groups, models, styles, charts):
     name = workload["name"]
     blocks = [("h", 2, f"{name} — {workload['title']}" if workload.get("title") else name)]
     if workload.get("summary"):
@@ -617,7 +655,7 @@ def workload_blocks(workload, groups, models, styles, charts, repetitions):
     if params:
         blocks.append(("ul", params))
     for group in groups:
-        blocks += group_blocks(group, models, styles, charts, repetitions)
+        blocks += group_blocks(group, models, styles, charts)
     return blocks
 
 
@@ -654,9 +692,13 @@ def micro_blocks(doc):
     return blocks
 
 
-def failure_blocks(cells):
+def failure_blocks(cells, micro):
+    """Every cell without a verified time, and the micro-benchmarks' process if it failed."""
     rows = [[c.name, STATUS_TEXT.get(c.status, c.status), c.reason or Note("—"),
              c.log or Note("—")] for c in cells if not c.ok]
+    if isinstance(micro, dict) and micro.get("status") not in (None, "ok", "not run"):
+        rows.append(["micro-benchmarks", str(micro["status"]), str(micro.get("reason") or "—"),
+                     str(micro.get("log") or "—")])
     if not rows:
         return [("h", 2, "Failures and limits"), ("p", "Every cell ran and verified its result.")]
     return [("h", 2, "Failures and limits"),
@@ -679,9 +721,9 @@ def render_markdown(blocks):
         elif kind == "ul":
             out.append("\n".join(f"- {item}" for item in block[1]))
         elif kind == "table":
-            header, rows = block[1], block[2]
-            lines = ["| " + " | ".join(md_cell(h) for h in header) + " |",
-                     "|" + "|".join("---:" if block[3] and i else "---" for i in range(len(header))) + "|"]
+            header, rows, numeric = block[1], block[2], block[3]
+            rule = ["---:" if numeric and i else "---" for i in range(len(header))]
+            lines = ["| " + " | ".join(md_cell(h) for h in header) + " |", f"|{'|'.join(rule)}|"]
             lines += ["| " + " | ".join(md_cell(x) for x in row) + " |" for row in rows]
             out.append("\n".join(lines))
         elif kind == "img":
@@ -721,10 +763,11 @@ def render_html_blocks(blocks, charts):
         elif kind == "ul":
             out.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in block[1]) + "</ul>")
         elif kind == "table":
-            head = "".join(html_cell("th", h) for h in block[1]) if any(block[1]) else ""
-            rows = "".join("<tr>" + "".join(html_cell("td", x) for x in r) + "</tr>\n" for r in block[2])
+            head = "".join(html_cell("th", h) for h in block[1])
+            rows = "".join("<tr>" + "".join(html_cell("td", x) for x in r) + "</tr>\n"
+                           for r in block[2])
             css = ' class="num"' if block[3] else ""
-            out.append(f"<table{css}>" + (f"<tr>{head}</tr>\n" if head else "") + rows + "</table>")
+            out.append(f"<table{css}><tr>{head}</tr>\n{rows}</table>")
         elif kind == "img":  # inlined, so the file works offline and as a single attachment
             data = base64.b64encode(charts[block[1]]).decode("ascii")
             out.append(f'<img src="data:image/png;base64,{data}" alt="{html.escape(block[2])}">')
@@ -781,10 +824,17 @@ def csv_text(cells, param_names):
     return buffer.getvalue()
 
 
-def terminal_summary(cells, groups_by_workload, models):
-    """Per parameter group, every model at the largest scale where anything ran."""
+def terminal_summary(cells, groups_by_workload, models, width=120):
+    """Per parameter group, every model at the largest scale where anything ran.
+
+    Columns that would not fit in `width` go to a second block below, as a terminal would
+    otherwise wrap every line and scramble the table."""
     present = [m for m in models if any(c.model == m for c in cells)]
     ok = sum(c.ok for c in cells)
+    head = [f"{len(cells)} cells, {ok} with a verified time. Median wall time at the "
+            "largest scale that ran; × = speed-up vs sequential"]
+    if not present:
+        return head[0]
     rows = [["", *present]]
     for workload, groups in groups_by_workload:
         rows.append([workload] + [""] * len(present))
@@ -801,10 +851,17 @@ def terminal_summary(cells, groups_by_workload, models):
                     line.append("—" if c is None else STATUS_SHORT.get(c.status, c.status))
             rows.append(line)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [f"{len(cells)} cells, {ok} with a verified time. Median wall time at the "
-             "largest scale that ran; × = speed-up vs sequential", ""]
-    lines += ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in rows]
-    return "\n".join(lines)
+    blocks, used = [[]], widths[0]
+    for i in range(1, len(widths)):
+        if blocks[-1] and used + 2 + widths[i] > width:
+            blocks.append([])
+            used = widths[0]
+        blocks[-1].append(i)
+        used += 2 + widths[i]
+    for columns in blocks:
+        head.append("")
+        head += ["  ".join(r[i].ljust(widths[i]) for i in [0, *columns]).rstrip() for r in rows]
+    return "\n".join(head)
 
 
 def main(argv=None):
@@ -834,13 +891,12 @@ def main(argv=None):
         for group in groups:
             compute_speedups(group)
         groups_by_workload.append((name, groups))
-        blocks += workload_blocks(workload, groups, models, styles, charts,
-                                  suite.get("repetitions", "the"))
+        blocks += workload_blocks(workload, groups, models, styles, charts)
     blocks += micro_blocks(doc)
-    blocks += failure_blocks(cells)
-    param_names = ordered_names([str(p["name"]) for w in suite["workloads"]
-                                 for p in w.get("params") or [] if isinstance(p, dict) and p.get("name")],
-                                [k for c in cells for k in c.params])
+    blocks += failure_blocks(cells, suite.get("micro"))
+    declared = [str(p["name"]) for w in suite["workloads"] for p in w.get("params") or []
+                if isinstance(p, dict) and p.get("name")]
+    param_names = ordered_names(declared, [k for c in cells for k in c.params])
     try:
         for path, png in charts.items():
             write_atomic(args.run_dir / path, png)
