@@ -161,6 +161,7 @@ int main(int argc, char** argv) {
       if (benchmark::ReportUnrecognizedArguments(bargc, bench_args.data())) return 2;
       if (micro->parsed()) {
         micro::register_reactor();
+        micro::register_futures();
       } else {
         register_benchmarks(select_cells(catalog, run_sel));
       }

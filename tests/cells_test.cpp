@@ -14,8 +14,7 @@ class EveryCell : public ::testing::TestWithParam<std::string> {};
 
 std::vector<std::string> all_impls() {
   std::vector<std::string> out;
-  for (const auto& i : catalog().impls())
-    out.push_back(i->workload->name + "/" + std::string(i->model->name));
+  for (const auto& i : catalog().impls()) out.push_back(i->workload->name + "/" + i->label());
   return out;
 }
 
@@ -37,8 +36,9 @@ TEST_P(EveryCell, SmallestScaleGivesTheVerifiedAnswer) {
 
 INSTANTIATE_TEST_SUITE_P(Cells, EveryCell, ::testing::ValuesIn(all_impls()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           auto name = info.param;
-                           name[name.find('/')] = '_';
+                           auto name = info.param;  // a test name: letters, digits, _
+                           for (char& c : name)
+                             if (c == '/' || c == '-') c = '_';
                            return name;
                          });
 

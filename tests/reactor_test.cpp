@@ -148,7 +148,7 @@ TEST(Reactor, StopKeepsPendingWorkForTheNextRun) {
 }
 
 TEST(Reactor, OffloadRunsWorkOnAnotherThreadAndDoneOnTheLoop) {
-  Reactor r(2);
+  Reactor r;
   const auto loop_thread = std::this_thread::get_id();
   std::vector<std::thread::id> workers(8);
   std::vector<std::thread::id> dones(8);
@@ -163,7 +163,7 @@ TEST(Reactor, OffloadRunsWorkOnAnotherThreadAndDoneOnTheLoop) {
 }
 
 TEST(Reactor, AThrowingOffloadedJobIsReportedAndItsDoneStillRuns) {
-  Reactor r(1);
+  Reactor r;
   std::vector<std::string> reported;
   r.set_error_handler([&](std::string_view what) { reported.emplace_back(what); });
   bool done = false;

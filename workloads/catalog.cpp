@@ -4,6 +4,8 @@
 #include <string>
 
 #include "cpu_bound/spec.hpp"
+#include "models/callbacks/info.hpp"
+#include "models/futures/info.hpp"
 #include "models/processes/info.hpp"
 #include "models/sequential/info.hpp"
 #include "models/threads/info.hpp"
@@ -23,6 +25,19 @@ void add_workload(Catalog& c, Workload spec) {
   c.add_cell(name, "threads", typed_cell(W::make_params, W::threads, W::verify, threads::info));
   c.add_cell(name, "processes",
              typed_cell(W::make_params, W::processes, W::verify, processes::info));
+  c.add_cell(name, "callbacks",
+             typed_cell(W::make_params, W::callbacks, W::verify, callbacks::info));
+  c.add_cell(name, "futures", typed_cell(W::make_params, W::futures, W::verify, futures::info));
+}
+
+// A workload whose event-driven models also run their work on the loop thread itself.
+template <class W>
+void add_on_loop_variants(Catalog& c, const std::string& name) {
+  c.add_cell(name, "callbacks",
+             typed_cell(W::make_params, W::callbacks_on_loop, W::verify, callbacks::info),
+             "on_loop");
+  c.add_cell(name, "futures",
+             typed_cell(W::make_params, W::futures_on_loop, W::verify, futures::info), "on_loop");
 }
 
 // Namespaces as template arguments: one struct per workload naming its functions.
@@ -32,6 +47,8 @@ struct SleepFanout {
   static constexpr auto sequential = sleep_fanout::sequential;
   static constexpr auto threads = sleep_fanout::threads;
   static constexpr auto processes = sleep_fanout::processes;
+  static constexpr auto callbacks = sleep_fanout::callbacks;
+  static constexpr auto futures = sleep_fanout::futures;
 };
 struct CpuBound {
   static constexpr auto make_params = cpu_bound::make_params;
@@ -39,6 +56,10 @@ struct CpuBound {
   static constexpr auto sequential = cpu_bound::sequential;
   static constexpr auto threads = cpu_bound::threads;
   static constexpr auto processes = cpu_bound::processes;
+  static constexpr auto callbacks = cpu_bound::callbacks;
+  static constexpr auto callbacks_on_loop = cpu_bound::callbacks_on_loop;
+  static constexpr auto futures = cpu_bound::futures;
+  static constexpr auto futures_on_loop = cpu_bound::futures_on_loop;
 };
 
 }  // namespace
@@ -48,8 +69,11 @@ Catalog build_catalog(bool with_selftest) {
   c.add_model(sequential::info);
   c.add_model(threads::info);
   c.add_model(processes::info);
+  c.add_model(callbacks::info);
+  c.add_model(futures::info);
   add_workload<SleepFanout>(c, sleep_fanout::describe());
   add_workload<CpuBound>(c, cpu_bound::describe());
+  add_on_loop_variants<CpuBound>(c, "cpu_bound");
   if (with_selftest) selftest::add_to(c);
   return c;
 }

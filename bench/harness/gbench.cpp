@@ -45,7 +45,7 @@ void run_cell(benchmark::State& state, const Cell& cell) {
     if (Verdict v = run_guarded(run)(); !v.ok) return fail(state, v.why);
   }
   Usage total;
-  std::uint64_t tasks = 0, peak = UINT64_MAX;
+  std::uint64_t tasks = 0, peak = 0;
   for (auto _ : state) {
     Usage before = Usage::now();
     Check check = run_guarded(run);
@@ -59,7 +59,7 @@ void run_cell(benchmark::State& state, const Cell& cell) {
     }
     total += after - before;
     tasks += v.tasks;
-    peak = std::min(peak, v.peak_in_flight);
+    peak = std::max(peak, v.peak_in_flight);
     state.ResumeTiming();
   }
   if (state.error_occurred() || state.iterations() == 0) return;

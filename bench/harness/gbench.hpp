@@ -5,7 +5,7 @@
 //   cpu_util          (process + reaped children CPU time) ÷ wall time of the runs
 //   peak_rss_kib      this process's RSS high-water mark; child_peak_rss_kib the largest child's
 //   vol_cs, invol_cs  voluntary / involuntary context switches per run, children included
-//   peak_in_flight    the smallest, over the runs, of the measured peak tasks at once
+//   peak_in_flight    the largest, over the runs, of the measured peak tasks at once
 //   tasks             tasks completed per run
 // Google Benchmark's own "CPU" column is the main thread's CPU time only (other threads and
 // children are missing; MeasureProcessCPUTime would rename every cell): cpu_util is the

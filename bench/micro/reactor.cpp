@@ -142,7 +142,8 @@ void register_reactor() {
   benchmark::RegisterBenchmark("micro/dispatch/floor", dispatch_floor);
   benchmark::RegisterBenchmark("micro/dispatch/std_function", dispatch_std_function);
   benchmark::RegisterBenchmark("micro/dispatch/reactor", dispatch_reactor);
-  benchmark::RegisterBenchmark("micro/timers/raw_wheel", timers_wheel)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("micro/timers/raw_wheel", timers_wheel)
+      ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("micro/timers/reactor", timers_reactor)
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);

@@ -6,9 +6,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
 #include <system_error>
 
+#include "models/core/offload_pool.hpp"
 #include "models/core/span.hpp"
 
 namespace cmbench {
@@ -39,12 +41,7 @@ void Watcher::want(std::uint32_t events) {
 
 // ---- Reactor ---------------------------------------------------------------------------
 
-Reactor::Reactor(unsigned offload_threads)
-    : now_(monotonic_ns()),
-      timers_(now_),
-      events_(256),
-      offload_threads_(offload_threads ? offload_threads
-                                       : std::max(1u, std::thread::hardware_concurrency())) {
+Reactor::Reactor() : now_(monotonic_ns()), timers_(now_), events_(256) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) fail("epoll_create1");
   wakeup_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -56,12 +53,9 @@ Reactor::Reactor(unsigned offload_threads)
 }
 
 Reactor::~Reactor() {
-  {
-    std::lock_guard lock(jobs_mutex_);
-    jobs_closed_ = true;
-  }
-  jobs_ready_.notify_all();
-  for (auto& t : pool_) t.join();
+  // A pool thread may still be about to post a completion here: wait for it to let go.
+  while (in_pool_.load(std::memory_order_acquire) > 0)
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
   ::close(wakeup_fd_);
   ::close(epoll_fd_);
 }
@@ -219,40 +213,19 @@ void Reactor::drain_remote() {
 
 void Reactor::offload(Callback work, Callback done) {
   ++offloaded_;
-  {
-    std::lock_guard lock(jobs_mutex_);
-    jobs_.push_back(Job{std::move(work), std::move(done)});
-    // The pool starts on first use: a loop that never offloads never has its threads.
-    while (pool_.size() < offload_threads_) pool_.emplace_back([this] { offload_thread_main(); });
-  }
-  jobs_ready_.notify_one();
-}
-
-void Reactor::offload_thread_main() {
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(jobs_mutex_);
-      jobs_ready_.wait(lock, [this] { return jobs_closed_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;  // closed and drained
-      job = jobs_.pop_front();
-    }
-    try {
-      job.work();
-    } catch (const std::exception& e) {
-      std::string what = e.what();
-      call_soon_threadsafe([this, what] { report_error(what); });
-    } catch (...) {
-      call_soon_threadsafe(
-          [this] { report_error("an exception not derived from std::exception"); });
-    }
+  in_pool_.fetch_add(1, std::memory_order_relaxed);
+  auto finished = [this,
+                   done = std::make_shared<Callback>(std::move(done))](const std::string* error) {
+    if (error) call_soon_threadsafe([this, what = *error] { report_error(what); });
     // `done` runs on the loop thread; the job count drops there, so the loop stays alive
     // until it has run.
-    call_soon_threadsafe([this, done = std::move(job.done)]() mutable {
+    call_soon_threadsafe([this, done] {
       --offloaded_;
-      if (done) done();
+      if (*done) (*done)();
     });
-  }
+    in_pool_.fetch_sub(1, std::memory_order_release);  // after the last touch of *this
+  };
+  OffloadPool::instance().submit({std::move(work), std::move(finished)});
 }
 
 }  // namespace cmbench

@@ -8,8 +8,8 @@
 //  - I/O watchers: long-lived handles on file descriptors, on epoll, level-triggered;
 //  - a wake-up eventfd, through which other threads hand callbacks to the loop
 //    (call_soon_threadsafe);
-//  - an offload pool of threads for blocking work, whose completions run back on the loop
-//    thread (offload).
+//  - offloading blocking work to the process's OffloadPool, whose completions run back on
+//    the loop thread (offload).
 //
 // Why level-triggered epoll: a handler that reads only part of what is available (to be
 // fair between connections, or because its buffer is full) is called again on the next
@@ -79,7 +79,7 @@ class Reactor {
  public:
   using TimerHandle = TimerWheel::Handle;
 
-  explicit Reactor(unsigned offload_threads = 0);  // 0: one per core, started on first use
+  Reactor();
   Reactor(const Reactor&) = delete;
   Reactor& operator=(const Reactor&) = delete;
   ~Reactor();
@@ -108,14 +108,19 @@ class Reactor {
     if (timers_.size() == 0) timers_.advance(monotonic_ns());  // see sync_timers()
     return timers_.add(deadline_ns, std::move(cb));
   }
+  // The delay counts from now, read fresh (as asyncio's loop.time() is), not from the
+  // turn's cached time: a callback that schedules 10^6 timers takes long enough for the
+  // cached time to be stale, and its last timers would fire early.
   TimerHandle call_later(std::chrono::nanoseconds delay, Callback cb) {
-    return call_at(now_ + delay.count(), std::move(cb));
+    return call_at(monotonic_ns() + delay.count(), std::move(cb));
   }
+  // Whether the timer is still waiting (neither run, running, nor cancelled).
+  bool pending(TimerHandle h) const noexcept { return timers_.pending(h); }
   bool cancel(TimerHandle h) noexcept { return timers_.cancel(h); }
 
-  // Runs `work` on an offload thread, then `done` on the loop thread. The loop stays alive
-  // until `done` has run. An exception from `work` is reported like a callback's; pass
-  // results and errors through state the two share.
+  // Runs `work` on a thread of the process's OffloadPool, then `done` on the loop thread.
+  // The loop stays alive until `done` has run. An exception from `work` is reported like a
+  // callback's; pass results and errors through state the two share.
   void offload(Callback work, Callback done);
 
   // Keeps the loop alive without any work pending (a server waiting for a peer in another
@@ -138,7 +143,6 @@ class Reactor {
   void update(Watcher& w, std::uint32_t events);
   void forget(Watcher& w) noexcept;  // w is going away: drop it from the current batch
   void drain_remote();
-  void offload_thread_main();
 
   std::int64_t now_;
   bool stop_requested_ = false;
@@ -158,17 +162,10 @@ class Reactor {
   std::mutex remote_mutex_;
   std::vector<Callback> remote_;
 
-  // The offload pool.
-  struct Job {
-    Callback work, done;
-  };
-  unsigned offload_threads_;
-  std::size_t offloaded_ = 0;  // jobs whose `done` has not run yet (loop thread only)
-  std::mutex jobs_mutex_;
-  std::condition_variable jobs_ready_;
-  RingQueue<Job> jobs_;
-  bool jobs_closed_ = false;
-  std::vector<std::thread> pool_;
+  // Offloaded jobs: `offloaded_` counts those whose `done` has not run (loop thread);
+  // `in_pool_` those a pool thread may still post to this loop (the destructor waits).
+  std::size_t offloaded_ = 0;
+  std::atomic<int> in_pool_{0};
 };
 
 }  // namespace cmbench

@@ -1,6 +1,7 @@
 #include "timer_wheel.hpp"
 
 #include <bit>
+#include <utility>
 
 namespace cmbench {
 namespace {
@@ -42,17 +43,26 @@ TimerWheel::~TimerWheel() {
   free_chain(firing_.head);
 }
 
+thread_local TimerWheel::Spares TimerWheel::spares_;
+
+TimerWheel::Spares::~Spares() {
+  while (head) delete std::exchange(head, head->next);
+}
+
+TimerWheel::Block* TimerWheel::new_block() {
+  Block* b = spares_.head;
+  if (b)
+    spares_.head = b->next;
+  else
+    b = new Block;
+  b->next = nullptr;
+  b->count = 0;
+  return b;
+}
+
 void TimerWheel::push(Slot& s, Entry&& e) {
   if (!s.tail || s.tail->count == block_entries) {
-    Block* b = spare_;
-    if (b) {
-      spare_ = b->next;
-    } else {
-      blocks_.push_back(std::make_unique<Block>());
-      b = blocks_.back().get();
-    }
-    b->next = nullptr;
-    b->count = 0;
+    Block* b = new_block();
     (s.tail ? s.tail->next : s.head) = b;
     s.tail = b;
   }
@@ -64,8 +74,8 @@ void TimerWheel::free_chain(Block* b) noexcept {
     Block* next = b->next;
     for (std::size_t i = 0; i < b->count; ++i) b->at(i)->~Entry();
     b->count = 0;
-    b->next = spare_;
-    spare_ = b;
+    b->next = spares_.head;
+    spares_.head = b;
     b = next;
   }
 }

@@ -1,0 +1,191 @@
+// Chain: the untyped state machine behind every Deferred<T> handle (what Twisted's Deferred
+// object is), and Value, the chain's current value with its type erased. A Deferred<T>
+// (deferred.hpp) is a typed, counted reference to a chain; read that first.
+//
+// Why untyped: a chain's value changes type as its callbacks run (int, then std::string...),
+// so the chain cannot have one C++ type. It stores the value erased, and each link, typed
+// when it was added, knows what it reads. The chain checks at run time what the compiler
+// cannot: that a handle adding a link is typed for the chain's current end (tail), and that
+// a handle firing the chain is typed for its start (head).
+//
+// Costs, chosen for 10^6 Deferreds waiting at once (sleep_fanout): one recycled block per
+// chain (160 bytes) holding everything most chains need: the first link lives inside it,
+// more go to a vector; a value of up to 24 bytes (a Span, a std::string, a std::vector) lives
+// inside it too, so firing a Deferred<Span> allocates nothing. Handles count references with
+// a plain integer (rc.hpp). Memory is time here: a fresh page costs ≈ 1.4 µs to fault in
+// (≈ 0.35 ns per byte), and the allocator gives freed memory back to the system, so at 10^6
+// tasks every run would fault the chains in again (≈ 120 ns per Deferred, measured): hence
+// the free list (Chain::operator new).
+// Thread-safety: none. A chain, and every handle on it, belongs to the loop thread; a handle
+// may only be *moved* through another thread (defer_to_thread's hand-over does).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include "models/callbacks/failure.hpp"
+#include "models/callbacks/rc.hpp"
+#include "models/core/callback.hpp"
+
+namespace cmbench::callbacks::detail {
+
+// The chain's current value, type-erased. Which type it holds is known to the link that
+// reads it (checked when the link was added), so take<T>() is an unchecked cast. Move-only
+// values are fine: nothing is ever copied. The same small-buffer technique as Callback.
+class Value {
+ public:
+  static constexpr std::size_t inline_size = 24;
+
+  Value() noexcept = default;
+  Value(Value&& o) noexcept { steal(o); }
+  Value& operator=(Value&& o) noexcept {
+    if (this != &o) {
+      reset();
+      steal(o);
+    }
+    return *this;
+  }
+  ~Value() { reset(); }
+
+  template <class T, class A>
+  void emplace(A&& a) {
+    reset();
+    if constexpr (fits<T>)
+      ::new (static_cast<void*>(storage_)) T(std::forward<A>(a));
+    else
+      *reinterpret_cast<T**>(storage_) = new T(std::forward<A>(a));
+    ops_ = &ops<T>;
+  }
+  template <class T>
+  T take() {
+    T* p =
+        fits<T> ? std::launder(reinterpret_cast<T*>(storage_)) : *reinterpret_cast<T**>(storage_);
+    T v(std::move(*p));
+    reset();
+    return v;
+  }
+  void reset() noexcept {
+    if (ops_) ops_->destroy(storage_);
+    ops_ = nullptr;
+  }
+
+ private:
+  struct Ops {
+    void (*move)(void* to, void* from) noexcept;  // move-constructs into `to`, destroys `from`
+    void (*destroy)(void*) noexcept;
+  };
+  template <class T>
+  static constexpr bool fits =
+      sizeof(T) <= inline_size &&
+      alignof(T) <= alignof(void*) && std::is_nothrow_move_constructible_v<T>;
+  template <class T>
+  static constexpr Ops ops = {
+      [](void* to, void* from) noexcept {
+        if constexpr (fits<T>) {
+          ::new (to) T(std::move(*static_cast<T*>(from)));
+          static_cast<T*>(from)->~T();
+        } else {
+          *static_cast<T**>(to) = *static_cast<T**>(from);
+        }
+      },
+      [](void* s) noexcept {
+        if constexpr (fits<T>)
+          static_cast<T*>(s)->~T();
+        else
+          delete *static_cast<T**>(s);
+      },
+  };
+  void steal(Value& o) noexcept {
+    ops_ = o.ops_;
+    if (ops_) ops_->move(storage_, o.storage_);
+    o.ops_ = nullptr;
+  }
+
+  alignas(void*) std::byte storage_[inline_size];
+  const Ops* ops_ = nullptr;
+};
+
+class Chain;
+// What a Deferred<T> handle holds: a counted reference to its chain.
+using ChainRef = Rc<Chain>;
+
+// Invariant:
+//  - !called: no outcome yet; links wait.
+//  - called: the outcome is `failure` if `failed`, else `value` (empty for a void chain).
+//    The links from `next` on have not run. They run in order, each once, whenever the
+//    chain is called, not paused and not already running (a link that adds a link, or fires
+//    a Deferred whose links fire this one, re-enters: the loop already running picks the
+//    new link up).
+//  - paused: a link returned a Deferred that has not fired yet; a continuation waiting on
+//    that one's chain will resume this one. `returned` is set only between a link's return
+//    and the check that follows it.
+//  - tail: the type the next link will receive; head: the type callback() must give.
+//    tail == nullptr once the result was handed on to a Deferred whose callback returned
+//    this one: no link may be added any more.
+class Chain final {  // final: every chain block has the same size (see operator new)
+ public:
+  explicit Chain(const std::type_info& type) noexcept : head(&type), tail(&type) {}
+  Chain(const Chain&) = delete;
+  Chain& operator=(const Chain&) = delete;
+  ~Chain();  // reports a failure nobody handled
+
+  // Chains are recycled through a free list per thread, never returned to the system (as the
+  // timing wheel recycles its blocks): a program that waits on 10^6 Deferreds twice faults
+  // their pages in once. The list is freed when its thread ends.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p) noexcept;
+
+  // Throws AlreadyCalledError if fired already, logic_error if `t` is not the head's type.
+  void expect_unfired(const std::type_info& t) const {
+    if (called || head != &t) cannot_fire(t);  // one type, one type_info: the usual case
+  }
+  // Throws logic_error unless a link reading a `t` may be added now.
+  void expect_tail(const std::type_info& t) const {
+    if (tail != &t) tail_mismatch(t);  // same type, same type_info object: the usual case
+  }
+  void fire();  // the outcome is in place: run the links
+  void add_link(Callback link);
+  // A link's callback returned a Deferred typed `type` on chain `inner`: continue with its
+  // outcome once it fires.
+  void wait_for(ChainRef inner, const std::type_info& type) noexcept;
+
+  void set_failure(Failure f) noexcept {
+    failure = std::move(f);
+    failed = true;
+    value.reset();
+  }
+  void set_success() noexcept {
+    if (failure) failure = Failure();  // releasing an exception_ptr is a call: skip it if null
+    failed = false;
+  }
+
+  const std::type_info* head;
+  const std::type_info* tail;
+  Value value;
+  Failure failure;
+  bool failed = false;
+  bool called = false;
+  std::uint32_t refs = 0;  // the Rc handles on this chain
+
+ private:
+  void run_links();
+  void take_outcome_of(Chain& inner) noexcept;
+  void cannot_fire(const std::type_info& t) const;
+  void tail_mismatch(const std::type_info& t) const;
+  Callback& link(std::size_t i) noexcept { return i == 0 ? first_link_ : more_links_[i - 1]; }
+
+  bool running_ = false;
+  bool paused_ = false;
+  std::uint32_t links_ = 0;  // links added since the chain last ran dry
+  std::uint32_t next_ = 0;   // the first link not run yet
+  Callback first_link_;      // most chains have one link (a DeferredList's collector, say)
+  std::vector<Callback> more_links_;
+  ChainRef returned_;
+};
+
+}  // namespace cmbench::callbacks::detail

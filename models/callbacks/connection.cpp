@@ -1,0 +1,191 @@
+#include "connection.hpp"
+
+#include <sys/epoll.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+
+#include "models/callbacks/reactor.hpp"
+#include "models/core/tcp.hpp"
+
+namespace cmbench::callbacks {
+
+Connection::Connection(Reactor& reactor, Fd fd, Factory& factory)
+    : reactor_(reactor),
+      factory_(factory),
+      client_(nullptr),
+      state_(State::connected),
+      fd_(std::move(fd)),
+      watcher_(reactor.core(), fd_.get(), [this](std::uint32_t events) { on_ready(events); }) {}
+
+Connection::Connection(Reactor& reactor, Fd fd, ClientFactory& factory)
+    : Connection(reactor, std::move(fd), static_cast<Factory&>(factory)) {
+  client_ = &factory;
+  state_ = State::connecting;
+}
+
+void Connection::start() {
+  if (state_ == State::connecting) return update_interest();
+  try {
+    make_connection();
+  } catch (...) {
+    protocol_failed(std::current_exception());
+  }
+}
+
+void Connection::make_connection() {
+  protocol_ = factory_.build_protocol();
+  if (!protocol_) {  // the factory refused this connection
+    state_ = State::aborting;
+    return close(Failure(ConnectionDone()));
+  }
+  protocol_->factory = &factory_;
+  protocol_->transport = this;
+  update_interest();
+  protocol_->connection_made(*this);
+}
+
+// The watcher's handler: the only place, with the queued close of close_soon, from which
+// connection_lost is called.
+void Connection::on_ready(std::uint32_t events) {
+  try {
+    if (state_ == State::connecting) return finish_connecting();
+    if (state_ == State::connected && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) read_some();
+    if ((state_ == State::connected || state_ == State::disconnecting) &&
+        (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) &&
+        (buffered() > 0 || state_ == State::disconnecting))
+      write_buffered();
+  } catch (...) {
+    protocol_failed(std::current_exception());
+  }
+}
+
+void Connection::finish_connecting() {
+  if (int err = tcp::connect_error(fd_.get())) {
+    state_ = State::closed;
+    watcher_.want(0);
+    fd_.reset();
+    reactor_.forget(*this);
+    std::string why = std::strerror(err);
+    return client_->client_connection_failed(
+        err == ECONNREFUSED ? Failure(ConnectionRefusedError(why)) : Failure(ConnectError(why)));
+  }
+  state_ = State::connected;
+  make_connection();
+}
+
+void Connection::read_some() {
+  std::span<std::byte> buffer = reactor_.read_buffer();
+  std::optional<std::size_t> n;
+  try {
+    n = tcp::read(fd_.get(), buffer);
+  } catch (const std::system_error& e) {  // ECONNRESET and the like: the peer's doing
+    return close(Failure(ConnectionLost(e.what())));
+  }
+  if (!n) return;                                        // nothing after all
+  if (*n == 0) return close(Failure(ConnectionDone()));  // the peer closed
+  protocol_->data_received(buffer.first(*n));
+}
+
+void Connection::write(std::span<const std::byte> data) {
+  if (state_ != State::connected && state_ != State::disconnecting) return;
+  if (buffered() == 0 && !data.empty()) {  // try the socket now: no queue, no epoll round
+    try {
+      if (auto n = tcp::write(fd_.get(), data)) data = data.subspan(*n);
+    } catch (const std::system_error& e) {
+      return close_soon(Failure(ConnectionLost(e.what())));
+    }
+  }
+  if (data.empty()) return;
+  // Drop what was sent before appending, once it is most of the buffer: bounded waste, and
+  // no memmove per write.
+  if (out_sent_ > 65536 && out_sent_ * 2 > out_.size()) {
+    out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_sent_));
+    out_sent_ = 0;
+  }
+  out_.insert(out_.end(), data.begin(), data.end());
+  update_interest();
+}
+
+void Connection::write_buffered() {
+  while (buffered() > 0) {
+    std::optional<std::size_t> n;
+    try {
+      n = tcp::write(fd_.get(), std::span(out_).subspan(out_sent_));
+    } catch (const std::system_error& e) {
+      return close(Failure(ConnectionLost(e.what())));
+    }
+    if (!n) return;  // the socket is full again: wait for the next EPOLLOUT
+    out_sent_ += *n;
+  }
+  out_.clear();
+  out_sent_ = 0;
+  if (state_ == State::disconnecting) return close(Failure(ConnectionDone()));
+  update_interest();
+}
+
+void Connection::lose_connection() {
+  if (state_ != State::connected) return;
+  state_ = State::disconnecting;
+  update_interest();  // EPOLLOUT only: the handler flushes, then closes
+}
+
+void Connection::abort_connection() {
+  if (state_ != State::connected && state_ != State::disconnecting) return;
+  close_soon(Failure(ConnectionAborted()));
+}
+
+void Connection::close_soon(Failure reason) {
+  state_ = State::aborting;
+  out_.clear();
+  out_sent_ = 0;
+  watcher_.want(0);
+  reactor_.core().call_soon([this, reason = std::move(reason)] { close(reason); });
+}
+
+void Connection::close(const Failure& reason) {
+  if (state_ == State::closed) return;
+  state_ = State::closed;
+  watcher_.want(0);
+  fd_.reset();
+  out_.clear();
+  out_sent_ = 0;
+  reactor_.forget(*this);  // queued: this object outlives the call below
+  if (!protocol_) return;
+  try {
+    protocol_->connection_lost(reason);
+  } catch (const std::exception& e) {
+    reactor_.core().report_error(std::string("connection_lost raised: ") + e.what());
+  } catch (...) {
+    reactor_.core().report_error("connection_lost raised a non-standard exception");
+  }
+}
+
+// A protocol method (or the factory) threw: Twisted logs it and drops the connection, with
+// the exception as connection_lost's reason.
+void Connection::protocol_failed(std::exception_ptr e) {
+  Failure why(e);
+  reactor_.core().report_error("a protocol raised: " + why.error_message());
+  close(why);
+}
+
+void Connection::update_interest() {
+  std::uint32_t events = 0;
+  switch (state_) {
+    case State::connecting:
+    case State::disconnecting:
+      events = EPOLLOUT;
+      break;
+    case State::connected:
+      events = EPOLLIN | (buffered() > 0 ? EPOLLOUT : 0u);
+      break;
+    case State::aborting:
+    case State::closed:
+      break;
+  }
+  watcher_.want(events);
+}
+
+}  // namespace cmbench::callbacks

@@ -1,0 +1,77 @@
+#include "reactor.hpp"
+
+#include <string>
+
+#include "models/callbacks/connection.hpp"
+#include "models/core/tcp.hpp"
+
+namespace cmbench::callbacks {
+
+void DelayedCall::cancel() {
+  if (!state_.get()) throw std::logic_error("this DelayedCall names no call");
+  if (state_->cancelled) throw AlreadyCancelled("this call was cancelled already");
+  if (state_->called) throw AlreadyCalled("this call has run already");
+  state_->core->cancel(state_->handle);
+  state_->cancelled = true;
+}
+
+Reactor::Reactor() : core_() {
+  previous_unhandled_ = set_unhandled_error_handler([this](const Failure& f) {
+    core_.report_error("Unhandled error in Deferred: " + f.error_message());
+  });
+}
+
+Reactor::~Reactor() {
+  // Deferreds dying with the loop's pending work report to stderr from here on.
+  set_unhandled_error_handler(std::move(previous_unhandled_));
+  connections_.clear();
+  ports_.clear();
+}
+
+void Reactor::run() {
+  // Like Twisted's, this loop runs until stop(), even with nothing to do: the hold keeps the
+  // core's run() from returning when it goes idle.
+  struct Running {
+    Reactor& r;
+    explicit Running(Reactor& reactor) : r(reactor) {
+      r.running_ = true;
+      r.core_.hold();
+    }
+    ~Running() {
+      r.core_.release();
+      r.running_ = false;
+    }
+  } running(*this);
+  core_.run();
+}
+
+void Reactor::stop() {
+  if (!running_) throw ReactorNotRunning("stop() while the reactor is not running");
+  core_.stop();
+}
+
+ListeningPort& Reactor::listen_tcp(std::uint16_t port, Factory& factory) {
+  ports_.push_back(std::unique_ptr<ListeningPort>(new ListeningPort(*this, port, factory)));
+  return *ports_.back();
+}
+
+void Reactor::connect_tcp(std::uint16_t port, ClientFactory& factory) {
+  adopt(std::make_unique<Connection>(*this, tcp::connect(port), factory)).start();
+}
+
+Connection& Reactor::adopt(std::unique_ptr<Connection> c) {
+  Connection& ref = *c;
+  connections_.emplace(&ref, std::move(c));
+  return ref;
+}
+
+void Reactor::forget(Connection& c) {
+  core_.call_soon([this, p = &c] { connections_.erase(p); });
+}
+
+std::span<std::byte> Reactor::read_buffer() {
+  if (read_buffer_.empty()) read_buffer_.resize(64 * 1024);
+  return read_buffer_;
+}
+
+}  // namespace cmbench::callbacks
