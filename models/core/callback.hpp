@@ -84,7 +84,7 @@ class Callback {
   template <class D>
   static constexpr bool fits =
       sizeof(D) <= inline_size &&
-      alignof(D) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<D>;
+      alignof(D) <= alignof(void*) && std::is_nothrow_move_constructible_v<D>;
 
   template <class D>
   static constexpr Ops inline_ops = {
@@ -104,7 +104,7 @@ class Callback {
       [](void* s) noexcept { delete *static_cast<D**>(s); },
   };
 
-  alignas(std::max_align_t) std::byte storage_[inline_size];
+  alignas(void*) std::byte storage_[inline_size];  // 8-aligned: a Callback is 40 bytes
   const Ops* ops_ = nullptr;
 };
 

@@ -41,23 +41,25 @@ void Watcher::want(std::uint32_t events) {
 
 // ---- Reactor ---------------------------------------------------------------------------
 
-Reactor::Reactor() : now_(monotonic_ns()), timers_(now_), events_(256) {
-  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_fd_ < 0) fail("epoll_create1");
-  wakeup_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wakeup_fd_ < 0) fail("eventfd");
+Reactor::Reactor()
+    : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+      wakeup_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      events_(256),
+      now_(monotonic_ns()),
+      timers_(now_) {
+  if (!epoll_fd_) fail("epoll_create1");
+  if (!wakeup_fd_) fail("eventfd");
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = &wakeup_tag;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wakeup_fd_, &ev) < 0) fail("epoll_ctl(wakeup)");
+  if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wakeup_fd_.get(), &ev) < 0)
+    fail("epoll_ctl(wakeup)");
 }
 
 Reactor::~Reactor() {
   // A pool thread may still be about to post a completion here: wait for it to let go.
   while (in_pool_.load(std::memory_order_acquire) > 0)
     std::this_thread::sleep_for(std::chrono::microseconds(100));
-  ::close(wakeup_fd_);
-  ::close(epoll_fd_);
 }
 
 bool Reactor::alive() const noexcept {
@@ -125,7 +127,8 @@ void Reactor::run_once(bool block) {
 
   // 5. Poll for I/O and run each ready watcher's handler. A handler may destroy any
   //    watcher: forget() removes it from the rest of this batch.
-  int n = epoll_pwait2(epoll_fd_, events_.data(), static_cast<int>(events_.size()), wait, nullptr);
+  int n = epoll_pwait2(epoll_fd_.get(), events_.data(), static_cast<int>(events_.size()), wait,
+                       nullptr);
   if (n < 0) {
     if (errno == EINTR) return;
     fail("epoll_pwait2");
@@ -164,16 +167,17 @@ void Reactor::update(Watcher& w, std::uint32_t events) {
   ev.events = events;
   ev.data.ptr = &w;
   if (events == 0) {
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, w.fd_, &ev) < 0 && errno != EBADF && errno != ENOENT)
+    if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, w.fd_, &ev) < 0 && errno != EBADF &&
+        errno != ENOENT)
       fail("epoll_ctl(DEL)");
     w.registered_ = false;
     --watching_;
   } else if (!w.registered_) {
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, w.fd_, &ev) < 0) fail("epoll_ctl(ADD)");
+    if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, w.fd_, &ev) < 0) fail("epoll_ctl(ADD)");
     w.registered_ = true;
     ++watching_;
   } else {
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, w.fd_, &ev) < 0) fail("epoll_ctl(MOD)");
+    if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_MOD, w.fd_, &ev) < 0) fail("epoll_ctl(MOD)");
   }
   w.wanted_ = events;
 }
@@ -194,14 +198,14 @@ void Reactor::call_soon_threadsafe(Callback cb) {
   // know a wake-up is already on its way.
   if (first) {
     std::uint64_t one = 1;
-    while (::write(wakeup_fd_, &one, sizeof one) < 0 && errno == EINTR) {
+    while (::write(wakeup_fd_.get(), &one, sizeof one) < 0 && errno == EINTR) {
     }
   }
 }
 
 void Reactor::drain_remote() {
   std::uint64_t count;
-  while (::read(wakeup_fd_, &count, sizeof count) < 0 && errno == EINTR) {
+  while (::read(wakeup_fd_.get(), &count, sizeof count) < 0 && errno == EINTR) {
   }
   std::vector<Callback> batch;
   {

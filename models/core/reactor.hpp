@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "models/core/callback.hpp"
+#include "models/core/fd.hpp"
 #include "models/core/ring_queue.hpp"
 #include "models/core/span.hpp"
 #include "models/core/timer_wheel.hpp"
@@ -105,7 +106,8 @@ class Reactor {
   void call_soon_threadsafe(Callback cb);
 
   TimerHandle call_at(std::int64_t deadline_ns, Callback cb) {
-    if (timers_.size() == 0) timers_.advance(monotonic_ns());  // see sync_timers()
+    // An empty wheel's clock may be stale (run_once keeps it fresh only while running).
+    if (timers_.size() == 0) timers_.advance(monotonic_ns());
     return timers_.add(deadline_ns, std::move(cb));
   }
   // The delay counts from now, read fresh (as asyncio's loop.time() is), not from the
@@ -144,19 +146,23 @@ class Reactor {
   void forget(Watcher& w) noexcept;  // w is going away: drop it from the current batch
   void drain_remote();
 
+  // Declared first, destroyed last: the descriptors and the event batch outlive every
+  // callback below, so a callback destroyed with the loop (one that owns a Watcher, say)
+  // still finds them.
+  Fd epoll_fd_;
+  Fd wakeup_fd_;
+  std::vector<epoll_event> events_;
+  std::size_t dispatching_ = 0, dispatch_end_ = 0;  // the batch of events being handled
+  std::size_t watching_ = 0;  // watchers with interest: they keep the loop alive
+  std::size_t holds_ = 0;
+  std::function<void(std::string_view)> on_error_;
+  std::uint64_t errors_ = 0;
+
   std::int64_t now_;
   bool stop_requested_ = false;
   RingQueue<Callback> ready_;
   RingQueue<Callback> running_;  // the batch of ready callbacks being run (phase 3)
   TimerWheel timers_;
-  int epoll_fd_ = -1;
-  int wakeup_fd_ = -1;
-  std::size_t watching_ = 0;  // watchers with interest: they keep the loop alive
-  std::size_t holds_ = 0;
-  std::vector<epoll_event> events_;
-  std::size_t dispatching_ = 0, dispatch_end_ = 0;  // the batch of events being handled
-  std::function<void(std::string_view)> on_error_;
-  std::uint64_t errors_ = 0;
 
   // Callbacks from other threads, moved into ready_ by the loop after a wake-up.
   std::mutex remote_mutex_;

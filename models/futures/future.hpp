@@ -108,13 +108,15 @@ template <class T>
 class State {
  public:
   using Value = stored_t<T>;
-  // States come from a per-thread free list (recycler.hpp) when they are small enough.
+  // States come from a per-thread free list (recycler.hpp) when they are small enough, in
+  // blocks rounded up to 16 bytes (the recycler's alignment).
+  static constexpr std::size_t block_size = (sizeof(State) + 15) / 16 * 16;
   static void* operator new(std::size_t size) {
-    if constexpr (pooled) return Recycler<sizeof(State)>::allocate();
+    if constexpr (pooled) return Recycler<block_size>::allocate();
     return ::operator new(size);
   }
   static void operator delete(void* p) noexcept {
-    if constexpr (pooled) return Recycler<sizeof(State)>::deallocate(p);
+    if constexpr (pooled) return Recycler<block_size>::deallocate(p);
     ::operator delete(p);
   }
 
