@@ -155,6 +155,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (run->parsed() || micro->parsed()) {
+      keep_freed_memory();
       for (const auto& [k, v] : environment()) benchmark::AddCustomContext(k, v);
       int bargc = static_cast<int>(bench_args.size());
       benchmark::Initialize(&bargc, bench_args.data());
