@@ -297,7 +297,7 @@ TEST(CallbacksReactor, CallLaterRunsInDelayOrderAndCancelPreventsACall) {
   reactor.call_later(
       2ms, [&](int n) { log.push_back(n); }, 1);         // Twisted's *args
   reactor.call_later(0.004, [&] { log.push_back(2); });  // seconds, as in Twisted
-  const std::int64_t start = monotonic_ns();  // before the stop timer is scheduled
+  const std::int64_t start = monotonic_ns();             // before the stop timer is scheduled
   reactor.call_later(10ms, [&] { reactor.stop(); });
   EXPECT_TRUE(cancelled.active());
   cancelled.cancel();
