@@ -18,7 +18,7 @@ inline constexpr ModelInfo info{
     .parallel = false,
     .max_tasks = 10'000'000,
     .limit_reason =
-        "a waiting task is a Deferred chain (160 bytes) and a timer entry (64 bytes): about "
+        "a waiting task is a Deferred chain (160 bytes) and a timer entry (56 bytes): about "
         "260 bytes with its handle and result slot, measured at 10^6 and 10^7; 10^7 tasks hold "
         "about 2.5 GB of this machine's 24 GB, so memory, not the model, sets the limit",
     .task_start_us = 0.2,  // sleep_fanout at 10^6, warm: ≈ 0.2 µs per task beyond the wait

@@ -18,7 +18,7 @@ inline constexpr ModelInfo info{
     .parallel = false,
     .max_tasks = 10'000'000,
     .limit_reason =
-        "memory: a waiting sleep_fanout task is two 80-byte future states, a 64-byte timer "
+        "memory: a waiting sleep_fanout task is two 80-byte future states, a 56-byte timer "
         "entry and its slot in multi's result, 245 bytes measured at 10^6; 10^7 tasks are "
         "about 2.5 GB of this machine's 24 GB",
     .task_start_us = 0.15,
