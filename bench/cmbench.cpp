@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
       std::cout << "\n" << summary.rdbuf() << "\n";
     std::cout << "report: " << (r.run_dir / (no_report ? "results.json" : "report.html")).string()
               << "\n";
-    return (r.failed + r.crashed + r.timeout) == 0 && !r.report_failed ? 0 : 1;
+    return (r.failed + r.crashed + r.timeout) == 0 && !r.report_failed && !r.micro_failed ? 0 : 1;
   } catch (const BadInput& e) {
     std::cerr << "cmbench: " << e.what() << "\n";
     return 2;

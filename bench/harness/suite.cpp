@@ -392,7 +392,10 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
     micro = {{"status", m.status}, {"reason", m.reason}, {"log", "logs/micro.log"}};
     for (auto& b : m.entries) benchmarks.push_back(std::move(b));
     fs::remove(out_json);
-    if (m.status != "ok") std::cerr << "micro-benchmarks: " << m.status << ": " << m.reason << "\n";
+    if (m.status != "ok") {
+      outcome.micro_failed = true;
+      std::cerr << "micro-benchmarks: " << m.status << ": " << m.reason << "\n";
+    }
   }
 
   if (interrupted) {

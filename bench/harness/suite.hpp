@@ -40,6 +40,7 @@ struct SuiteOutcome {
   int ok = 0, failed = 0, crashed = 0, timeout = 0, beyond_limit = 0;
   bool interrupted = false;
   bool report_failed = false;
+  bool micro_failed = false;  // the micro-benchmarks crashed or gave a wrong result
 };
 
 SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& options);
