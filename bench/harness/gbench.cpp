@@ -20,13 +20,22 @@ void fail(benchmark::State& state, const std::string& why) {
   state.SkipWithError(why.c_str());
 }
 
-// Runs the cell once and returns its verifier; an exception becomes a failed Verdict.
+// Runs the cell once and returns its verifier. What run() throws becomes a failed Verdict
+// already worded as such; a verifier's own failures are worded by verified() below.
 Check run_guarded(const Run& run) {
   try {
     return run();
   } catch (const std::exception& e) {
-    return [why = std::string("exception: ") + e.what()] { return Verdict::fail(why); };
+    return [why = std::string(e.what())] { return Verdict::fail(why, Verdict::Stage::run); };
   }
+}
+
+// Verifies, and words a failure by the stage that failed: "exception: ..." for a run that
+// threw, "verification: ..." for a wrong result.
+Verdict verified(const Check& check) {
+  Verdict v = check();
+  if (!v.ok) v.why = (v.stage == Verdict::Stage::run ? "exception: " : "verification: ") + v.why;
+  return v;
 }
 
 void run_cell(benchmark::State& state, const Cell& cell) {
@@ -42,7 +51,7 @@ void run_cell(benchmark::State& state, const Cell& cell) {
   // paid here rather than by the first timed run. It is verified like every other run.
   static std::set<std::string> warmed;
   if (warmed.insert(cell.name()).second) {
-    if (Verdict v = run_guarded(run)(); !v.ok) return fail(state, v.why);
+    if (Verdict v = verified(run_guarded(run)); !v.ok) return fail(state, v.why);
   }
   Usage total;
   std::uint64_t tasks = 0, peak = 0;
@@ -51,10 +60,10 @@ void run_cell(benchmark::State& state, const Cell& cell) {
     Check check = run_guarded(run);
     Usage after = Usage::now();
     state.PauseTiming();
-    Verdict v = check();
+    Verdict v = verified(check);
     check = nullptr;  // free the result while the timer is paused
     if (!v.ok) {
-      fail(state, v.why.rfind("exception: ", 0) == 0 ? v.why : "verification: " + v.why);
+      fail(state, v.why);
       break;
     }
     total += after - before;

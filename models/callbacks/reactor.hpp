@@ -99,11 +99,11 @@ class DelayedCall {
 
 namespace detail {
 
-// now + delay on the core's clock, read now (not the loop's cached time); never before now.
+// A delay in whole nanoseconds, rounded up (Twisted's delays are float seconds). The core's
+// call_later counts it from a fresh clock read, not the loop's cached time.
 template <class Rep, class Period>
-std::int64_t deadline_after(std::chrono::duration<Rep, Period> delay) {
-  const auto ns = std::chrono::ceil<std::chrono::nanoseconds>(delay).count();
-  return monotonic_ns() + std::max<std::int64_t>(0, ns);
+std::chrono::nanoseconds delay_ns(std::chrono::duration<Rep, Period> delay) {
+  return std::max(std::chrono::nanoseconds(0), std::chrono::ceil<std::chrono::nanoseconds>(delay));
 }
 
 // fn(args...) as one callable that keeps its arguments (Twisted passes *args along).
@@ -131,8 +131,8 @@ class Reactor {
     DelayedCall call;
     call.state_ = detail::Rc<DelayedCall::State>::make();
     call.state_->core = &core_;
-    call.state_->handle = core_.call_at(
-        detail::deadline_after(delay),
+    call.state_->handle = core_.call_later(
+        detail::delay_ns(delay),
         [state = call.state_, f = detail::bind_call(std::move(fn), std::move(args)...)]() mutable {
           state->called = true;
           f();
@@ -225,8 +225,8 @@ template <class Rep, class Period, class F, class... Args>
 auto defer_later(Reactor& reactor, std::chrono::duration<Rep, Period> delay, F fn, Args... args) {
   using R = std::invoke_result_t<F&, Args&...>;
   Deferred<R> d;
-  reactor.core().call_at(
-      detail::deadline_after(delay),
+  reactor.core().call_later(
+      detail::delay_ns(delay),
       [d, call = detail::bind_call(std::move(fn), std::move(args)...)]() mutable {
         detail::fire_with_result(d, call);
       });

@@ -27,12 +27,17 @@ const char* profile_name(Profile p);
 // What a verifier concluded about one run. `tasks` and `peak_in_flight` are measured from
 // the result (spans the tasks recorded), not taken from the model's word.
 struct Verdict {
+  enum class Stage { check, run };  // where a failure arose: the verifier, or the run itself
+
   bool ok = true;
   std::string why;  // empty when ok
   std::uint64_t tasks = 0;
   std::uint64_t peak_in_flight = 0;
+  Stage stage = Stage::check;
 
-  static Verdict fail(std::string why) { return {false, std::move(why), 0, 0}; }
+  static Verdict fail(std::string why, Stage stage = Stage::check) {
+    return {false, std::move(why), 0, 0, stage};
+  }
 };
 
 using Check = std::function<Verdict()>;
