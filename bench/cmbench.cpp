@@ -163,6 +163,8 @@ int main(int argc, char** argv) {
       if (micro->parsed()) {
         micro::register_reactor();
         micro::register_futures();
+        micro::register_coroutine_references();
+        micro::register_coroutines();
       } else {
         register_benchmarks(select_cells(catalog, run_sel));
       }

@@ -5,6 +5,7 @@
 
 #include "cpu_bound/spec.hpp"
 #include "models/callbacks/info.hpp"
+#include "models/coroutines/info.hpp"
 #include "models/futures/info.hpp"
 #include "models/processes/info.hpp"
 #include "models/sequential/info.hpp"
@@ -28,6 +29,8 @@ void add_workload(Catalog& c, Workload spec) {
   c.add_cell(name, "callbacks",
              typed_cell(W::make_params, W::callbacks, W::verify, callbacks::info));
   c.add_cell(name, "futures", typed_cell(W::make_params, W::futures, W::verify, futures::info));
+  c.add_cell(name, "coroutines",
+             typed_cell(W::make_params, W::coroutines, W::verify, coroutines::info));
 }
 
 // A workload whose event-driven models also run their work on the loop thread itself.
@@ -38,6 +41,18 @@ void add_on_loop_variants(Catalog& c, const std::string& name) {
              "on_loop");
   c.add_cell(name, "futures",
              typed_cell(W::make_params, W::futures_on_loop, W::verify, futures::info), "on_loop");
+  c.add_cell(name, "coroutines",
+             typed_cell(W::make_params, W::coroutines_on_loop, W::verify, coroutines::info),
+             "on_loop");
+}
+
+// A workload whose coroutines also run with frames from the frame pool, so that the report
+// shows what the allocator costs beside the default operator new.
+template <class W>
+void add_frame_pool_variant(Catalog& c, const std::string& name) {
+  c.add_cell(name, "coroutines",
+             typed_cell(W::make_params, W::coroutines_pooled, W::verify, coroutines::info),
+             "pooled");
 }
 
 // Namespaces as template arguments: one struct per workload naming its functions.
@@ -49,6 +64,8 @@ struct SleepFanout {
   static constexpr auto processes = sleep_fanout::processes;
   static constexpr auto callbacks = sleep_fanout::callbacks;
   static constexpr auto futures = sleep_fanout::futures;
+  static constexpr auto coroutines = sleep_fanout::coroutines;
+  static constexpr auto coroutines_pooled = sleep_fanout::coroutines_pooled;
 };
 struct CpuBound {
   static constexpr auto make_params = cpu_bound::make_params;
@@ -60,6 +77,8 @@ struct CpuBound {
   static constexpr auto callbacks_on_loop = cpu_bound::callbacks_on_loop;
   static constexpr auto futures = cpu_bound::futures;
   static constexpr auto futures_on_loop = cpu_bound::futures_on_loop;
+  static constexpr auto coroutines = cpu_bound::coroutines;
+  static constexpr auto coroutines_on_loop = cpu_bound::coroutines_on_loop;
 };
 
 }  // namespace
@@ -71,8 +90,10 @@ Catalog build_catalog(bool with_selftest) {
   c.add_model(processes::info);
   c.add_model(callbacks::info);
   c.add_model(futures::info);
+  c.add_model(coroutines::info);
   add_workload<SleepFanout>(c, sleep_fanout::describe());
   add_workload<CpuBound>(c, cpu_bound::describe());
+  add_frame_pool_variant<SleepFanout>(c, "sleep_fanout");
   add_on_loop_variants<CpuBound>(c, "cpu_bound");
   if (with_selftest) selftest::add_to(c);
   return c;

@@ -7,7 +7,9 @@
 
 namespace cmbench::micro {
 
-void register_reactor();  // bench/micro/reactor.cpp: dispatch and timers
-void register_futures();  // bench/micro/futures.cpp: continuations
+void register_reactor();               // bench/micro/reactor.cpp: dispatch and timers
+void register_futures();               // bench/micro/futures.cpp: continuations
+void register_coroutine_references();  // bench/micro/coroutine_references.cpp: floors, asio
+void register_coroutines();            // bench/micro/coroutines.cpp: the coroutines model's rows
 
 }  // namespace cmbench::micro

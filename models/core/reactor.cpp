@@ -63,7 +63,7 @@ Reactor::~Reactor() {
 }
 
 bool Reactor::alive() const noexcept {
-  return !ready_.empty() || timers_.size() > 0 || watching_ > 0 || offloaded_ > 0 || holds_ > 0;
+  return !ready_->empty() || timers_.size() > 0 || watching_ > 0 || offloaded_ > 0 || holds_ > 0;
 }
 
 void Reactor::report_error(std::string_view what) noexcept {
@@ -93,29 +93,41 @@ void Reactor::run() {
 
 // One turn of the loop, its phases in order (libuv's uv_run is the model):
 void Reactor::run_once(bool block) {
-  // 1. Time. Read the clock once: every timer and callback of this turn sees the same now.
-  now_ = monotonic_ns();
-
+  // 1. Time. Read the clock once: every timer of this turn sees the same now. A turn with
+  //    no timer pending skips the read (≈ 23 ns), and now_ns() keeps the last turn's time.
   // 2. Timers. Every timer due by now runs, in deadline order. Timers that a callback
   //    makes due now (a zero delay) wait for the next turn, so one cannot starve the loop.
-  timers_.advance(now_);
-  timers_.begin_firing();
-  for (Callback cb; timers_.pop_due(cb);) invoke(cb);
+  if (timers_.size() > 0) {
+    now_ = monotonic_ns();
+    timers_.advance(now_);
+    timers_.begin_firing();
+    for (Callback cb; timers_.pop_due(cb);) invoke(cb);
+  }
 
   // 3. Ready callbacks: those queued before this phase began. Callbacks they queue go to
   //    the emptied ready_ and run on the next turn, after I/O has been polled, for the same
   //    reason. Each runs in place in the batch's ring, never moved again.
-  running_.swap(ready_);
-  while (!running_.empty()) {
-    invoke(running_.front());
-    running_.drop_front();
+  RingQueue<Callback>& batch = *ready_;
+  ready_ = ready_ == &rings_[0] ? &rings_[1] : &rings_[0];
+  while (!batch.empty()) {
+    invoke(batch.front());
+    batch.drop_front();
   }
 
   // 4. How long to wait for I/O: not at all if there is work ready or the loop is ending;
   //    until the next timer if there is one; otherwise until an event arrives.
+  bool may_block = block && ready_->empty() && !stop_requested_ && alive();
+  // A turn that must not block, with no watcher, has nothing to ask epoll but the wake-up
+  // eventfd, and remote_pending_ already says whether another thread has posted: skip the
+  // system call (≈ 0.2–0.3 µs), as libuv skips its poll when it watches no fd. Tasks that
+  // hand work to each other without I/O then cost no system call per hand-off.
+  if (!may_block && watching_ == 0) {
+    if (remote_pending_.load(std::memory_order_acquire)) drain_remote();
+    return;
+  }
   timespec timeout{0, 0};
   timespec* wait = &timeout;
-  if (block && ready_.empty() && !stop_requested_ && alive()) {
+  if (may_block) {
     if (auto next = timers_.next_wakeup_ns()) {
       std::int64_t left = std::max<std::int64_t>(0, *next - monotonic_ns());
       timeout = {static_cast<time_t>(left / 1'000'000'000),
@@ -193,6 +205,7 @@ void Reactor::call_soon_threadsafe(Callback cb) {
     std::lock_guard lock(remote_mutex_);
     first = remote_.empty();
     remote_.push_back(std::move(cb));
+    remote_pending_.store(true, std::memory_order_release);
   }
   // One write wakes the loop for the whole batch: later callers see a non-empty queue and
   // know a wake-up is already on its way.
@@ -211,8 +224,9 @@ void Reactor::drain_remote() {
   {
     std::lock_guard lock(remote_mutex_);
     batch.swap(remote_);
+    remote_pending_.store(false, std::memory_order_relaxed);
   }
-  for (auto& cb : batch) ready_.push_back(std::move(cb));
+  for (auto& cb : batch) ready_->push_back(std::move(cb));
 }
 
 void Reactor::offload(Callback work, Callback done) {

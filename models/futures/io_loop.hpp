@@ -50,6 +50,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "models/core/offloaded.hpp"
 #include "models/core/reactor.hpp"
 #include "models/futures/future.hpp"
 
@@ -176,36 +177,21 @@ template <class F>
 auto IOLoop::run_in_executor(F&& fn) -> Future<std::invoke_result_t<std::decay_t<F>&>> {
   using Fn = std::decay_t<F>;
   using R = std::invoke_result_t<Fn&>;
-  // What the executor thread computes, handed to the loop thread. The reactor orders the two
-  // (a mutex on the way back), so the loop reads the job only after the thread wrote it.
-  struct Job {
-    Fn fn;
-    std::optional<detail::stored_t<R>> value;
-    std::exception_ptr error;
-  };
-  auto job = std::make_unique<Job>(Job{Fn(std::forward<F>(fn)), std::nullopt, nullptr});
-  Job* work = job.get();
+  // What the executor thread computes, handed to the loop thread (models/core/offloaded.hpp).
+  auto job = std::make_unique<Offloaded<Fn>>(Offloaded<Fn>{Fn(std::forward<F>(fn)), {}, {}});
+  Offloaded<Fn>* work = job.get();
   Future<R> future;
-  reactor_.offload(
-      [work] {
-        try {
-          if constexpr (std::is_void_v<R>) {
-            work->fn();
-            work->value.emplace();
-          } else {
-            work->value.emplace(work->fn());
-          }
-        } catch (...) {
-          work->error = std::current_exception();
-        }
-      },
-      [job = std::move(job), future]() mutable {
-        auto& state = detail::Access::state(future);
-        if (job->error)
-          state.try_set_error(job->error);
-        else
-          state.try_set_value(std::move(*job->value));
-      });
+  reactor_.offload([work] { work->run(); },
+                   [job = std::move(job), future]() mutable {
+                     auto& state = detail::Access::state(future);
+                     if (job->error) {
+                       state.try_set_error(job->error);
+                     } else if constexpr (std::is_void_v<R>) {
+                       state.try_set_value();
+                     } else {
+                       state.try_set_value(std::move(*job->value));
+                     }
+                   });
   return future;
 }
 

@@ -49,5 +49,7 @@ Result callbacks(const Params& p);
 Result callbacks_on_loop(const Params& p);
 Result futures(const Params& p);
 Result futures_on_loop(const Params& p);
+Result coroutines(const Params& p);
+Result coroutines_on_loop(const Params& p);
 
 }  // namespace cmbench::cpu_bound

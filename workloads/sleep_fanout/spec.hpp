@@ -34,5 +34,7 @@ Result threads(const Params& p);
 Result processes(const Params& p);
 Result callbacks(const Params& p);
 Result futures(const Params& p);
+Result coroutines(const Params& p);
+Result coroutines_pooled(const Params& p);  // frames from the frame pool
 
 }  // namespace cmbench::sleep_fanout
