@@ -9,7 +9,14 @@
 //   skynet/coroutines         — the 10-ary tree of 1 000 000 leaves, each node making its ten
 //                               children tasks and gathering them. Items: leaves.
 //   …-pooled                  — the same with the frame pool (models/coroutines/frame_pool.hpp)
-//                               instead of operator new.
+//                               instead of operator new;
+//   …-eager                   — the same with eager tasks (asyncio 3.12's eager_task_factory:
+//                               create_task runs the first step at once), so that skynet runs
+//                               depth first, as the floor does, instead of breadth first.
+// Why skynet is slow by default: create_task queues every new task (FIFO, as asyncio), so
+// all 1 111 111 tasks of the tree exist before the first leaf runs: hundreds of MB of frames,
+// each touched at creation, at its step and at its end, long after it left the caches. The
+// floor awaits each child at once and never has more than seven frames alive.
 // Not for: I/O or timers (nothing here waits on the kernel), nor sanitizer builds (see
 // coroutine_references.cpp). Every row checks its answer and throws if it is wrong.
 #include <benchmark/benchmark.h>
@@ -81,12 +88,12 @@ Task<std::int64_t> create_and_await(std::int64_t n) {
   co_return sum;
 }
 
-template <bool Pooled>
+template <bool Pooled, bool Eager = false>
 void create_task(benchmark::State& state) {
   constexpr std::int64_t batch = 10'000;
   while (state.KeepRunningBatch(batch))
-    check(coroutines::run(create_and_await(batch), {.frame_pool = Pooled}), batch,
-          "create_task/coroutines");
+    check(coroutines::run(create_and_await(batch), {.frame_pool = Pooled, .eager_tasks = Eager}),
+          batch, "create_task/coroutines");
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -106,11 +113,11 @@ constexpr int skynet_depth = 6;
 constexpr std::int64_t skynet_leaves = 1'000'000;
 constexpr std::int64_t skynet_sum = skynet_leaves * (skynet_leaves - 1) / 2;
 
-template <bool Pooled>
+template <bool Pooled, bool Eager = false>
 void skynet_run(benchmark::State& state) {
   for (auto _ : state)
-    check(coroutines::run(skynet(0, skynet_depth), {.frame_pool = Pooled}), skynet_sum,
-          "skynet/coroutines");
+    check(coroutines::run(skynet(0, skynet_depth), {.frame_pool = Pooled, .eager_tasks = Eager}),
+          skynet_sum, "skynet/coroutines");
   state.SetItemsProcessed(state.iterations() * skynet_leaves);
 }
 
@@ -121,9 +128,14 @@ void register_coroutines() {
   benchmark::RegisterBenchmark("micro/task_pingpong/coroutines-pooled", task_pingpong<true>);
   benchmark::RegisterBenchmark("micro/create_task/coroutines", create_task<false>);
   benchmark::RegisterBenchmark("micro/create_task/coroutines-pooled", create_task<true>);
+  benchmark::RegisterBenchmark("micro/create_task/coroutines-eager", create_task<false, true>);
   benchmark::RegisterBenchmark("micro/skynet/coroutines", skynet_run<false>)
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("micro/skynet/coroutines-pooled", skynet_run<true>)
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("micro/skynet/coroutines-eager", skynet_run<false, true>)
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("micro/skynet/coroutines-eager-pooled", skynet_run<true, true>)
       ->Unit(benchmark::kMillisecond);
 }
 

@@ -75,6 +75,14 @@ class EventLoop {
   std::vector<TaskRef> all_tasks() const;
   std::size_t task_count() const noexcept { return live_; }
 
+  // Eager tasks (asyncio 3.12's eager_task_factory): create_task runs the new task's first
+  // step at once, inside the call, instead of queueing it; a coroutine that finishes
+  // without suspending is then done before create_task returns and never touches the ready
+  // queue. Off by default, as in asyncio. It changes the order in which tasks start (depth
+  // first instead of FIFO), and nests the new task's first step on the creator's stack.
+  void set_eager_tasks(bool on) noexcept { eager_ = on; }
+  bool eager_tasks() const noexcept { return eager_; }
+
   void set_debug(bool on) noexcept;
   bool debug() const noexcept { return debug_; }
   void set_slow_callback_duration(std::chrono::nanoseconds d) noexcept { slow_ = d; }
@@ -95,15 +103,19 @@ class EventLoop {
   std::size_t live_ = 0;
   std::uint64_t next_id_ = 0;
   bool running_ = false;
+  bool eager_ = false;
   bool debug_ = false;
   std::chrono::nanoseconds slow_ = std::chrono::milliseconds(100);
   std::function<void(std::string_view)> on_debug_;
 };
 
 struct RunOptions {
-  std::optional<bool> debug =
-      std::nullopt;         // debug mode for this run (default: the loop's setting)
-  bool frame_pool = false;  // allocate this run's coroutine frames from the frame pool
+  // Debug mode for this run (unset: the loop's own setting).
+  std::optional<bool> debug = std::nullopt;
+  // Allocate this run's coroutine frames from the frame pool.
+  bool frame_pool = false;
+  // Start tasks eagerly (EventLoop::set_eager_tasks).
+  bool eager_tasks = false;
 };
 
 // asyncio.run: runs main to completion on this thread's loop and returns its result.
@@ -128,13 +140,16 @@ template <class T>
 T run(Task<T> main, RunOptions options) {
   EventLoop& loop = EventLoop::current();
   FramePoolScope pool(options.frame_pool);
-  bool debug = loop.debug();
-  if (options.debug) loop.set_debug(*options.debug);
   struct Restore {
     EventLoop& loop;
-    bool debug;
-    ~Restore() { loop.set_debug(debug); }
-  } restore{loop, debug};
+    bool debug, eager;
+    ~Restore() {
+      loop.set_debug(debug);
+      loop.set_eager_tasks(eager);
+    }
+  } restore{loop, loop.debug(), loop.eager_tasks()};
+  if (options.debug) loop.set_debug(*options.debug);
+  loop.set_eager_tasks(options.eager_tasks);
   return loop.run_until_complete(std::move(main));
 }
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "models/coroutines/event_loop.hpp"
 
@@ -45,17 +46,16 @@ struct Origin {
   std::source_location where;  // create_task's caller, for tasks
   bool has_where = false;
 
-  // "f() ← g() ← h()": the frames above our own machinery (the frame's constructor and
-  // the coroutine's ramp, which is the coroutine function itself, come first).
-  std::string stack() const {
-    std::string text;
-    int shown = 0;
-    for (int i = 0; i < captured && shown < 3; ++i) {
+  // The symbols above our own machinery: the coroutine's ramp (the coroutine function
+  // itself) first, then its callers.
+  std::vector<std::string> stack() const {
+    std::vector<std::string> names;
+    for (int i = 0; i < captured && names.size() < 4; ++i) {
       std::string name = symbol(frames[i]);
-      if (name.find("cmbench::coroutines::detail::") != std::string::npos) continue;
-      text += (shown++ ? " <- " : "") + name;
+      if (name.find("cmbench::coroutines::detail::") == std::string::npos)
+        names.push_back(std::move(name));
     }
-    return text.empty() ? "an unknown place" : text;
+    return names;
   }
 };
 
@@ -204,8 +204,11 @@ void TaskCore::release() noexcept {
     try {
       if (state_ == State::created) {
         EventLoop& loop = loop_ ? *loop_ : EventLoop::current();
-        loop.report("coroutine created in " + (origin_ ? origin_->stack() : "?") +
-                    " was never awaited");
+        std::vector<std::string> stack = origin_ ? origin_->stack() : std::vector<std::string>{};
+        std::string text = "coroutine " + (stack.empty() ? "?" : stack[0]) + " was never awaited";
+        for (std::size_t i = 1; i < stack.size(); ++i)
+          text += (i == 1 ? "; created from " : " <- ") + stack[i];
+        loop.report(text);
       } else if (is_task() && !retrieved_) {
         loop_->report("task " + describe() +
                       " was never awaited: its result or exception was never looked at");
@@ -231,7 +234,10 @@ void TaskCore::become_task(EventLoop& loop, std::string name, const std::source_
   add_ref();  // the loop's, until the task is done
   resume_ = self_;
   state_ = State::scheduled;
-  loop.reactor_.call_soon([this] { step(this); });
+  if (loop.eager_ && EventLoop::running() == &loop)
+    step(this);  // its first step now, nested in the creator's (which resumes after it)
+  else
+    loop.reactor_.call_soon([this] { step(this); });
 }
 
 void schedule(TaskCore& core, std::string name, const std::source_location& where) {
