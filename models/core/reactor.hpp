@@ -139,6 +139,8 @@ class Reactor {
   void report_error(std::string_view what) noexcept;
 
   std::size_t pending_timers() const noexcept { return timers_.size(); }
+  // Offloaded jobs whose `done` has not run yet.
+  std::size_t offloaded() const noexcept { return offloaded_; }
   bool alive() const noexcept;
 
  private:

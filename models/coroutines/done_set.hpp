@@ -6,8 +6,10 @@
 // a DoneWatch linked, `remaining_` counts them, and `resolved_` is false. It resolves once:
 // it unlinks every watch, cancels its timer, and wakes the task.
 // Cancellation: with `cancel_on_withdraw` (gather) a cancel of the waiting task cancels
-// every task in the set that has not finished and keeps waiting (they raise CancelledError
-// into the set and the waiting task sees it); without (wait, wait_for) it stops waiting.
+// every task in the set that has not finished and keeps waiting until its condition holds
+// (for gather: the first of them has finished, or all of them with return_exceptions), then
+// finish() raises CancelledError; without (wait, wait_for) it stops waiting at once and
+// finish() raises CancelledError.
 // Cost: one DoneWatch (40 bytes) per task, in one allocation; a wake-up when it resolves.
 #pragma once
 
@@ -69,14 +71,26 @@ class DoneSet final : public Suspension {
     return true;
   }
 
-  // In await_resume: raises CancelledError if the wait was withdrawn.
-  void finish() const { end(); }
+  // In await_resume: raises CancelledError if the wait was withdrawn. With
+  // cancel_on_withdraw the cancel was passed on (withdraw() returned false), so it is still
+  // pending on the task: this CancelledError delivers it, and it is taken, so that the
+  // task's next suspension (its cleanup awaiting something) is not cancelled a second time.
+  void finish() const {
+    if (withdrawn_) {
+      task_->take_cancel();
+      throw CancelledError{};
+    }
+    end();
+  }
+  // The waiting task was cancelled while the set was waiting with cancel_on_withdraw.
+  bool withdrawn() const noexcept { return withdrawn_; }
   bool timed_out() const noexcept { return timed_out_; }
   // The index of the task that failed first, or `none`.
   std::size_t first_failed() const noexcept { return first_failed_; }
 
   bool withdraw() noexcept override {
     if (cancel_on_withdraw_) {
+      withdrawn_ = true;
       for (std::size_t i = 0; i < n_; ++i)
         if (!tasks_[i]->done()) tasks_[i]->cancel();
       return false;
@@ -135,6 +149,7 @@ class DoneSet final : public Suspension {
   bool timer_armed_ = false;
   bool resolved_ = false;
   bool timed_out_ = false;
+  bool withdrawn_ = false;
 };
 
 }  // namespace cmbench::coroutines::detail

@@ -114,6 +114,10 @@ void EventLoop::finish_remaining() {
     for (detail::TaskCore* t = first_task_; t; t = t->next_task_) t->cancel();
     reactor_.run();
   }
+  // asyncio.run's shutdown_default_executor: a to_thread call whose awaiter was cancelled
+  // still runs on its thread; wait for it, so that its completion does not land in a later
+  // run().
+  while (reactor_.offloaded() > 0) reactor_.run_once(true);
   for (detail::TaskCore* t = first_task_; t; t = t->next_task_)
     report("task " + t->describe() +
            " is still pending after being cancelled at the end of run(): it is left "

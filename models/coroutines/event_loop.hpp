@@ -79,7 +79,9 @@ class EventLoop {
   // step at once, inside the call, instead of queueing it; a coroutine that finishes
   // without suspending is then done before create_task returns and never touches the ready
   // queue. Off by default, as in asyncio. It changes the order in which tasks start (depth
-  // first instead of FIFO), and nests the new task's first step on the creator's stack.
+  // first instead of FIFO), and nests the new task's first step on the creator's stack:
+  // code that calls create_task from a reactor callback (a server's accept handler, say)
+  // must survive whatever that first step does, including dropping the object it runs in.
   void set_eager_tasks(bool on) noexcept { eager_ = on; }
   bool eager_tasks() const noexcept { return eager_; }
 

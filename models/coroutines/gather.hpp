@@ -12,7 +12,10 @@
 // `return_exceptions`, nothing is raised: each result is an Outcome holding the value or
 // the exception (CancelledError included). Void tasks give std::monostate.
 // Cancelling the task that awaits a gather cancels every task in it that has not finished;
-// the await then raises CancelledError once they have.
+// the await then raises CancelledError (with return_exceptions too, as asyncio's does), once
+// the first of them has finished (once all have, with return_exceptions). That
+// CancelledError is the cancel delivered: the awaiting task's cleanup may await again.
+// Each task keeps its result: gather copies it out (moves it, for a move-only type).
 // Cost: one DoneWatch per task (one allocation for all) and, for the range form, the vector
 // of results; each task costs what create_task costs.
 #pragma once
@@ -64,11 +67,16 @@ Task<T> ensure_task(Task<T> t) {
   return t;
 }
 
+// A finished task's result, for the gather. Copied when T can be copied, so that the task
+// keeps it for its other readers (an asyncio task's result can be read any number of times:
+// `await gather(t)`, then `await t`); moved out only for a move-only T.
 template <class T>
 Gathered<T> take_result(Task<T>& t) {
   if constexpr (std::is_void_v<T>) {
     t.result();
     return {};
+  } else if constexpr (std::is_copy_constructible_v<T>) {
+    return Gathered<T>(t.result());
   } else {
     return Gathered<T>(std::move(t.result()));
   }
@@ -96,7 +104,8 @@ class [[nodiscard]] Gather {
   bool await_ready() { return set_.start(cores_.data(), cores_.size()); }
   bool await_suspend(std::coroutine_handle<> h) { return set_.suspend(h); }
   auto await_resume() {
-    set_.finish();
+    if (set_.withdrawn()) for_each([](auto& t) { t.core().retrieve(); });
+    set_.finish();  // raises CancelledError if the gather was cancelled
     if (!return_exceptions_ && set_.first_failed() != DoneSet::none) {
       for_each([](auto& t) { t.core().retrieve(); });
       std::rethrow_exception(cores_[set_.first_failed()]->error());

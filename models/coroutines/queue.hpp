@@ -29,7 +29,9 @@ namespace cmbench::coroutines {
 template <class T>
 class Queue {
  public:
-  explicit Queue(std::size_t maxsize = 0) noexcept : maxsize_(maxsize) {}
+  explicit Queue(std::size_t maxsize = 0) noexcept : maxsize_(maxsize) {
+    finished_.set();  // nothing unfinished yet: join() returns at once (asyncio's starts set)
+  }
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
 

@@ -5,8 +5,11 @@
 // CancelledError in it.
 // Guarantees: never wakes before d has passed, measured from the call (a fresh clock read,
 // as asyncio's loop.time()); at most one wheel tick (16.4 µs) plus the loop's own lateness
-// after. sleep(0) (or less) still suspends until a later turn of the loop.
-// Cost: a clock read and a timer insert (≈ 40 ns here), then the expiry and the step.
+// after. sleep(0) (or less) is asyncio's bare yield: the task goes to the back of the ready
+// queue, so every task already ready (one just made by create_task, say) runs first; a
+// cancel that arrives meanwhile is raised by this sleep(0) itself, as in asyncio.
+// Cost: a clock read and a timer insert (≈ 40 ns here), then the expiry and the step;
+// sleep(0) is one ready-queue push and the step.
 #pragma once
 
 #include <chrono>
@@ -23,18 +26,31 @@ class [[nodiscard]] Sleep final : public detail::Suspension {
   bool await_ready() const noexcept { return false; }
   bool await_suspend(std::coroutine_handle<> h) {
     if (!begin(h)) return false;
+    if (delay_.count() <= 0) {
+      // Not a zero-delay timer: timers run before the ready queue on a turn, so once a wheel
+      // tick had passed, the task would resume ahead of tasks that were ready before it.
+      yielded_ = true;
+      task_->wake();
+      return true;
+    }
     timer_ = reactor().call_later(delay_, [task = task_] { task->wake_now(); });
     return true;
   }
-  void await_resume() const { end(); }
+  void await_resume() const {
+    end();
+    // A yielding task is scheduled, not waiting, so a cancel could not withdraw it: the cancel
+    // is pending, and this suspension point delivers it (nothing is lost by raising here).
+    if (yielded_ && task_->take_cancel()) throw CancelledError{};
+  }
 
-  bool withdraw() noexcept override {
+  bool withdraw() noexcept override {  // only while the timer waits (a yield never waits)
     reactor().cancel(timer_);
     cancelled_ = true;
     return true;
   }
 
  private:
+  bool yielded_ = false;  // first: it fits in Suspension's tail padding, so frames keep their size
   std::chrono::nanoseconds delay_;
   Reactor::TimerHandle timer_{};
 };

@@ -16,7 +16,11 @@
 //
 // Handles are counted references: copies share one frame, which lives while a handle or
 // the loop (for a task that has not finished) refers to it. A task nobody holds still runs
-// to its end (fire and forget), as the loop holds it.
+// to its end (fire and forget), as the loop holds it. The frame holds the coroutine's
+// parameters, so they live as long as the frame: a handle (a TaskRef from current_task(),
+// say) kept after the task finished keeps them too. Give RAII parameters (a counter's
+// guard, a connection) to a local in the body instead, if their end must come with the
+// task's.
 //
 // Cancellation follows asyncio: cancel() asks; the task sees CancelledError at its next
 // suspension point (at once if it is suspended now), its cleanup runs (RAII, catch), and an
@@ -268,6 +272,8 @@ class TaskAwaiter final : public Waiting {
       p_->become_inlined(h);
       return p_->handle();  // run it now, in this task
     }
+    if (!p_->is_task())  // asyncio: "cannot reuse already awaited coroutine"
+      throw InvalidStateError("this coroutine is already being awaited (make it a task)");
     waiter_ = &TaskCore::current();
     if (waiter_ == p_) throw InvalidStateError("a task cannot await itself");
     if (waiter_->take_cancel()) {  // cancelled before it could wait: pass it on, and raise
@@ -284,6 +290,10 @@ class TaskAwaiter final : public Waiting {
 
   decltype(auto) await_resume() {
     if (cancelled_) throw CancelledError{};
+    // A cancel passed on to the awaited task is spent: what that task ended with (its
+    // CancelledError, or a value if it chose to go on) is this task's answer, and its
+    // cleanup may await again, as in asyncio.
+    if (forwarded_) waiter_->take_cancel();
     if constexpr (std::is_void_v<T>) {
       p_->get();
     } else if constexpr (Move) {
@@ -295,6 +305,7 @@ class TaskAwaiter final : public Waiting {
 
   bool withdraw() noexcept override {
     p_->cancel();  // asyncio: cancelling the awaiter cancels the task it awaits
+    forwarded_ = true;
     return false;  // and it keeps waiting for that task to finish
   }
 
@@ -303,6 +314,7 @@ class TaskAwaiter final : public Waiting {
   TaskCore* waiter_ = nullptr;
   DoneWatch watch_;
   bool cancelled_ = false;
+  bool forwarded_ = false;
 };
 
 // Makes a coroutine a task: used by create_task (below) and the loop's run().

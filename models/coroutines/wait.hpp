@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "models/coroutines/done_set.hpp"
@@ -116,7 +117,12 @@ Task<T> wait_for(Task<T> inner, std::chrono::nanoseconds timeout) {
     if (cancelled) throw CancelledError{};
     throw TimeoutError{};
   }
-  co_return co_await std::move(inner);
+  // Not co_await std::move(inner): the task keeps its result for its other handles (the
+  // caller may hold one), so it is copied out, unless T is move-only.
+  if constexpr (std::is_void_v<T> || std::is_copy_constructible_v<T>)
+    co_return co_await inner;
+  else
+    co_return co_await std::move(inner);
 }
 
 }  // namespace cmbench::coroutines
