@@ -1460,8 +1460,8 @@ TEST(CoroutinesFramePool, SwitchingItWithFramesAliveIsSafe) {
 
 TEST(CoroutinesRun, WaitsForAnAbandonedThread) {
   // asyncio.run ends with loop.shutdown_default_executor(): it returns only once every
-  // to_thread call has finished. Here run() returns while the thread still runs, and the
-  // call's completion is left for the next run() on this thread.
+  // to_thread call has finished. (run() once returned while the thread still ran, and left
+  // the call's completion to the next run() on this thread.)
   auto finished = std::make_shared<std::atomic<bool>>(false);
   auto body = [&]() -> Task<void> {
     auto blocked = [finished] {
@@ -1476,16 +1476,17 @@ TEST(CoroutinesRun, WaitsForAnAbandonedThread) {
   };
   run(body());
   EXPECT_TRUE(finished->load());
+  // Should it regress: the completion left over runs here, not in a later test.
   while (!finished->load()) std::this_thread::sleep_for(1ms);
-  run(value_after(0, 0ns));  // runs the completion left over
+  run(value_after(0, 0ns));
 }
 
 TEST(CoroutinesCancel, ACancelPassedToTheAwaitedTaskIsSpentByItsCancelledError) {
   // asyncio: cancelling a task that awaits another cancels that one (its cancel() returns
   // True, so the awaiter's _must_cancel stays False); the awaiter receives the
-  // CancelledError and its cleanup may await. Here the cancel also stays pending on the
-  // awaiter (TaskAwaiter::withdraw returns false), so the cleanup's first await raises
-  // CancelledError again at once.
+  // CancelledError and its cleanup may await. (The cancel once also stayed pending on the
+  // awaiter, TaskAwaiter::withdraw returning false, so the cleanup's first await raised
+  // CancelledError again at once.)
   bool cleanup_slept = false;
   Task<int> inner;
   auto outer = [&]() -> Task<void> {
@@ -1514,10 +1515,10 @@ TEST(CoroutinesCancel, ACancelPassedToTheAwaitedTaskIsSpentByItsCancelledError) 
 
 TEST(CoroutinesTask, AwaitingACoroutineThatRunsInlineElsewhereRaises) {
   // asyncio: awaiting a coroutine object a second time raises RuntimeError ("cannot reuse
-  // already awaited coroutine"). Here a second awaiter of a coroutine that is running inline
-  // in another task waits for a finish that never tells it (an inlined frame has no
-  // watchers): it hangs, and run() ends with a deadlock error, leaving both tasks pending
-  // on the loop for good (so this runs on a thread of its own, whose loop dies with it).
+  // already awaited coroutine"). (A second awaiter of a coroutine running inline in another
+  // task once waited for a finish that never told it, an inlined frame having no watchers:
+  // run() ended with a deadlock error and left both tasks pending on the loop for good. So
+  // this runs on a thread of its own, whose loop dies with it, should it regress.)
   bool raised = false;
   Task<int> coro;
   auto second = [&]() -> Task<void> {
