@@ -240,6 +240,9 @@ void Reactor::offload(Callback work, Callback done) {
     call_soon_threadsafe([this, done] {
       --offloaded_;
       if (*done) (*done)();
+      // Destroy what `done` captured here, on the loop thread: the pool thread may hold the
+      // last reference to it, and its captures (a job's result, a future) are the loop's.
+      done->reset();
     });
     in_pool_.fetch_sub(1, std::memory_order_release);  // after the last touch of *this
   };

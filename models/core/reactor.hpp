@@ -122,7 +122,8 @@ class Reactor {
   bool cancel(TimerHandle h) noexcept { return timers_.cancel(h); }
 
   // Runs `work` on a thread of the process's OffloadPool, then `done` on the loop thread.
-  // The loop stays alive until `done` has run. An exception from `work` is reported like a
+  // The loop stays alive until `done` has run; `done` (with what it captured) is destroyed
+  // on the loop thread too. An exception from `work` is reported like a
   // callback's; pass results and errors through state the two share.
   void offload(Callback work, Callback done);
 

@@ -40,17 +40,12 @@ class [[nodiscard]] ToThread final : public detail::Suspension {
     auto job = std::make_unique<Job>(Job{{std::move(fn_), {}, {}}, this});
     job_ = job.get();
     Job* work = job.get();
-    // The completion frees the job itself, here on the loop thread: the reactor shares the
-    // completion callback with the pool thread, which may drop it last, and the job holds fn
-    // (whatever it captured) and the outcome (an exception the task is still reading), all
-    // of which belong to the loop thread.
     reactor().offload([work] { work->call.run(); },
-                      [job = std::move(job)]() mutable {
-                        std::unique_ptr<Job> done = std::move(job);
-                        if (!done->to) return;  // abandoned: the awaiting task was cancelled
-                        done->to->value_ = std::move(done->call.value);
-                        done->to->error_ = std::move(done->call.error);
-                        done->to->task_->wake();
+                      [job = std::move(job)] {
+                        if (!job->to) return;  // abandoned: the awaiting task was cancelled
+                        job->to->value_ = std::move(job->call.value);
+                        job->to->error_ = std::move(job->call.error);
+                        job->to->task_->wake();
                       });
     return true;
   }
