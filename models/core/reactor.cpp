@@ -116,7 +116,10 @@ void Reactor::run_once(bool block) {
 
   // 4. How long to wait for I/O: not at all if there is work ready or the loop is ending;
   //    until the next timer if there is one; otherwise until an event arrives.
-  bool may_block = block && ready_->empty() && !stop_requested_ && alive();
+  //    A hub's turn (run_once_until) waits without work of the loop's own, unless the
+  //    turn made its fibers ready, and not past the hub's deadline.
+  bool may_block = block && ready_->empty() && !stop_requested_ &&
+                   (hub_turn_ ? hub_turn_->idle(hub_turn_->arg) : alive());
   // A turn that must not block, with no watcher, has nothing to ask epoll but the wake-up
   // eventfd, and remote_pending_ already says whether another thread has posted: skip the
   // system call (≈ 0.2–0.3 µs), as libuv skips its poll when it watches no fd. Tasks that
@@ -128,7 +131,10 @@ void Reactor::run_once(bool block) {
   timespec timeout{0, 0};
   timespec* wait = &timeout;
   if (may_block) {
-    if (auto next = timers_.next_wakeup_ns()) {
+    auto next = timers_.next_wakeup_ns();
+    if (hub_turn_ && hub_turn_->deadline_ns >= 0)
+      next = next ? std::min(*next, hub_turn_->deadline_ns) : hub_turn_->deadline_ns;
+    if (next) {
       std::int64_t left = std::max<std::int64_t>(0, *next - monotonic_ns());
       timeout = {static_cast<time_t>(left / 1'000'000'000),
                  static_cast<long>(left % 1'000'000'000)};
@@ -171,6 +177,18 @@ void Reactor::run_once(bool block) {
   }
   dispatching_ = dispatch_end_ = 0;
   if (static_cast<std::size_t>(n) == events_.size()) events_.resize(events_.size() * 2);
+}
+
+void Reactor::run_once_until(std::int64_t deadline_ns, bool (*idle)(void*), void* arg) {
+  HubTurn turn{deadline_ns, idle, arg};
+  hub_turn_ = &turn;
+  try {
+    run_once(true);
+  } catch (...) {
+    hub_turn_ = nullptr;
+    throw;
+  }
+  hub_turn_ = nullptr;
 }
 
 void Reactor::update(Watcher& w, std::uint32_t events) {

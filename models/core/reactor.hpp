@@ -92,6 +92,15 @@ class Reactor {
   void stop() noexcept { stop_requested_ = true; }
   // One iteration; `block` lets it wait in epoll for the next timer or I/O.
   void run_once(bool block = true);
+  // One iteration for a scheduler that keeps its own ready queue beside the loop's (the
+  // fibers' hub). It waits for I/O, a timer or a wake-up even when nothing keeps the loop
+  // alive, but never past deadline_ns (no limit if negative), and not at all if `idle(arg)`
+  // is false once the turn's timers and callbacks have run (they made work ready).
+  void run_once_until(std::int64_t deadline_ns, bool (*idle)(void*), void* arg);
+  // From any thread: makes a waiting turn return.
+  void wake() {
+    call_soon_threadsafe([] {});
+  }
 
   // The loop's time, read once per iteration that has timers pending (like libuv's uv_now),
   // in ns of CLOCK_MONOTONIC.
@@ -164,6 +173,13 @@ class Reactor {
 
   std::int64_t now_;
   bool stop_requested_ = false;
+  // Set during run_once_until: how long its turn may block.
+  struct HubTurn {
+    std::int64_t deadline_ns;
+    bool (*idle)(void*);
+    void* arg;
+  };
+  const HubTurn* hub_turn_ = nullptr;
   // Two rings take turns: ready_ points to the one call_soon fills; phase 3 runs the other
   // in place. Switching is a pointer swap, not a copy of the rings' fields (copying them
   // right after call_soon wrote them stalled store forwarding: ≈ 40 % of a hand-off).

@@ -1,0 +1,158 @@
+#include "greenlet.hpp"
+
+#include <cstdlib>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+namespace cmbench::fibers {
+
+// How a fiber's context leads to its greenlet: Boost gives every context one
+// fiber_properties pointer, which it deletes with the context. Ours is a pointer to the
+// core, taken from a per-thread free list, since a greenlet is spawned every few hundred ns.
+struct GreenletCore::Local final : boost::fibers::fiber_properties {
+  Local(context* ctx, GreenletCore* c) noexcept : fiber_properties(ctx), core(c) {}
+  GreenletCore* core;
+
+  static void* operator new(std::size_t size) {
+    if (free_list) return std::exchange(free_list, free_list->next);
+    return ::operator new(size);
+  }
+  static void operator delete(void* p) noexcept {
+    // Returned to this thread's list, whichever thread took it: lists only grow to the
+    // most greenlets that ever finished between two spawns on the thread.
+    auto* block = static_cast<Free*>(p);
+    block->next = free_list;
+    free_list = block;
+  }
+
+ private:
+  struct Free {
+    Free* next;
+  };
+  static thread_local Free* free_list;
+};
+
+thread_local GreenletCore::Local::Free* GreenletCore::Local::free_list = nullptr;
+
+GreenletCore::GreenletCore() : hub_(Hub::current()) {}
+
+GreenletCore* GreenletCore::current() noexcept {
+  auto* props = context::active()->get_properties();
+  return props ? static_cast<Local*>(props)->core : nullptr;
+}
+
+bool GreenletCore::successful() const noexcept {
+  if (!ready()) return false;
+  SpinGuard lock(lock_);
+  if (!error_) return true;
+  try {
+    std::rethrow_exception(error_);
+  } catch (const GreenletExit&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::exception_ptr GreenletCore::exception() const noexcept {
+  SpinGuard lock(lock_);
+  return error_;
+}
+
+void GreenletCore::start() noexcept {
+  ctx_ = context::active();
+  started_ = true;
+  local_ = new Local(ctx_, this);
+  ctx_->set_properties(local_);
+}
+
+std::exception_ptr GreenletCore::take_interrupt() noexcept {
+  pending_from_ = nullptr;
+  return std::exchange(pending_, nullptr);
+}
+
+void GreenletCore::finish(std::exception_ptr error) noexcept {
+  Callback link;
+  {
+    SpinGuard lock(lock_);
+    error_ = std::move(error);
+    done_.store(true, std::memory_order_release);
+    joiners_.notify_all();
+    link = std::move(on_finish_);
+  }
+  // The context outlives this core by a little (Boost frees it later): unhook it.
+  local_->core = nullptr;
+  ctx_ = nullptr;
+  if (link) link();
+  if (hub_) hub_->finished(this);
+}
+
+void GreenletCore::join() {
+  SpinGuard lock(lock_);
+  if (done_.load(std::memory_order_relaxed)) {
+    lock.unlock();
+    interruption_point();
+    return;
+  }
+  if (GreenletCore::current() == this)
+    throw std::logic_error("fibers: a greenlet cannot join itself");
+  joiners_.wait(lock);
+}
+
+bool GreenletCore::join(std::chrono::nanoseconds timeout) {
+  SpinGuard lock(lock_);
+  if (done_.load(std::memory_order_relaxed)) return true;
+  if (GreenletCore::current() == this)
+    throw std::logic_error("fibers: a greenlet cannot join itself");
+  return joiners_.wait_until(lock, monotonic_ns() + timeout.count());
+}
+
+void GreenletCore::interrupt(std::exception_ptr error, const void* from) noexcept {
+  if (ready()) return;
+  if (!pending_) {
+    pending_ = std::move(error);
+    pending_from_ = from;
+  }
+  if (parked_ && parked_->withdraw()) {
+    parked_ = nullptr;
+    wake(ctx_);
+  }
+}
+
+void GreenletCore::kill(std::exception_ptr error, bool block) {
+  if (!hub_ || Hub::current() != hub_)
+    throw std::logic_error(
+        "fibers: kill() works on the greenlet's own hub thread only (greenlets on the "
+        "work-stealing pool cannot be killed)");
+  if (ready()) return;
+  if (GreenletCore::current() == this) std::rethrow_exception(error);
+  interrupt(std::move(error), nullptr);
+  if (block) join();
+}
+
+void GreenletCore::kill(bool block) {
+  kill(std::make_exception_ptr(GreenletExit{}), block);
+}
+
+void GreenletCore::on_finish(Callback cb) {
+  {
+    SpinGuard lock(lock_);
+    if (!done_.load(std::memory_order_relaxed)) {
+      on_finish_ = std::move(cb);
+      return;
+    }
+  }
+  cb();
+}
+
+namespace detail {
+
+void no_scheduler(const char* what) {
+  throw std::logic_error(std::string(what) +
+                         " needs a scheduler: call it inside fibers::run() (the hub) or "
+                         "fibers::run_work_stealing()");
+}
+
+}  // namespace detail
+}  // namespace cmbench::fibers

@@ -1,0 +1,121 @@
+#include "hub.hpp"
+
+#include <boost/fiber/algo/round_robin.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "models/fibers/greenlet.hpp"
+
+namespace cmbench::fibers {
+namespace {
+
+thread_local Hub* this_thread_hub = nullptr;
+
+// Greenlets finished since the dispatcher's last turn before it gets the next one: each
+// holds a stack until then. 64 keeps a megabyte of stacks waiting at most, and costs one
+// extra switch per 64 greenlets.
+constexpr std::size_t release_batch = 64;
+
+}  // namespace
+
+Hub::Hub(const RunOptions& options)
+    : options_(options), stacks_(options.stack_size, options.guard_pages) {}
+
+Hub::~Hub() = default;
+
+Hub* Hub::current() noexcept {
+  return this_thread_hub;
+}
+
+Hub& Hub::require(const char* what) {
+  if (!this_thread_hub) detail::no_scheduler(what);
+  return *this_thread_hub;
+}
+
+void Hub::adopt(GreenletCore* g) noexcept {
+  g->prev_live_ = last_live_;
+  g->next_live_ = nullptr;
+  (last_live_ ? last_live_->next_live_ : first_live_) = g;
+  last_live_ = g;
+  ++live_;
+}
+
+void Hub::finished(GreenletCore* g) noexcept {
+  (g->prev_live_ ? g->prev_live_->next_live_ : first_live_) = g->next_live_;
+  (g->next_live_ ? g->next_live_->prev_live_ : last_live_) = g->prev_live_;
+  g->prev_live_ = g->next_live_ = nullptr;
+  --live_;
+  ++finished_since_dispatch_;
+}
+
+void Hub::awakened(context* ctx) noexcept {
+  if (ctx->is_context(boost::fibers::type::dispatcher_context)) dispatcher_ = ctx;
+  if (next_first_) {
+    next_first_ = false;
+    ready_.push_front(*ctx);
+  } else {
+    ready_.push_back(*ctx);
+  }
+}
+
+context* Hub::pick_next() noexcept {
+  // The dispatcher asks for the next fiber once per round: the reactor's turn, unless
+  // suspend_until has just run one.
+  if (open_ && last_picked_ != nullptr && last_picked_ == dispatcher_) {
+    if (!polled_) reactor_.run_once(false);
+    polled_ = false;
+  }
+  context* next;
+  if (finished_since_dispatch_ >= release_batch && dispatcher_ && dispatcher_->ready_is_linked()) {
+    dispatcher_->ready_unlink();
+    next = dispatcher_;
+  } else if (ready_.empty()) {
+    return nullptr;
+  } else {
+    next = &ready_.front();
+    ready_.pop_front();
+  }
+  if (next == dispatcher_) finished_since_dispatch_ = 0;
+  last_picked_ = next;
+  return next;
+}
+
+void Hub::suspend_until(const std::chrono::steady_clock::time_point& tp) noexcept {
+  // steady_clock is CLOCK_MONOTONIC in libstdc++, the reactor's clock.
+  std::int64_t deadline =
+      tp == std::chrono::steady_clock::time_point::max()
+          ? -1
+          : std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch()).count();
+  reactor_.run_once_until(
+      deadline, [](void* hub) { return static_cast<Hub*>(hub)->ready_.empty(); }, this);
+  polled_ = true;
+}
+
+void Hub::open() {
+  if (this_thread_hub)
+    throw std::logic_error("fibers::run: this thread already runs a hub (run() does not nest)");
+  if (detail::on_work_stealing_pool())
+    throw std::logic_error("fibers::run: not on a thread of the work-stealing pool");
+  context::active()->get_scheduler()->set_algo(boost::intrusive_ptr<algorithm>(this));
+  this_thread_hub = this;
+  open_ = true;
+}
+
+void Hub::close() {
+  // What the main greenlet left running is killed, as asyncio.run cancels its leftovers.
+  while (first_live_) {
+    Ref<GreenletCore> g(first_live_);
+    g->kill(true);
+  }
+  // Offloaded work (file reads) whose greenlet is gone still completes here.
+  while (reactor_.offloaded() > 0) reactor_.run_once(true);
+  // Boost frees finished fibers when its dispatcher runs: give it turns until every stack
+  // is back (one is enough unless a fiber was still finishing).
+  for (int turn = 0; stacks_.outstanding() > 0 && turn < 1000; ++turn) context::active()->yield();
+  open_ = false;
+  this_thread_hub = nullptr;
+  context::active()->get_scheduler()->set_algo(
+      boost::intrusive_ptr<algorithm>(new boost::fibers::algo::round_robin()));
+}
+
+}  // namespace cmbench::fibers

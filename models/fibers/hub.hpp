@@ -1,0 +1,107 @@
+// The hub: the one thread-wide scheduler of the fibers model, as gevent's hub is. It is a
+// Boost.Fiber scheduling algorithm (boost::fibers::algo::algorithm) that owns the shared
+// reactor, so greenlets and I/O share one thread and one loop:
+//
+//  - awakened / pick_next: a FIFO ready queue of Boost contexts (the round_robin order).
+//    Boost's dispatcher context is in it too, once per round; when it comes up, the hub
+//    polls the reactor without blocking, so a greenlet that never blocks cannot starve I/O
+//    and timers of more than one round.
+//  - suspend_until: nothing is ready. The reactor waits in epoll until I/O, a reactor timer,
+//    a wake-up or Boost's own deadline (fibers in this_fiber::sleep_for, timed Boost
+//    waits), whichever is first. Its callbacks make greenlets ready.
+//  - notify (any thread): wakes that wait through the reactor's eventfd.
+//
+// Two refinements over round_robin, both measured (docs/fibers.md):
+//  - Boost frees a finished fiber (its stack) only when the dispatcher runs. After 64
+//    greenlets have finished since the dispatcher's last turn, the hub hands it the next
+//    turn instead of its place in line, so finished stacks are recycled within a few
+//    dozen spawns however long the ready queue is.
+//  - An eager spawn (RunOptions::eager_spawn) starts the child at once, and its parent goes
+//    to the front of the ready queue, so it resumes as soon as the child first blocks or
+//    ends (asyncio 3.12's eager tasks). Recursive fan-outs then run depth first.
+//
+// One hub per thread, set up by fibers::run() for the length of the call, then replaced by
+// round_robin again. Thread-safety: everything but notify() runs on the hub's thread.
+#pragma once
+
+#include <boost/fiber/algo/algorithm.hpp>
+#include <boost/fiber/context.hpp>
+#include <boost/fiber/scheduler.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "models/core/reactor.hpp"
+#include "models/fibers/stack_pool.hpp"
+
+namespace cmbench::fibers {
+
+using boost::fibers::context;
+
+class GreenletCore;
+
+struct RunOptions {
+  // Each greenlet's stack (see stack_pool.hpp): a multiple of the page size.
+  std::size_t stack_size = 16 * 1024;
+  // A PROT_NONE page under every stack (two mappings per stack: < ≈ 30 k greenlets).
+  bool guard_pages = false;
+  // spawn() starts the child at once and resumes the parent right after the child's first
+  // switch, instead of gevent's "at the hub's next turn".
+  bool eager_spawn = false;
+};
+
+class Hub final : public boost::fibers::algo::algorithm {
+ public:
+  explicit Hub(const RunOptions& options);
+  ~Hub() override;
+
+  // This thread's hub while fibers::run() runs on it, else nullptr.
+  static Hub* current() noexcept;
+  // The same, or std::logic_error naming `what` ("fibers::sleep needs a running hub").
+  static Hub& require(const char* what);
+
+  Reactor& reactor() noexcept { return reactor_; }
+  StackPool& stacks() noexcept { return stacks_; }
+  const RunOptions& options() const noexcept { return options_; }
+
+  // The next context made ready goes to the front of the queue, not the back (eager spawn:
+  // the parent Boost schedules right after switching to the child).
+  void next_ready_first() noexcept { next_first_ = true; }
+
+  // The greenlets spawned on this hub and not finished, in spawn order: run() kills the
+  // ones left when its main greenlet returns.
+  void adopt(GreenletCore* g) noexcept;
+  void finished(GreenletCore* g) noexcept;
+  std::size_t live() const noexcept { return live_; }
+
+  // boost::fibers::algo::algorithm
+  void awakened(context* ctx) noexcept override;
+  context* pick_next() noexcept override;
+  bool has_ready_fibers() const noexcept override { return !ready_.empty(); }
+  void suspend_until(const std::chrono::steady_clock::time_point& tp) noexcept override;
+  void notify() noexcept override { reactor_.wake(); }
+
+  // Installs this hub as the thread's algorithm, and takes it out (round_robin again).
+  void open();
+  // Kills the greenlets still alive and waits for them, for offloaded work, and for Boost
+  // to release every finished fiber's stack; then takes the hub out. On the thread's main
+  // context, after the main greenlet has finished.
+  void close();
+
+ private:
+  RunOptions options_;
+  Reactor reactor_;
+  StackPool stacks_;
+  boost::fibers::scheduler::ready_queue_type ready_;
+  context* dispatcher_ = nullptr;
+  context* last_picked_ = nullptr;
+  bool next_first_ = false;
+  bool polled_ = false;  // suspend_until has just polled: the next pick need not
+  bool open_ = false;
+  std::size_t finished_since_dispatch_ = 0;
+  GreenletCore* first_live_ = nullptr;  // the live greenlets, a doubly linked list
+  GreenletCore* last_live_ = nullptr;
+  std::size_t live_ = 0;
+};
+
+}  // namespace cmbench::fibers

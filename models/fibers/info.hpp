@@ -1,0 +1,27 @@
+// Green threads on one hub, in the style of gevent: stackful fibers (Boost.Fiber) whose
+// blocking-looking calls (sleep, join, a socket's recv, a file's read) switch to the hub,
+// which runs the shared reactor. Greenlets are concurrent, never parallel, except on the
+// work-stealing pool (two threads) that the cpu_bound variant uses.
+#pragma once
+
+#include "models/core/model.hpp"
+
+namespace cmbench::fibers {
+
+inline constexpr ModelInfo info{
+    .name = "fibers",
+    .style = "gevent",
+    .idiom =
+        "greenlets on Boost.Fiber: spawn, get, joinall, kill, sleep, Timeout, Pool, Event, "
+        "Queue, blocking-looking sockets and files, on one hub",
+    .concurrent = true,
+    .parallel = false,
+    .max_tasks = 1'000'000,
+    .limit_reason =
+        "memory: a waiting greenlet holds its 16 KiB stack, of which about 8 KiB is "
+        "resident, plus its greenlet state and timer; 10^6 of them are about 9 GB of this "
+        "machine's 24 GB and 16 GB of address space",
+    .task_start_us = 0.3,
+};
+
+}  // namespace cmbench::fibers

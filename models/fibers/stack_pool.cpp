@@ -1,0 +1,92 @@
+#include "stack_pool.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace cmbench::fibers {
+namespace {
+
+constexpr std::size_t slab_target = 1 << 20;
+constexpr std::uint64_t canary = 0x6667'7265'656e'6c74;  // "greenlt"-ish, any odd pattern
+
+std::size_t page_size() {
+  static const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+}  // namespace
+
+StackPool::StackPool(std::size_t stack_size, bool guard_pages)
+    : size_(stack_size), guard_pages_(guard_pages) {
+  const std::size_t page = page_size();
+  if (size_ < 2 * page || size_ % page != 0)
+    throw std::invalid_argument("fibers: stack_size must be a multiple of " + std::to_string(page) +
+                                " bytes and at least two pages, not " + std::to_string(stack_size));
+  per_slab_ = std::max<std::size_t>(1, slab_target / size_);
+  slab_bytes_ = per_slab_ * size_;
+}
+
+StackPool::~StackPool() {
+  if (outstanding_ > 0) {
+    std::fprintf(stderr,
+                 "fibers: %zu stacks still in use when their pool closed; their %zu bytes of "
+                 "slabs are left mapped\n",
+                 outstanding_, mapped_bytes());
+    return;
+  }
+  for (void* s : slabs_) munmap(s, slab_bytes_);
+}
+
+void StackPool::add_slab() {
+  void* slab = mmap(nullptr, slab_bytes_, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (slab == MAP_FAILED)
+    throw std::system_error(errno, std::generic_category(), "fibers: mapping a stack slab");
+  slabs_.push_back(slab);
+  // Handed out from the lowest address up: the free list is a stack, so push in reverse.
+  for (std::size_t i = per_slab_; i-- > 0;) {
+    char* bottom = static_cast<char*>(slab) + i * size_;
+    if (guard_pages_ && mprotect(bottom, page_size(), PROT_NONE) != 0)
+      throw std::system_error(errno, std::generic_category(),
+                              "fibers: a guard page (vm.max_map_count reached? each guarded "
+                              "stack is two mappings)");
+    if (!guard_pages_) std::memcpy(bottom, &canary, sizeof canary);
+    free_.push_back(bottom);
+  }
+}
+
+boost::context::stack_context StackPool::allocate() {
+  if (free_.empty()) add_slab();
+  char* bottom = free_.back();
+  free_.pop_back();
+  ++outstanding_;
+  boost::context::stack_context sc;
+  sc.size = size_;
+  sc.sp = bottom + size_;
+  return sc;
+}
+
+void StackPool::deallocate(boost::context::stack_context& sc) noexcept {
+  char* bottom = static_cast<char*>(sc.sp) - size_;
+  if (!guard_pages_ && std::memcmp(bottom, &canary, sizeof canary) != 0) {
+    std::fprintf(stderr,
+                 "fibers: a greenlet overflowed its %zu-byte stack (the canary at its bottom "
+                 "is overwritten, and so may be the memory below it). Give run() a larger "
+                 "RunOptions::stack_size, or set guard_pages to find the culprit.\n",
+                 size_);
+    std::abort();
+  }
+  free_.push_back(bottom);
+  --outstanding_;
+}
+
+}  // namespace cmbench::fibers

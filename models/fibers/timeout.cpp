@@ -1,0 +1,51 @@
+#include "timeout.hpp"
+
+#include <string>
+
+namespace cmbench::fibers {
+
+void sleep(std::chrono::nanoseconds d) {
+  interruption_point();
+  if (d.count() <= 0) {
+    context::active()->yield();
+    interruption_point();
+    return;
+  }
+  Reactor& reactor = Hub::require("fibers::sleep").reactor();
+  struct Sleeping final : Park {
+    Reactor& reactor;
+    Reactor::TimerHandle timer{};
+    explicit Sleeping(Reactor& r) : reactor(r) {}
+    bool withdraw() noexcept override { return reactor.cancel(timer); }
+  } sleeping(reactor);
+  sleeping.timer = reactor.call_later(d, [ctx = context::active()] { wake(ctx); });
+  park(sleeping);
+}
+
+TimeoutError::TimeoutError(const Timeout* source)
+    : std::runtime_error("fibers::Timeout expired"), source_(source) {}
+
+Timeout::Timeout(std::chrono::nanoseconds d) : hub_(Hub::require("fibers::Timeout")) {
+  GreenletCore* g = GreenletCore::current();
+  if (!g) throw std::logic_error("fibers::Timeout: not inside a greenlet");
+  target_ = Ref<GreenletCore>(g);
+  timer_ = hub_.reactor().call_later(d, [this] {
+    armed_ = false;
+    expired_ = true;
+    target_->interrupt(std::make_exception_ptr(TimeoutError(this)), this);
+  });
+  armed_ = true;
+}
+
+void Timeout::cancel() noexcept {
+  if (armed_) {
+    hub_.reactor().cancel(timer_);
+    armed_ = false;
+  }
+  if (target_ && target_->pending_from_ == this) {
+    target_->pending_ = nullptr;
+    target_->pending_from_ = nullptr;
+  }
+}
+
+}  // namespace cmbench::fibers

@@ -1,0 +1,82 @@
+// How a fiber blocks in this model, and how it is taken back early. Every blocking call of
+// the model (join, sleep, Event, Queue, Pool, a socket, a file) ends in park(): the fiber
+// is suspended and the hub runs others until something makes it ready again (wake()).
+//
+// A greenlet can be interrupted while parked, by kill() or a Timeout: its Park is
+// withdrawn (it stops waiting for what it waited for) and it is made ready; the wait then
+// raises the pending exception. A greenlet that is ready or running when it is interrupted
+// raises it at its next blocking call: a greenlet that never blocks cannot be interrupted,
+// as in gevent.
+//
+// Thread-safety: a WaitQueue is guarded by its owner's spinlock and can be woken from any
+// thread (a greenlet on the work-stealing pool is joined from another thread). Interrupts
+// happen on the hub's thread only.
+#pragma once
+
+#include <boost/fiber/context.hpp>
+#include <boost/fiber/detail/spinlock.hpp>
+#include <cstdint>
+#include <mutex>
+
+namespace cmbench::fibers {
+
+using boost::fibers::context;
+using Spinlock = boost::fibers::detail::spinlock;
+using SpinGuard = std::unique_lock<Spinlock>;  // Boost's detail::spinlock_lock
+
+// What a parked fiber is waiting in, as far as an interrupt is concerned.
+class Park {
+ public:
+  // On the hub's thread: stops waiting, if the fiber still is, and returns true (the
+  // caller then makes it ready). False if it has already been made ready.
+  virtual bool withdraw() noexcept = 0;
+
+ protected:
+  ~Park() = default;
+};
+
+// Suspends the calling fiber until wake(). `held`, if given, is released once the fiber
+// has switched away, so a waker that takes the same lock cannot wake it before it sleeps.
+// Raises the greenlet's pending interrupt, if one came while it was parked.
+void park(Park& p, SpinGuard& held);
+void park(Park& p);
+
+// Raises the calling greenlet's pending interrupt, if any. Every blocking call starts with
+// this, before it waits.
+void interruption_point();
+
+// Makes a parked fiber ready; any thread.
+inline void wake(context* ctx) noexcept {
+  context::active()->schedule(ctx);
+}
+
+// Fibers waiting for one condition, first come first served. The owner's spinlock guards
+// it: hold it for every call.
+class WaitQueue {
+ public:
+  explicit WaitQueue(Spinlock& guard) noexcept : guard_(guard) {}
+  WaitQueue(const WaitQueue&) = delete;
+  WaitQueue& operator=(const WaitQueue&) = delete;
+
+  // Parks the calling fiber at the back until notified; `held` locks the guard and is
+  // unlocked on return (as on every exit).
+  void wait(SpinGuard& held);
+  // The same, up to deadline_ns (CLOCK_MONOTONIC); false if the deadline came first. Needs
+  // the hub (its reactor's timers).
+  bool wait_until(SpinGuard& held, std::int64_t deadline_ns);
+  // Wakes the first waiter; false if there was none.
+  bool notify_one() noexcept;
+  void notify_all() noexcept;
+  bool empty() const noexcept { return head_ == nullptr; }
+
+ private:
+  struct Node;
+  void link(Node& n) noexcept;
+  void unlink(Node& n) noexcept;
+
+  Spinlock& guard_;
+  Node* head_ = nullptr;
+  Node* tail_ = nullptr;
+};
+
+}  // namespace cmbench::fibers

@@ -1,0 +1,77 @@
+#include "work_stealing.hpp"
+
+#include <boost/fiber/algo/work_stealing.hpp>
+#include <boost/fiber/buffered_channel.hpp>
+#include <boost/fiber/operations.hpp>
+#include <latch>
+#include <thread>
+#include <vector>
+
+namespace cmbench::fibers {
+namespace {
+
+thread_local bool pool_thread = false;
+
+// The process's one pool. Thread 0's main context takes jobs from a channel and starts a
+// fiber for each; thread 1's main context waits for the end. Both threads' dispatchers
+// run fibers and steal from each other. Built on first use, stopped at exit.
+class WorkStealingPool {
+ public:
+  static WorkStealingPool& instance() {
+    static WorkStealingPool pool;
+    return pool;
+  }
+
+  void post(std::function<void()> job) {
+    if (jobs_.push(std::move(job)) != boost::fibers::channel_op_status::success)
+      throw std::logic_error("fibers: the work-stealing pool has stopped");
+  }
+
+ private:
+  WorkStealingPool() {
+    std::latch ready(work_stealing_threads);
+    for (unsigned i = 0; i < work_stealing_threads; ++i)
+      threads_.emplace_back([this, i, &ready] { serve(i, ready); });
+    ready.wait();
+  }
+  ~WorkStealingPool() {
+    jobs_.close();
+    stop_.close();
+    for (auto& t : threads_) t.join();
+  }
+
+  void serve(unsigned index, std::latch& ready) {
+    pool_thread = true;
+    boost::fibers::use_scheduling_algorithm<boost::fibers::algo::work_stealing>(
+        work_stealing_threads, true);
+    // No thread may steal before every thread has registered its scheduler.
+    ready.arrive_and_wait();
+    std::function<void()> job;
+    if (index == 0) {
+      while (jobs_.pop(job) == boost::fibers::channel_op_status::success)
+        boost::fibers::fiber(std::move(job)).detach();
+    } else {
+      stop_.pop(job);  // returns when closed
+    }
+  }
+
+  // Capacity: a power of two, as Boost requires; posting waits when 63 jobs are queued.
+  boost::fibers::buffered_channel<std::function<void()>> jobs_{64};
+  boost::fibers::buffered_channel<std::function<void()>> stop_{2};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+namespace detail {
+
+bool on_work_stealing_pool() noexcept {
+  return pool_thread;
+}
+
+void post_to_pool(std::function<void()> job) {
+  WorkStealingPool::instance().post(std::move(job));
+}
+
+}  // namespace detail
+}  // namespace cmbench::fibers
