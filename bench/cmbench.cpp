@@ -165,6 +165,7 @@ int main(int argc, char** argv) {
         micro::register_futures();
         micro::register_coroutine_references();
         micro::register_fiber_references();
+        micro::register_fibers();
         micro::register_coroutines();
       } else {
         register_benchmarks(select_cells(catalog, run_sel));

@@ -6,6 +6,7 @@
 #include "cpu_bound/spec.hpp"
 #include "models/callbacks/info.hpp"
 #include "models/coroutines/info.hpp"
+#include "models/fibers/info.hpp"
 #include "models/futures/info.hpp"
 #include "models/processes/info.hpp"
 #include "models/sequential/info.hpp"
@@ -31,6 +32,7 @@ void add_workload(Catalog& c, Workload spec) {
   c.add_cell(name, "futures", typed_cell(W::make_params, W::futures, W::verify, futures::info));
   c.add_cell(name, "coroutines",
              typed_cell(W::make_params, W::coroutines, W::verify, coroutines::info));
+  c.add_cell(name, "fibers", typed_cell(W::make_params, W::fibers, W::verify, W::fibers_info));
 }
 
 // A workload whose event-driven models also run their work on the loop thread itself.
@@ -43,6 +45,8 @@ void add_on_loop_variants(Catalog& c, const std::string& name) {
              typed_cell(W::make_params, W::futures_on_loop, W::verify, futures::info), "on_loop");
   c.add_cell(name, "coroutines",
              typed_cell(W::make_params, W::coroutines_on_loop, W::verify, coroutines::info),
+             "on_loop");
+  c.add_cell(name, "fibers", typed_cell(W::make_params, W::fibers_on_loop, W::verify, fibers::info),
              "on_loop");
 }
 
@@ -66,6 +70,8 @@ struct SleepFanout {
   static constexpr auto futures = sleep_fanout::futures;
   static constexpr auto coroutines = sleep_fanout::coroutines;
   static constexpr auto coroutines_pooled = sleep_fanout::coroutines_pooled;
+  static constexpr auto fibers = sleep_fanout::fibers;
+  static constexpr const ModelInfo& fibers_info = fibers::info;
 };
 struct CpuBound {
   static constexpr auto make_params = cpu_bound::make_params;
@@ -79,6 +85,10 @@ struct CpuBound {
   static constexpr auto futures_on_loop = cpu_bound::futures_on_loop;
   static constexpr auto coroutines = cpu_bound::coroutines;
   static constexpr auto coroutines_on_loop = cpu_bound::coroutines_on_loop;
+  // On the work-stealing pool: parallel, unlike the model's hub.
+  static constexpr auto fibers = cpu_bound::fibers;
+  static constexpr const ModelInfo& fibers_info = fibers::work_stealing_info;
+  static constexpr auto fibers_on_loop = cpu_bound::fibers_on_loop;
 };
 
 }  // namespace
@@ -90,6 +100,7 @@ Catalog build_catalog(bool with_selftest) {
   c.add_model(processes::info);
   c.add_model(callbacks::info);
   c.add_model(futures::info);
+  c.add_model(fibers::info);
   c.add_model(coroutines::info);
   add_workload<SleepFanout>(c, sleep_fanout::describe());
   add_workload<CpuBound>(c, cpu_bound::describe());

@@ -10,7 +10,8 @@ namespace cmbench::micro {
 void register_reactor();               // bench/micro/reactor.cpp: dispatch and timers
 void register_futures();               // bench/micro/futures.cpp: continuations
 void register_coroutine_references();  // bench/micro/coroutine_references.cpp: floors, asio
-void register_fiber_references();  // bench/micro/fiber_references.cpp: Boost.Context and bare Boost.Fiber floors
 void register_coroutines();            // bench/micro/coroutines.cpp: the coroutines model's rows
+void register_fiber_references();      // bench/micro/fiber_references.cpp: Boost floors
+void register_fibers();                // bench/micro/fibers.cpp: the fibers model's rows
 
 }  // namespace cmbench::micro

@@ -152,6 +152,13 @@ class Reactor {
   // Offloaded jobs whose `done` has not run yet.
   std::size_t offloaded() const noexcept { return offloaded_; }
   bool alive() const noexcept;
+  // Whether a turn that must not block would find nothing to do: no ready callback, timer,
+  // watcher, or callback posted from another thread. A scheduler polling the loop between
+  // its own tasks (the fibers' hub) skips the turn then.
+  bool quiet() const noexcept {
+    return ready_->empty() && timers_.size() == 0 && watching_ == 0 &&
+           !remote_pending_.load(std::memory_order_acquire);
+  }
 
  private:
   friend class Watcher;

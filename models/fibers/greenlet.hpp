@@ -56,6 +56,8 @@ class GreenletCore {
   // The greenlet running on this fiber; nullptr on a context that is not one (a thread's
   // main context, Boost's dispatcher, a bare boost::fibers::fiber).
   static GreenletCore* current() noexcept;
+  // The greenlet a context runs, if it is one.
+  static GreenletCore* of(context* ctx) noexcept;
 
   bool ready() const noexcept { return done_.load(std::memory_order_acquire); }
   // Finished without an exception, or killed (GreenletExit).
@@ -201,11 +203,15 @@ void launch_on_hub(Hub& hub, F&& body) {
 // Whether this thread is one of the work-stealing pool's (work_stealing.hpp).
 bool on_work_stealing_pool() noexcept;
 
+// Wakes the pool's other threads if they sleep, so that they steal new work.
+void pool_work_posted() noexcept;
+
 // Starts the fiber on the work-stealing pool, with Boost's default (malloc'd) stack: it
 // may end on the other thread, and the hub's stack pools are not thread-safe.
 template <class F>
 void launch_on_pool(F&& body) {
   boost::fibers::fiber(boost::fibers::launch::post, std::forward<F>(body)).detach();
+  pool_work_posted();
 }
 
 [[noreturn]] void no_scheduler(const char* what);

@@ -12,9 +12,12 @@ namespace {
 thread_local Hub* this_thread_hub = nullptr;
 
 // Greenlets finished since the dispatcher's last turn before it gets the next one: each
-// holds a stack until then. 64 keeps a megabyte of stacks waiting at most, and costs one
-// extra switch per 64 greenlets.
+// holds a stack until then. 64 keeps a megabyte of stacks waiting at most.
 constexpr std::size_t release_batch = 64;
+// Other fibers run between two turns of the dispatcher (and so of the reactor) at most: the
+// bound on how long ready greenlets can keep I/O and timers waiting. Tokio and Go's
+// scheduler poll their I/O or global queue every 61 ticks for the same reason.
+constexpr std::size_t dispatch_interval = 64;
 
 }  // namespace
 
@@ -49,8 +52,10 @@ void Hub::finished(GreenletCore* g) noexcept {
 }
 
 void Hub::awakened(context* ctx) noexcept {
-  if (ctx->is_context(boost::fibers::type::dispatcher_context)) dispatcher_ = ctx;
-  if (next_first_) {
+  if (ctx->is_context(boost::fibers::type::dispatcher_context)) {
+    dispatcher_ = ctx;
+    dispatcher_ready_ = true;
+  } else if (next_first_) {
     next_first_ = false;
     ready_.push_front(*ctx);
   } else {
@@ -59,24 +64,29 @@ void Hub::awakened(context* ctx) noexcept {
 }
 
 context* Hub::pick_next() noexcept {
-  // The dispatcher asks for the next fiber once per round: the reactor's turn, unless
-  // suspend_until has just run one.
+  // Called by the dispatcher, at its turn: the reactor's turn too, unless suspend_until has
+  // just run one or the reactor has nothing to report.
   if (open_ && last_picked_ != nullptr && last_picked_ == dispatcher_) {
-    if (!polled_) reactor_.run_once(false);
+    if (!polled_ && !reactor_.quiet()) reactor_.run_once(false);
     polled_ = false;
   }
   context* next;
-  if (finished_since_dispatch_ >= release_batch && dispatcher_ && dispatcher_->ready_is_linked()) {
-    dispatcher_->ready_unlink();
+  if (dispatcher_ready_ &&
+      (ready_.empty() || picks_since_dispatch_ >= dispatch_interval ||
+       finished_since_dispatch_ >= release_batch || remote_.load(std::memory_order_relaxed))) {
+    dispatcher_ready_ = false;
+    picks_since_dispatch_ = finished_since_dispatch_ = 0;
+    remote_.store(false, std::memory_order_relaxed);
     next = dispatcher_;
   } else if (ready_.empty()) {
     return nullptr;
   } else {
     next = &ready_.front();
     ready_.pop_front();
+    ++picks_since_dispatch_;
   }
-  if (next == dispatcher_) finished_since_dispatch_ = 0;
   last_picked_ = next;
+  running_ = GreenletCore::of(next);
   return next;
 }
 

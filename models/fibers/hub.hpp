@@ -3,27 +3,26 @@
 // reactor, so greenlets and I/O share one thread and one loop:
 //
 //  - awakened / pick_next: a FIFO ready queue of Boost contexts (the round_robin order).
-//    Boost's dispatcher context is in it too, once per round; when it comes up, the hub
-//    polls the reactor without blocking, so a greenlet that never blocks cannot starve I/O
-//    and timers of more than one round.
+//    Boost's dispatcher context waits apart: it gets the next turn when nothing else is
+//    ready, after 64 other turns, after 64 greenlets have finished (Boost frees a finished
+//    fiber's stack only in the dispatcher), or when another thread has made a fiber ready.
+//    At its turn the hub polls the reactor without blocking: greenlets that never block
+//    delay I/O and timers by 64 turns at most (Tokio and Go poll every 61 for the same
+//    reason). round_robin gives the dispatcher a turn every round, a clock read each.
 //  - suspend_until: nothing is ready. The reactor waits in epoll until I/O, a reactor timer,
 //    a wake-up or Boost's own deadline (fibers in this_fiber::sleep_for, timed Boost
 //    waits), whichever is first. Its callbacks make greenlets ready.
 //  - notify (any thread): wakes that wait through the reactor's eventfd.
 //
-// Two refinements over round_robin, both measured (docs/fibers.md):
-//  - Boost frees a finished fiber (its stack) only when the dispatcher runs. After 64
-//    greenlets have finished since the dispatcher's last turn, the hub hands it the next
-//    turn instead of its place in line, so finished stacks are recycled within a few
-//    dozen spawns however long the ready queue is.
-//  - An eager spawn (RunOptions::eager_spawn) starts the child at once, and its parent goes
-//    to the front of the ready queue, so it resumes as soon as the child first blocks or
-//    ends (asyncio 3.12's eager tasks). Recursive fan-outs then run depth first.
+// An eager spawn (RunOptions::eager_spawn) starts the child at once, and its parent goes to
+// the front of the ready queue, so it resumes as soon as the child first blocks or ends
+// (asyncio 3.12's eager tasks). Recursive fan-outs then run depth first.
 //
 // One hub per thread, set up by fibers::run() for the length of the call, then replaced by
 // round_robin again. Thread-safety: everything but notify() runs on the hub's thread.
 #pragma once
 
+#include <atomic>
 #include <boost/fiber/algo/algorithm.hpp>
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/scheduler.hpp>
@@ -73,13 +72,19 @@ class Hub final : public boost::fibers::algo::algorithm {
   void adopt(GreenletCore* g) noexcept;
   void finished(GreenletCore* g) noexcept;
   std::size_t live() const noexcept { return live_; }
+  // The greenlet running on the hub now (nullptr: the main context or the dispatcher).
+  GreenletCore* running() const noexcept { return running_; }
+  void running(GreenletCore* g) noexcept { running_ = g; }
 
   // boost::fibers::algo::algorithm
   void awakened(context* ctx) noexcept override;
   context* pick_next() noexcept override;
-  bool has_ready_fibers() const noexcept override { return !ready_.empty(); }
+  bool has_ready_fibers() const noexcept override { return dispatcher_ready_ || !ready_.empty(); }
   void suspend_until(const std::chrono::steady_clock::time_point& tp) noexcept override;
-  void notify() noexcept override { reactor_.wake(); }
+  void notify() noexcept override {
+    remote_.store(true, std::memory_order_relaxed);
+    reactor_.wake();
+  }
 
   // Installs this hub as the thread's algorithm, and takes it out (round_robin again).
   void open();
@@ -95,10 +100,14 @@ class Hub final : public boost::fibers::algo::algorithm {
   boost::fibers::scheduler::ready_queue_type ready_;
   context* dispatcher_ = nullptr;
   context* last_picked_ = nullptr;
+  GreenletCore* running_ = nullptr;
   bool next_first_ = false;
   bool polled_ = false;  // suspend_until has just polled: the next pick need not
   bool open_ = false;
   std::size_t finished_since_dispatch_ = 0;
+  std::size_t picks_since_dispatch_ = 0;
+  bool dispatcher_ready_ = false;       // Boost's dispatcher waits for its turn (kept apart)
+  std::atomic<bool> remote_{false};     // notify() came: another thread made a fiber ready
   GreenletCore* first_live_ = nullptr;  // the live greenlets, a doubly linked list
   GreenletCore* last_live_ = nullptr;
   std::size_t live_ = 0;

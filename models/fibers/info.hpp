@@ -24,4 +24,12 @@ inline constexpr ModelInfo info{
     .task_start_us = 0.3,
 };
 
+// The same model on the work-stealing pool (work_stealing.hpp), where greenlets run on two
+// threads at once: cells that use it declare this.
+inline constexpr ModelInfo work_stealing_info = [] {
+  ModelInfo m = info;
+  m.parallel = true;
+  return m;
+}();
+
 }  // namespace cmbench::fibers

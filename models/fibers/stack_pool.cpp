@@ -16,12 +16,35 @@ namespace cmbench::fibers {
 namespace {
 
 constexpr std::size_t slab_target = 1 << 20;
-constexpr std::uint64_t canary = 0x6667'7265'656e'6c74;  // "greenlt"-ish, any odd pattern
+// The canary: the lowest bytes of a stack, left as the kernel gives them (zeros). Writing
+// a pattern there would make the bottom page of every stack resident, doubling a parked
+// greenlet's RSS (its frames need only the top page); reading zeros costs nothing.
+constexpr std::size_t canary_bytes = 64;
+
+bool canary_intact(const char* bottom) {
+  for (std::size_t i = 0; i < canary_bytes; ++i)
+    if (bottom[i] != 0) return false;
+  return true;
+}
 
 std::size_t page_size() {
   static const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   return page;
 }
+
+// Slabs a closed pool gave back, for the thread's next pool with the same stack size:
+// mapping them afresh would fault every stack's page in again at each fibers::run(), where
+// the heap keeps freed memory for reuse (the harness sets glibc's trim threshold to 1 GiB).
+// Bounded by the same 1 GiB; beyond it slabs are unmapped.
+struct SlabCache {
+  std::size_t stack_size = 0;
+  std::vector<void*> slabs;
+  ~SlabCache() {
+    for (void* s : slabs) munmap(s, slab_target / stack_size * stack_size);
+  }
+};
+thread_local SlabCache slab_cache;
+constexpr std::size_t slab_cache_bytes = std::size_t{1} << 30;
 
 }  // namespace
 
@@ -43,14 +66,29 @@ StackPool::~StackPool() {
                  outstanding_, mapped_bytes());
     return;
   }
-  for (void* s : slabs_) munmap(s, slab_bytes_);
+  for (void* s : slabs_) {
+    const bool cacheable = !guard_pages_ && (slab_cache.slabs.empty() ||
+                                             slab_cache.stack_size == size_);
+    if (cacheable && (slab_cache.slabs.size() + 1) * slab_bytes_ <= slab_cache_bytes) {
+      slab_cache.stack_size = size_;
+      slab_cache.slabs.push_back(s);
+    } else {
+      munmap(s, slab_bytes_);
+    }
+  }
 }
 
 void StackPool::add_slab() {
-  void* slab = mmap(nullptr, slab_bytes_, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (slab == MAP_FAILED)
-    throw std::system_error(errno, std::generic_category(), "fibers: mapping a stack slab");
+  void* slab;
+  if (!guard_pages_ && !slab_cache.slabs.empty() && slab_cache.stack_size == size_) {
+    slab = slab_cache.slabs.back();
+    slab_cache.slabs.pop_back();
+  } else {
+    slab = mmap(nullptr, slab_bytes_, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (slab == MAP_FAILED)
+      throw std::system_error(errno, std::generic_category(), "fibers: mapping a stack slab");
+  }
   slabs_.push_back(slab);
   // Handed out from the lowest address up: the free list is a stack, so push in reverse.
   for (std::size_t i = per_slab_; i-- > 0;) {
@@ -59,7 +97,6 @@ void StackPool::add_slab() {
       throw std::system_error(errno, std::generic_category(),
                               "fibers: a guard page (vm.max_map_count reached? each guarded "
                               "stack is two mappings)");
-    if (!guard_pages_) std::memcpy(bottom, &canary, sizeof canary);
     free_.push_back(bottom);
   }
 }
@@ -77,7 +114,7 @@ boost::context::stack_context StackPool::allocate() {
 
 void StackPool::deallocate(boost::context::stack_context& sc) noexcept {
   char* bottom = static_cast<char*>(sc.sp) - size_;
-  if (!guard_pages_ && std::memcmp(bottom, &canary, sizeof canary) != 0) {
+  if (!guard_pages_ && !canary_intact(bottom)) {
     std::fprintf(stderr,
                  "fibers: a greenlet overflowed its %zu-byte stack (the canary at its bottom "
                  "is overwritten, and so may be the memory below it). Give run() a larger "

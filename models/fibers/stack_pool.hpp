@@ -1,20 +1,23 @@
 // StackPool: where the hub's greenlets get their stacks. The policy, and why:
 //
 //  - Size: 16 KiB by default (RunOptions::stack_size). A parked greenlet touches the top one
-//    or two pages of it (Boost's control block, its own frames, the switch): about 8 KiB
-//    of RSS. Boost's default, a malloc'd 128 KiB, leaves about 14 KiB resident.
+//    page of it (Boost's control block, its own frames, the switch: ≈ 1.2 KiB deep when
+//    parked in a wait), so about 4 KiB of RSS. Boost's default, a malloc'd 128 KiB, leaves
+//    about 14 KiB resident.
 //  - Slabs: stacks are cut from 1 MiB anonymous mappings (MAP_NORESERVE), 64 at a time
 //    with the default size, so 10^5 live greenlets cost a few thousand mappings, far below
 //    vm.max_map_count (65 530). A mapping per stack would not be bounded that way, and
 //    Boost's protected_fixedsize_stack, with two per stack, runs out at ≈ 32.7 k greenlets.
 //  - Reuse: a finished greenlet's stack goes on a free list and is the next one handed
 //    out (its pages are still resident and warm), so 10^6 short-lived greenlets never hold
-//    more memory than the most that were alive at once. The slabs are unmapped when the
-//    hub closes, once every stack has come back.
+//    more memory than the most that were alive at once. When the hub closes, once every
+//    stack has come back, its slabs are kept for the thread's next hub (up to 1 GiB, as
+//    the harness has glibc keep freed heap memory) and unmapped beyond that.
 //  - Overflow: no guard page by default (each would split a slab's mapping, and bring the
-//    map-count limit back). The lowest word of each stack holds a canary; a stack whose
-//    canary is gone when it comes back is reported and the process aborts, since memory
-//    below it has been overwritten. RunOptions::guard_pages puts a PROT_NONE page at the
+//    map-count limit back). The lowest 64 bytes of each stack are a canary, left zero as
+//    mapped (writing a pattern would make every stack's bottom page resident); a stack
+//    that comes back with them written is reported and the process aborts, since memory
+//    below it has been overwritten too. RunOptions::guard_pages puts a PROT_NONE page at the
 //    bottom of every stack instead (a fault at the overflowing instruction), at two
 //    mappings per stack: a debugging aid for fewer than ≈ 30 k greenlets.
 //
@@ -33,7 +36,7 @@ class StackPool {
   StackPool(std::size_t stack_size, bool guard_pages);
   StackPool(const StackPool&) = delete;
   StackPool& operator=(const StackPool&) = delete;
-  // Unmaps every slab. Stacks still out (a fiber not yet released) make it leak the slabs
+  // Gives its slabs back (kept for reuse or unmapped). Stacks still out (a fiber not yet released) make it leak the slabs
   // instead, and say so on stderr: unmapping them would pull a stack from under a fiber.
   ~StackPool();
 

@@ -5,12 +5,13 @@
 namespace cmbench::fibers {
 
 void sleep(std::chrono::nanoseconds d) {
-  interruption_point();
   if (d.count() <= 0) {
+    // One check, after the turn: an interrupt pending before it is still pending then.
     context::active()->yield();
     interruption_point();
     return;
   }
+  interruption_point();
   Reactor& reactor = Hub::require("fibers::sleep").reactor();
   struct Sleeping final : Park {
     Reactor& reactor;

@@ -22,6 +22,14 @@ class WorkStealingPool {
     return pool;
   }
 
+  // Boost's work_stealing with suspend = true only wakes a sleeping thread for work
+  // scheduled to it from elsewhere, never to steal: without this nudge the second thread
+  // sleeps through a fan-out on the first and the chunks run one after another.
+  void nudge_others() noexcept {
+    for (unsigned i = 0; i < work_stealing_threads; ++i)
+      if (i != this_index) algorithms_[i]->notify();
+  }
+
   void post(std::function<void()> job) {
     if (jobs_.push(std::move(job)) != boost::fibers::channel_op_status::success)
       throw std::logic_error("fibers: the work-stealing pool has stopped");
@@ -42,8 +50,9 @@ class WorkStealingPool {
 
   void serve(unsigned index, std::latch& ready) {
     pool_thread = true;
-    boost::fibers::use_scheduling_algorithm<boost::fibers::algo::work_stealing>(
-        work_stealing_threads, true);
+    this_index = index;
+    algorithms_[index] = new boost::fibers::algo::work_stealing(work_stealing_threads, true);
+    boost::fibers::context::active()->get_scheduler()->set_algo(algorithms_[index]);
     // No thread may steal before every thread has registered its scheduler.
     ready.arrive_and_wait();
     std::function<void()> job;
@@ -59,7 +68,11 @@ class WorkStealingPool {
   boost::fibers::buffered_channel<std::function<void()>> jobs_{64};
   boost::fibers::buffered_channel<std::function<void()>> stop_{2};
   std::vector<std::thread> threads_;
+  boost::intrusive_ptr<boost::fibers::algo::work_stealing> algorithms_[work_stealing_threads];
+  static thread_local unsigned this_index;
 };
+
+thread_local unsigned WorkStealingPool::this_index = 0;
 
 }  // namespace
 
@@ -67,6 +80,10 @@ namespace detail {
 
 bool on_work_stealing_pool() noexcept {
   return pool_thread;
+}
+
+void pool_work_posted() noexcept {
+  WorkStealingPool::instance().nudge_others();
 }
 
 void post_to_pool(std::function<void()> job) {

@@ -51,5 +51,8 @@ Result futures(const Params& p);
 Result futures_on_loop(const Params& p);
 Result coroutines(const Params& p);
 Result coroutines_on_loop(const Params& p);
+// fibers: greenlets on the work-stealing pool (two threads), and on one hub (`-on_loop`).
+Result fibers(const Params& p);
+Result fibers_on_loop(const Params& p);
 
 }  // namespace cmbench::cpu_bound

@@ -36,5 +36,6 @@ Result callbacks(const Params& p);
 Result futures(const Params& p);
 Result coroutines(const Params& p);
 Result coroutines_pooled(const Params& p);  // frames from the frame pool
+Result fibers(const Params& p);
 
 }  // namespace cmbench::sleep_fanout
