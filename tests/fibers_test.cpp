@@ -1,17 +1,92 @@
-// The fibers model: the hub, greenlets and gevent's vocabulary (models/fibers/).
-#include "models/fibers/fibers.hpp"
-
+// The fibers model (gevent's vocabulary on Boost.Fiber, models/fibers/): greenlets (spawn,
+// get, join, kill, joinall), run(), sleep, Timeout, eager spawn, Pool, Queue, Event, scale
+// (10^5 live greenlets, 10^6 short-lived ones, the stack pool), and the work-stealing pool.
+// Sockets and files are tested in fibers_io_test.cpp.
+//
+// Conventions: the body of a test runs as the main greenlet of run(). Timing checks are
+// semantic, with wide margins ("100 sleeps of 20 ms overlap" is checked against 100·20 ms),
+// never a speed. Where the order of two things inside the hub matters, the test makes it
+// certain rather than likely (a reactor timer, or greenlets queued in a known order).
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <boost/fiber/operations.hpp>
+#include <boost/intrusive_ptr.hpp>
 #include <chrono>
+#include <cstddef>
+#include <exception>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
+
+#include "models/fibers/fibers.hpp"
 
 namespace cmbench::fibers {
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Clock = std::chrono::steady_clock;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+// Every switch and allocation is instrumented, and shadow memory inflates RSS: the scale
+// tests run smaller and report, without checking, the memory per greenlet.
+constexpr bool sanitized = true;
+#else
+constexpr bool sanitized = false;
+#endif
+
+// Sets a flag when destroyed: observes that a greenlet's stack was unwound (RAII ran).
+struct SetOnExit {
+  bool& flag;
+  ~SetOnExit() { flag = true; }
+};
+
+template <class E>
+bool holds(const std::exception_ptr& e) {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const E&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+// Busy for d without blocking: nothing in the hub runs meanwhile (no timer, no greenlet).
+void spin_for(std::chrono::nanoseconds d) {
+  const auto until = Clock::now() + d;
+  while (Clock::now() < until) {
+  }
+}
+
+Clock::duration since(Clock::time_point start) {
+  return Clock::now() - start;
+}
+
+// This process's resident memory, from /proc/self/statm (its second field, in pages).
+long resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  long size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+// ---- spawn and get ---------------------------------------------------------------------
 
 TEST(Fibers, RunReturnsMainsResult) {
   EXPECT_EQ(run([] { return 42; }), 42);
@@ -83,6 +158,1353 @@ TEST(Fibers, WorkStealing) {
     return t;
   });
   EXPECT_EQ(total, 4950);
+}
+
+TEST(FibersGreenlet, GetGivesTheValueOrRaisesTheExceptionWhateverItsType) {
+  struct Custom {  // not a std::exception
+    int code;
+  };
+  run([] {
+    auto number = spawn([] { return 42; });
+    auto text = spawn([](const std::string& s) { return s + "!"; }, std::string("hi"));
+    bool ran = false;
+    auto nothing = spawn([&ran] { ran = true; });
+    auto runtime = spawn([]() -> int { throw std::runtime_error("runtime"); });
+    auto range = spawn([] { throw std::out_of_range("range"); });
+    auto custom = spawn([]() -> std::string { throw Custom{7}; });
+    auto integer = spawn([]() -> double { throw 5; });
+
+    static_assert(std::is_same_v<decltype(number.get()), const int&>);  // kept in the greenlet
+    static_assert(std::is_void_v<decltype(nothing.get())>);
+    EXPECT_EQ(number.get(), 42);
+    EXPECT_EQ(text.get(), "hi!");
+    nothing.get();
+    EXPECT_TRUE(ran);
+    try {
+      runtime.get();
+      ADD_FAILURE() << "get() of a greenlet that raised returned";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "runtime");
+    }
+    EXPECT_THROW(range.get(), std::out_of_range);
+    try {
+      custom.get();
+      ADD_FAILURE() << "get() of a greenlet that raised returned";
+    } catch (const Custom& c) {
+      EXPECT_EQ(c.code, 7);
+    }
+    EXPECT_THROW(integer.get(), int);
+  });
+}
+
+TEST(FibersGreenlet, GetCanBeCalledAgainAndGivesTheSameValueOrTheSameException) {
+  run([] {
+    auto ok = spawn([] { return std::string("same"); });
+    EXPECT_EQ(ok.get(), "same");
+    EXPECT_EQ(ok.get(), "same");
+    EXPECT_EQ(&ok.get(), &ok.get());  // the value the greenlet keeps, not a copy
+
+    auto bad = spawn([]() -> int { throw std::runtime_error("once"); });
+    const std::runtime_error* first = nullptr;
+    try {
+      bad.get();
+    } catch (const std::runtime_error& e) {
+      first = &e;
+    }
+    ASSERT_NE(first, nullptr);
+    try {
+      bad.get();
+      ADD_FAILURE() << "the second get() returned";
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(&e, first);  // the very exception it raised, again
+    }
+  });
+}
+
+TEST(FibersGreenlet, MoveOnlyArgumentsAndResults) {
+  run([] {
+    auto g = spawn(
+        [](std::unique_ptr<int> p) {
+          *p += 1;
+          return p;
+        },
+        std::make_unique<int>(41));
+    const std::unique_ptr<int>& result = g.get();
+    ASSERT_TRUE(result);
+    EXPECT_EQ(*result, 42);
+    EXPECT_EQ(g.get().get(), result.get());  // get() again: the same object, still owned
+  });
+}
+
+TEST(FibersGreenlet, ArgumentsAreCopiedIntoTheGreenletAtSpawn) {
+  run([] {
+    std::string word = "before";
+    auto g = spawn([](const std::string& w) { return w; }, word);
+    word = "after";  // the greenlet has not started yet: it has its own copy
+    EXPECT_EQ(g.get(), "before");
+  });
+}
+
+TEST(FibersGreenlet, StateBeforeAndAfterItFinishes) {
+  run([] {
+    Event go;
+    auto ok = spawn([&] {
+      go.wait();
+      return 1;
+    });
+    auto bad = spawn([&]() -> int {
+      go.wait();
+      throw std::runtime_error("bad");
+    });
+    auto killed = spawn([&] {
+      go.wait();
+      return 2;
+    });
+    EXPECT_FALSE(ok.core().started());  // a greenlet starts at the hub's next turn
+    EXPECT_FALSE(ok.ready());
+    EXPECT_FALSE(ok.successful());
+    EXPECT_EQ(ok.exception(), nullptr);
+    sleep();
+    EXPECT_TRUE(ok.core().started());
+    EXPECT_FALSE(ok.ready());
+    EXPECT_FALSE(ok.dead());
+    EXPECT_FALSE(ok.successful());
+
+    killed.kill();
+    go.set();
+    ok.join();
+    bad.join();
+    EXPECT_TRUE(ok.ready());
+    EXPECT_TRUE(ok.successful());
+    EXPECT_EQ(ok.exception(), nullptr);
+    EXPECT_TRUE(bad.ready());
+    EXPECT_FALSE(bad.successful());
+    EXPECT_TRUE(holds<std::runtime_error>(bad.exception()));
+    // Killed counts as finished and successful, though there is no value to get.
+    EXPECT_TRUE(killed.ready());
+    EXPECT_TRUE(killed.successful());
+    EXPECT_TRUE(holds<GreenletExit>(killed.exception()));
+    EXPECT_THROW(killed.get(), GreenletExit);
+  });
+}
+
+TEST(FibersGreenlet, JoinWithATimeoutSaysWhetherItFinished) {
+  run([] {
+    Event go;
+    auto g = spawn([&] { go.wait(); });
+    auto start = Clock::now();
+    EXPECT_FALSE(g.join(5ms));
+    EXPECT_GE(since(start), 5ms);
+    go.set();
+    EXPECT_TRUE(g.join(5s));
+    EXPECT_TRUE(g.join(0ns));  // finished: at once
+  });
+}
+
+TEST(FibersGreenlet, AGreenletJoiningItselfRaisesLogicError) {
+  run([] {
+    Greenlet<void> self;
+    bool raised = false;
+    self = spawn([&] {
+      try {
+        self.join();
+      } catch (const std::logic_error&) {
+        raised = true;
+      }
+    });
+    self.join();
+    EXPECT_TRUE(raised);
+  });
+}
+
+TEST(FibersGreenlet, AHandleOutlivesRunAndKeepsTheResult) {
+  Greenlet<int> g;
+  run([&] {
+    g = spawn([] { return 3; });
+    g.join();
+  });
+  EXPECT_TRUE(g.ready());
+  EXPECT_EQ(g.get(), 3);
+}
+
+// ---- joinall and killall ---------------------------------------------------------------
+
+TEST(FibersJoinall, WaitsForEveryGreenletWhateverOrderTheyFinishIn) {
+  run([] {
+    std::vector<Greenlet<int>> gs;
+    for (int i = 0; i < 10; ++i)
+      gs.push_back(spawn([i] {
+        sleep(std::chrono::milliseconds(10 - i));  // the last spawned finishes first
+        return i;
+      }));
+    EXPECT_EQ(joinall(gs), 10u);
+    for (int i = 0; i < 10; ++i) {
+      EXPECT_TRUE(gs[i].ready());
+      EXPECT_EQ(gs[i].get(), i);
+    }
+  });
+}
+
+TEST(FibersJoinall, WithATimeoutReturnsHowManyHadFinished) {
+  run([] {
+    Event never;
+    std::vector<Greenlet<void>> gs;
+    for (int i = 0; i < 3; ++i) gs.push_back(spawn([] {}));
+    gs.push_back(spawn([&] { never.wait(); }));
+    gs.push_back(spawn([] {}));  // after the stuck one: counted all the same
+    auto start = Clock::now();
+    EXPECT_EQ(joinall(gs, 20ms), 4u);
+    EXPECT_GE(since(start), 20ms);
+    EXPECT_LT(since(start), 5s);
+    EXPECT_FALSE(gs[3].ready());
+
+    killall(std::span<const Greenlet<void>>(gs));  // gevent.killall
+    EXPECT_EQ(joinall(gs, 0ns), 5u);
+    EXPECT_THROW(gs[3].get(), GreenletExit);
+    gs[0].get();  // the finished ones keep their outcome
+  });
+}
+
+// ---- kill ------------------------------------------------------------------------------
+
+TEST(FibersKill, ASleepingGreenletRaisesGreenletExitWhichIsNotAStdException) {
+  static_assert(!std::is_base_of_v<std::exception, GreenletExit>);
+  bool cleaned = false, saw_exit = false, caught_as_std = false, went_on = false;
+  run([&] {
+    auto g = spawn([&] {
+      SetOnExit guard{cleaned};
+      try {
+        sleep(10s);
+      } catch (const std::exception&) {  // the usual catch-all does not stop a kill
+        caught_as_std = true;
+      } catch (const GreenletExit&) {
+        saw_exit = true;
+        throw;
+      }
+      went_on = true;
+    });
+    sleep();  // g is asleep
+    auto start = Clock::now();
+    g.kill();  // blocks until g has finished
+    EXPECT_LT(since(start), 5s);
+    EXPECT_TRUE(g.ready());
+    EXPECT_THROW(g.get(), GreenletExit);
+  });
+  EXPECT_TRUE(saw_exit);
+  EXPECT_TRUE(cleaned);
+  EXPECT_FALSE(caught_as_std);
+  EXPECT_FALSE(went_on);
+}
+
+TEST(FibersKill, AGreenletKilledBeforeItStartsNeverRunsItsBody) {
+  bool ran = false, ran_too = false;
+  run([&] {
+    auto g = spawn([&] {
+      ran = true;
+      return 1;
+    });
+    g.kill();
+    EXPECT_TRUE(g.ready());
+    EXPECT_THROW(g.get(), GreenletExit);
+
+    auto h = spawn([&] { ran_too = true; });
+    h.kill(false);
+    EXPECT_FALSE(h.ready());  // kill(false) does not wait for its turn to come
+    h.join();
+    EXPECT_THROW(h.get(), GreenletExit);
+  });
+  EXPECT_FALSE(ran);
+  EXPECT_FALSE(ran_too);
+}
+
+TEST(FibersKill, AGreenletBlockedAnywhereIsTakenOutOfItsWaitAndLeavesNothingBehind) {
+  run([] {
+    Event event;
+    Queue<int> empty;
+    Queue<int> full(1);
+    full.put_nowait(0);
+    Event never;
+    auto stuck = spawn([&] { never.wait(); });
+    Pool pool(1);
+    pool.spawn([&] { never.wait(); });
+    struct Case {
+      const char* what;
+      std::function<void()> block;
+    };
+    const std::vector<Case> cases = {
+        {"sleep", [] { sleep(10s); }},
+        {"Event::wait", [&] { event.wait(); }},
+        {"Event::wait(timeout)", [&] { event.wait(10s); }},
+        {"Queue::get", [&] { empty.get(); }},
+        {"Queue::get(timeout)", [&] { empty.get(10s); }},
+        {"Queue::put", [&] { full.put(1); }},
+        {"Queue::put(timeout)", [&] { full.put(1, 10s); }},
+        {"join", [&] { stuck.join(); }},
+        {"join(timeout)", [&] { stuck.join(10s); }},
+        {"Pool::spawn", [&] { pool.spawn([] {}); }},
+    };
+    for (const Case& c : cases) {
+      bool returned = false;
+      auto g = spawn([&] {
+        c.block();
+        returned = true;
+      });
+      sleep();  // g blocks
+      EXPECT_FALSE(g.ready()) << c.what;
+      auto start = Clock::now();
+      g.kill();
+      EXPECT_LT(since(start), 5s) << c.what;
+      EXPECT_THROW(g.get(), GreenletExit) << c.what;
+      EXPECT_FALSE(returned) << c.what;
+    }
+    // What they waited for has no trace of them: nothing stolen, nothing added.
+    empty.put_nowait(5);
+    EXPECT_EQ(empty.get_nowait(), 5);
+    EXPECT_EQ(full.get_nowait(), 0);
+    EXPECT_TRUE(full.empty());
+    EXPECT_FALSE(stuck.ready());  // killing a joiner does not kill what it joined
+    EXPECT_EQ(pool.running(), 1u);
+    event.set();
+    never.set();
+    stuck.join();
+    pool.join();
+    EXPECT_EQ(pool.running(), 0u);
+  });
+}
+
+TEST(FibersKill, KillWithoutBlockingReturnsAtOnceAndTheGreenletMayBlockInItsCleanup) {
+  run([] {
+    bool cleaned = false;
+    auto g = spawn([&] {
+      try {
+        sleep(10s);
+      } catch (const GreenletExit&) {
+        sleep(2ms);  // the kill is spent: blocking again is allowed
+        cleaned = true;
+        throw;
+      }
+    });
+    sleep();
+    g.kill(false);
+    EXPECT_FALSE(g.ready());  // it has only been woken
+    g.join();
+    EXPECT_TRUE(cleaned);
+    EXPECT_THROW(g.get(), GreenletExit);
+  });
+}
+
+TEST(FibersKill, KillingAFinishedGreenletIsANoOp) {
+  run([] {
+    auto g = spawn([] { return 7; });
+    g.join();
+    g.kill();
+    g.kill(std::runtime_error("late"), false);
+    EXPECT_TRUE(g.successful());
+    EXPECT_EQ(g.exception(), nullptr);
+    EXPECT_EQ(g.get(), 7);
+  });
+}
+
+TEST(FibersKill, KillRaisesTheExceptionGivenAndAGreenletMayCatchIt) {
+  run([] {
+    auto g = spawn([] { sleep(10s); });
+    sleep();
+    g.kill(std::runtime_error("stop"));
+    EXPECT_FALSE(g.successful());  // an error, unlike GreenletExit
+    try {
+      g.get();
+      ADD_FAILURE() << "get() of a killed greenlet returned";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "stop");
+    }
+
+    auto stubborn = spawn([]() -> int {
+      try {
+        sleep(10s);
+      } catch (const GreenletExit&) {
+        return 5;  // a kill is a request: this one returns a value instead
+      }
+      return 0;
+    });
+    sleep();
+    stubborn.kill();
+    EXPECT_TRUE(stubborn.successful());
+    EXPECT_EQ(stubborn.get(), 5);
+  });
+}
+
+TEST(FibersKill, AGreenletKillingItselfRaisesAtOnce) {
+  run([] {
+    Greenlet<void> self;
+    bool went_on = false;
+    self = spawn([&] {
+      self.kill();
+      went_on = true;
+    });
+    self.join();
+    EXPECT_FALSE(went_on);
+    EXPECT_THROW(self.get(), GreenletExit);
+  });
+}
+
+TEST(FibersKill, KillFromAnotherThreadRaisesLogicError) {
+  run([] {
+    auto g = spawn([] { sleep(10s); });
+    sleep();
+    bool raised = false;
+    std::thread other([&] {
+      try {
+        g.kill();
+      } catch (const std::logic_error&) {
+        raised = true;
+      }
+    });
+    other.join();  // blocks the hub for a moment: nothing else has to run meanwhile
+    EXPECT_TRUE(raised);
+    EXPECT_FALSE(g.ready());
+    g.kill();
+  });
+}
+
+// ---- sleep -----------------------------------------------------------------------------
+
+TEST(FibersSleep, WaitsAtLeastTheDelay) {
+  run([] {
+    for (auto d : {1ms, 3ms}) {
+      auto start = Clock::now();
+      sleep(d);
+      EXPECT_GE(since(start), d);
+    }
+  });
+}
+
+TEST(FibersSleep, SleepZeroTakesTurnsInFifoOrder) {
+  std::string order;
+  run([&] {
+    std::vector<Greenlet<void>> gs;
+    for (char c : {'a', 'b', 'c'})
+      gs.push_back(spawn([&order, c] {
+        for (int i = 0; i < 3; ++i) {
+          order += c;
+          sleep();
+        }
+      }));
+    for (int i = 0; i < 3; ++i) {
+      order += 'm';
+      sleep();  // to the back of the ready queue, behind a, b and c
+    }
+    joinall(gs);
+  });
+  EXPECT_EQ(order, "mabcmabcmabc");
+}
+
+TEST(FibersSleep, OutsideRunRaisesLogicError) {
+  try {
+    sleep(1ms);
+    ADD_FAILURE() << "sleep(1ms) outside run() returned";
+  } catch (const std::logic_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("fibers::sleep"));
+  }
+}
+
+// ---- Timeout ---------------------------------------------------------------------------
+
+TEST(FibersTimeout, ExpiresInsideAnyBlockingCallAndLeavesNothingBehind) {
+  run([] {
+    Event event;
+    Queue<int> empty;
+    Queue<int> full(1);
+    full.put_nowait(0);
+    Event never;
+    auto stuck = spawn([&] { never.wait(); });
+    Pool pool(1);
+    pool.spawn([&] { never.wait(); });
+    struct Case {
+      const char* what;
+      std::function<void()> block;
+    };
+    const std::vector<Case> cases = {
+        {"sleep", [] { sleep(10s); }},        {"Event::wait", [&] { event.wait(); }},
+        {"Queue::get", [&] { empty.get(); }}, {"Queue::put", [&] { full.put(1); }},
+        {"join", [&] { stuck.join(); }},      {"Pool::spawn", [&] { pool.spawn([] {}); }},
+    };
+    for (const Case& c : cases) {
+      auto start = Clock::now();
+      Timeout t(5ms);
+      try {
+        c.block();
+        ADD_FAILURE() << c.what << " returned";
+      } catch (const TimeoutError& e) {
+        EXPECT_TRUE(e.is(t)) << c.what;
+      }
+      EXPECT_TRUE(t.expired()) << c.what;
+      EXPECT_GE(since(start), 5ms) << c.what;
+      EXPECT_LT(since(start), 5s) << c.what;
+    }
+    empty.put_nowait(5);
+    EXPECT_EQ(empty.get_nowait(), 5);
+    EXPECT_EQ(full.get_nowait(), 0);
+    EXPECT_TRUE(full.empty());
+    EXPECT_FALSE(stuck.ready());
+    never.set();
+    stuck.join();
+    pool.join();
+  });
+}
+
+TEST(FibersTimeout, ACancelledTimeoutNeverFires) {
+  run([] {
+    {
+      Timeout t(5ms);
+      sleep(1ms);
+    }  // left in time: cancelled by its destructor
+    {
+      Timeout t(5ms);
+      t.cancel();
+      EXPECT_FALSE(t.expired());
+      sleep(20ms);  // past its deadline, in its scope
+    }
+    sleep(20ms);  // past both deadlines
+  });
+}
+
+// Which of two nested Timeouts a sleep raised: "inner", "outer", or "none".
+std::string which_expired(std::chrono::nanoseconds outer_d, std::chrono::nanoseconds inner_d,
+                          std::chrono::nanoseconds sleep_d) {
+  std::string who;
+  Timeout outer(outer_d);
+  Timeout inner(inner_d);
+  try {
+    sleep(sleep_d);
+  } catch (const TimeoutError& e) {
+    if (e.is(inner)) who += "inner";
+    if (e.is(outer)) who += "outer";
+  }
+  return who.empty() ? "none" : who;
+}
+
+TEST(FibersTimeout, NestedTimeoutsSayWhichOneExpired) {
+  run([] {
+    EXPECT_EQ(which_expired(10s, 5ms, 10s), "inner");
+    EXPECT_EQ(which_expired(5ms, 10s, 10s), "outer");
+    EXPECT_EQ(which_expired(10s, 10s, 1ms), "none");
+
+    // The usual pattern: the inner handler lets what is not its own through.
+    bool outer_caught = false;
+    try {
+      Timeout outer(5ms);
+      try {
+        Timeout inner(10s);
+        sleep(10s);
+      } catch (const TimeoutError& e) {
+        if (!e.is(outer)) ADD_FAILURE() << "the inner timeout expired";
+        throw;
+      }
+    } catch (const TimeoutError&) {
+      outer_caught = true;
+    }
+    EXPECT_TRUE(outer_caught);
+  });
+}
+
+TEST(FibersTimeout, AGreenletBusyPastItsDeadlineRaisesAtItsNextBlockingCall) {
+  run([] {
+    Timeout t(1ms);
+    spin_for(5ms);              // never blocks: nothing can interrupt it here
+    EXPECT_FALSE(t.expired());  // its timer runs on a hub turn, and there has been none
+    auto start = Clock::now();
+    try {
+      sleep(10s);
+      ADD_FAILURE() << "the sleep after the deadline returned";
+    } catch (const TimeoutError& e) {
+      EXPECT_TRUE(e.is(t));
+    }
+    EXPECT_LT(since(start), 5s);
+  });
+}
+
+TEST(FibersTimeout, ATimeoutThatExpiresAfterTheWakeUpStillRaisesWhenTheGreenletResumes) {
+  // The greenlet is made ready (its Event set) and its Timeout expires before it runs: both
+  // happen in one reactor turn, from two timers due together, so the order is certain.
+  run([] {
+    Event event;
+    bool raised = false, returned = false;
+    auto g = spawn([&] {
+      Timeout t(3ms);
+      try {
+        event.wait();
+        returned = true;
+      } catch (const TimeoutError& e) {
+        raised = e.is(t);
+      }
+    });
+    sleep();  // g waits
+    Hub::current()->reactor().call_later(1ms, [&] { event.set(); });
+    spin_for(10ms);  // both timers are due by now
+    g.join();
+    EXPECT_TRUE(raised);
+    EXPECT_FALSE(returned);
+  });
+}
+
+TEST(FibersTimeout, AnExpiredTimeoutCancelledBeforeItsErrorIsRaisedNeverRaisesIt) {
+  // Boost's own yield is no blocking call of the model: the greenlet goes round the hub
+  // (whose turn runs the timer) and comes back without raising what is now pending.
+  run([] {
+    Timeout t(1ms);
+    spin_for(3ms);
+    for (int i = 0; i < 3 && !t.expired(); ++i) boost::this_fiber::yield();
+    ASSERT_TRUE(t.expired());
+    t.cancel();
+    sleep(2ms);  // would raise the TimeoutError had cancel() left it pending
+  });
+}
+
+TEST(FibersTimeout, WithTimeoutReturnsTheResultOrRaises) {
+  run([] {
+    EXPECT_EQ(with_timeout(5s,
+                           [] {
+                             sleep(1ms);
+                             return 7;
+                           }),
+              7);
+    EXPECT_THROW(with_timeout(5ms,
+                              [] {
+                                sleep(10s);
+                                return 0;
+                              }),
+                 TimeoutError);
+    bool ran = false;
+    with_timeout(5s, [&] { ran = true; });
+    EXPECT_TRUE(ran);
+  });
+}
+
+TEST(FibersTimeout, OutsideAGreenletRaisesLogicError) {
+  EXPECT_THROW(Timeout(1ms), std::logic_error);
+}
+
+// ---- eager spawn -----------------------------------------------------------------------
+
+// The order in which a parent and its child run: 'c' child starts, 'p' parent goes on
+// after spawn(), 'C' child resumes after a yield.
+std::string spawn_order(bool eager) {
+  std::string order;
+  run(
+      [&] {
+        auto child = spawn([&] {
+          order += 'c';
+          sleep();
+          order += 'C';
+        });
+        order += 'p';
+        child.join();
+      },
+      RunOptions{.eager_spawn = eager});
+  return order;
+}
+
+TEST(FibersEagerSpawn, TheChildRunsToItsFirstSwitchBeforeSpawnReturns) {
+  EXPECT_EQ(spawn_order(true), "cpC");
+  EXPECT_EQ(spawn_order(false), "pcC");  // gevent's order: the child at the hub's next turn
+  run(
+      [] {
+        auto g = spawn([] { return 1; });
+        EXPECT_TRUE(g.ready());  // it never blocked: finished within spawn()
+        EXPECT_EQ(g.get(), 1);
+      },
+      RunOptions{.eager_spawn = true});
+}
+
+// ---- Pool ------------------------------------------------------------------------------
+
+TEST(FibersPool, NeverMoreThanItsSizeRunAtOnce) {
+  run([] {
+    Pool pool(3);
+    int inside = 0, most = 0, done = 0;
+    for (int i = 0; i < 20; ++i)
+      pool.spawn([&] {
+        most = std::max(most, ++inside);
+        sleep(1ms);
+        --inside;
+        ++done;
+      });
+    pool.join();
+    EXPECT_EQ(done, 20);
+    EXPECT_EQ(most, 3);
+    EXPECT_EQ(pool.running(), 0u);
+  });
+}
+
+TEST(FibersPool, SpawnBlocksWhileThePoolIsFull) {
+  run([] {
+    Pool pool(2);
+    Event release;
+    pool.spawn([&] { release.wait(); });
+    pool.spawn([&] { release.wait(); });
+    EXPECT_EQ(pool.running(), 2u);
+    EXPECT_EQ(pool.free_count(), 0u);
+    bool third_spawned = false;
+    auto spawner = spawn([&] {
+      pool.spawn([] {});
+      third_spawned = true;
+    });
+    sleep(5ms);
+    EXPECT_FALSE(third_spawned);
+    release.set();
+    spawner.join();
+    EXPECT_TRUE(third_spawned);
+    pool.join();
+    EXPECT_EQ(pool.free_count(), 2u);
+  });
+}
+
+TEST(FibersPool, ASpawnerKilledJustAfterASlotFreedUpPassesTheSlotOn) {
+  run([] {
+    Pool pool(1);
+    Event release;
+    pool.spawn([&] { release.wait(); });
+    bool b_ran = false;
+    auto a = spawn([&] { pool.spawn([] {}); });
+    auto b = spawn([&] { pool.spawn([&] { b_ran = true; }); });
+    sleep();        // a and b wait for the slot, a first
+    release.set();  // the holder is ready, behind this greenlet
+    sleep();        // the holder finishes: the slot goes to a, which is ready behind us
+    EXPECT_FALSE(a.ready());
+    a.kill();
+    EXPECT_TRUE(b.join(5s)) << "the slot a was given is lost";
+    pool.join();
+    EXPECT_TRUE(b_ran);
+  });
+}
+
+TEST(FibersPool, MapGivesTheResultsInTheItemsOrder) {
+  run([] {
+    Pool pool(4);
+    const std::vector<int> items{5, 1, 4, 2, 3, 0};
+    auto results = pool.map(
+        [](int ms) {
+          sleep(std::chrono::milliseconds(ms));  // finishing in another order
+          return ms * 10;
+        },
+        items);
+    EXPECT_THAT(results, ElementsAre(50, 10, 40, 20, 30, 0));
+    int sum = 0;
+    pool.map([&](int x) { sum += x; }, items);
+    EXPECT_EQ(sum, 15);
+  });
+}
+
+TEST(FibersPool, MapRaisesTheFirstExceptionInTheItemsOrderOnceAllHaveFinished) {
+  run([] {
+    Pool pool(8);
+    int finished = 0;
+    const std::vector<int> items{0, 1, 2, 3, 4, 5, 6, 7};
+    try {
+      pool.map(
+          [&](int i) {
+            sleep(i == 1 ? 20ms : 1ms);  // item 4 fails first in time, item 1 in order
+            ++finished;
+            if (i == 1 || i == 4) throw std::runtime_error("item " + std::to_string(i));
+            return i;
+          },
+          items);
+      ADD_FAILURE() << "map returned";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "item 1");
+    }
+    EXPECT_EQ(finished, 8);
+    EXPECT_EQ(pool.running(), 0u);
+  });
+}
+
+TEST(FibersPool, JoinWaitsUntilNoGreenletOfThePoolIsLeft) {
+  run([] {
+    Pool pool(3);
+    pool.join();  // empty: at once
+    int done = 0;
+    for (int i = 0; i < 10; ++i)
+      pool.spawn([&] {
+        sleep(1ms);
+        ++done;
+      });
+    pool.join();
+    EXPECT_EQ(done, 10);
+  });
+}
+
+TEST(FibersPool, SizeZeroIsInvalid) {
+  EXPECT_THROW(Pool(0), std::invalid_argument);
+}
+
+// ---- Queue -----------------------------------------------------------------------------
+
+TEST(FibersQueue, ItemsComeOutInOrderAndGettersAreServedOldestFirst) {
+  run([] {
+    Queue<int> q;
+    for (int i = 0; i < 5; ++i) q.put(i);
+    EXPECT_EQ(q.qsize(), 5u);
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(q.get(), i);
+    EXPECT_TRUE(q.empty());
+
+    std::vector<int> got;  // getter i appends (i, item)
+    std::vector<Greenlet<void>> getters;
+    for (int i = 0; i < 3; ++i)
+      getters.push_back(spawn([&, i] {
+        int item = q.get();
+        got.push_back(i);
+        got.push_back(item);
+      }));
+    sleep();  // all three wait, 0 first
+    for (int item = 10; item < 13; ++item) q.put_nowait(item);
+    joinall(getters);
+    EXPECT_THAT(got, ElementsAre(0, 10, 1, 11, 2, 12));
+  });
+}
+
+TEST(FibersQueue, ABoundedQueueBlocksTheProducer) {
+  run([] {
+    constexpr int n = 100;
+    Queue<int> q(2);
+    int produced = 0, consumed = 0, most_ahead = 0;
+    std::size_t largest = 0;
+    auto producer = spawn([&] {
+      for (int i = 0; i < n; ++i) {
+        q.put(i);
+        ++produced;
+        largest = std::max(largest, q.qsize());
+        most_ahead = std::max(most_ahead, produced - consumed);
+      }
+    });
+    auto consumer = spawn([&] {
+      for (int i = 0; i < n; ++i) {
+        EXPECT_EQ(q.get(), i);
+        ++consumed;
+        sleep();  // slower than the producer
+      }
+    });
+    joinall(std::vector{producer, consumer});
+    EXPECT_EQ(consumed, n);
+    EXPECT_EQ(largest, 2u);    // the producer did fill it, and no further
+    EXPECT_LE(most_ahead, 3);  // two in the queue, one taken and not yet counted
+  });
+}
+
+TEST(FibersQueue, NowaitRaisesQueueFullAndQueueEmpty) {
+  Queue<int> q(1);  // nothing waits: no hub needed
+  EXPECT_EQ(q.maxsize(), 1u);
+  EXPECT_THROW(q.get_nowait(), QueueEmpty);
+  q.put_nowait(1);
+  EXPECT_TRUE(q.full());
+  EXPECT_THROW(q.put_nowait(2), QueueFull);
+  EXPECT_EQ(q.get_nowait(), 1);
+  EXPECT_THROW(q.get_nowait(), QueueEmpty);
+  static_assert(std::is_base_of_v<std::runtime_error, QueueFull>);
+  static_assert(std::is_base_of_v<std::runtime_error, QueueEmpty>);
+}
+
+TEST(FibersQueue, MaxsizeZeroIsUnbounded) {
+  Queue<int> q(0);
+  for (int i = 0; i < 100'000; ++i) q.put_nowait(i);
+  EXPECT_FALSE(q.full());
+  EXPECT_EQ(q.qsize(), 100'000u);
+  EXPECT_EQ(q.get_nowait(), 0);
+}
+
+TEST(FibersQueue, TimedGetAndPutRaiseAfterTheTimeout) {
+  run([] {
+    Queue<int> q(1);
+    auto start = Clock::now();
+    EXPECT_THROW(q.get(5ms), QueueEmpty);
+    EXPECT_GE(since(start), 5ms);
+    q.put(1, 5ms);  // room: at once
+    start = Clock::now();
+    EXPECT_THROW(q.put(2, 5ms), QueueFull);
+    EXPECT_GE(since(start), 5ms);
+    EXPECT_EQ(q.get(5ms), 1);  // the timed-out put added nothing
+    EXPECT_TRUE(q.empty());
+
+    // An item that comes in time is returned.
+    auto putter = spawn([&] {
+      sleep(1ms);
+      q.put(3);
+    });
+    EXPECT_EQ(q.get(5s), 3);
+    putter.join();
+  });
+}
+
+TEST(FibersQueue, ManyProducersAndConsumersLoseAndDuplicateNothing) {
+  static constexpr int producers = 8, consumers = 8, per_producer = 500;
+  run([] {
+    Queue<int> q(4);
+    std::vector<Greenlet<void>> gs;
+    for (int p = 0; p < producers; ++p)
+      gs.push_back(spawn([&q, p] {
+        for (int i = 0; i < per_producer; ++i) q.put(p * per_producer + i);
+      }));
+    std::vector<std::vector<int>> got(consumers);
+    for (int c = 0; c < consumers; ++c)
+      gs.push_back(spawn([&q, &got, c] {
+        for (int item; (item = q.get()) >= 0;) {
+          got[c].push_back(item);
+          if (item % 7 == 0) sleep();
+        }
+      }));
+    joinall(std::span<const Greenlet<void>>(gs.data(), producers));
+    for (int c = 0; c < consumers; ++c) q.put(-1);  // one stop sign each
+    joinall(gs);
+
+    std::vector<int> all;
+    for (const auto& mine : got) {
+      // FIFO: what one consumer got from one producer came in that producer's order.
+      std::vector<int> last(producers, -1);
+      for (int item : mine) {
+        EXPECT_GT(item, last[item / per_producer]);
+        last[item / per_producer] = item;
+      }
+      all.insert(all.end(), mine.begin(), mine.end());
+    }
+    std::sort(all.begin(), all.end());
+    ASSERT_EQ(all.size(), std::size_t{producers * per_producer});
+    for (int i = 0; i < producers * per_producer; ++i) ASSERT_EQ(all[i], i);
+  });
+}
+
+TEST(FibersQueue, AGetterKilledAfterBeingHandedAnItemPassesTheWakeUpOn) {
+  run([] {
+    Queue<int> q;
+    auto first = spawn([&] { return q.get(); });
+    auto second = spawn([&] { return q.get(); });
+    sleep();          // both wait, first in line
+    q.put_nowait(7);  // wakes first, which has not run yet
+    first.kill();     // it raises at its wake-up, and must hand the wake-up to second
+    EXPECT_THROW(first.get(), GreenletExit);
+    ASSERT_TRUE(second.join(5s)) << "the item was stranded";
+    EXPECT_EQ(second.get(), 7);
+  });
+}
+
+TEST(FibersQueue, AGetterWhoseTimeoutExpiresAfterItsWakeUpPassesTheItemOn) {
+  // The put and the Timeout are two reactor timers due in the same turn, the put first:
+  // the getter is woken, then interrupted, before it runs.
+  run([] {
+    Queue<int> q;
+    auto first = spawn([&] {
+      Timeout t(3ms);
+      return q.get();
+    });
+    auto second = spawn([&] { return q.get(); });
+    sleep();  // both wait, first in line
+    Hub::current()->reactor().call_later(1ms, [&] { q.put_nowait(7); });
+    spin_for(10ms);
+    ASSERT_TRUE(second.join(5s)) << "the item was stranded";
+    EXPECT_EQ(second.get(), 7);
+    EXPECT_THROW(first.get(), TimeoutError);
+  });
+}
+
+TEST(FibersQueue, APutterKilledAfterASlotFreedUpPassesTheSlotOn) {
+  run([] {
+    Queue<int> q(1);
+    q.put_nowait(0);
+    auto first = spawn([&] { q.put(1); });
+    auto second = spawn([&] { q.put(2); });
+    sleep();                       // both wait for room, first in line
+    EXPECT_EQ(q.get_nowait(), 0);  // wakes first
+    first.kill();
+    ASSERT_TRUE(second.join(5s)) << "the free slot was stranded";
+    EXPECT_EQ(q.get_nowait(), 2);
+    EXPECT_TRUE(q.empty());
+  });
+}
+
+// ---- Event -----------------------------------------------------------------------------
+
+TEST(FibersEvent, SetClearWaitAndIsSet) {
+  run([] {
+    Event e;
+    EXPECT_FALSE(e.is_set());
+    auto start = Clock::now();
+    EXPECT_FALSE(e.wait(5ms));  // a timed wait: false if not set in time
+    EXPECT_GE(since(start), 5ms);
+    e.set();
+    EXPECT_TRUE(e.is_set());
+    e.wait();  // set: returns at once, as often as asked
+    EXPECT_TRUE(e.wait(0ns));
+    e.clear();
+    EXPECT_FALSE(e.is_set());
+
+    bool woke = false;
+    auto waiter = spawn([&] {
+      e.wait();
+      woke = true;
+    });
+    sleep();
+    EXPECT_FALSE(woke);
+    e.set();
+    waiter.join();
+    EXPECT_TRUE(woke);
+
+    e.clear();
+    auto setter = spawn([&] {
+      sleep(1ms);
+      e.set();
+    });
+    EXPECT_TRUE(e.wait(5s));  // set in time
+    setter.join();
+  });
+}
+
+TEST(FibersEvent, SetWakesEveryWaiterEvenIfClearedAtOnce) {
+  static constexpr int n = 1000;
+  run([] {
+    Event e;
+    int woken = 0;
+    std::vector<Greenlet<void>> waiters;
+    for (int i = 0; i < n; ++i)
+      waiters.push_back(spawn([&] {
+        e.wait();
+        ++woken;
+      }));
+    sleep();
+    EXPECT_EQ(woken, 0);
+    e.set();
+    e.clear();
+    EXPECT_EQ(joinall(waiters, 5s), std::size_t{n});
+    EXPECT_EQ(woken, n);
+  });
+}
+
+// ---- run -------------------------------------------------------------------------------
+
+TEST(FibersRun, MainsExceptionPropagatesOutOfRun) {
+  try {
+    run([]() -> int { throw std::runtime_error("main failed"); });
+    ADD_FAILURE() << "run() returned";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "main failed");
+  }
+  EXPECT_THROW(run([] { throw 3; }), int);
+  EXPECT_EQ(Hub::current(), nullptr);  // the hub is gone however main ended
+}
+
+TEST(FibersRun, GreenletsLeftRunningWhenMainReturnsAreKilled) {
+  bool cleaned = false, saw_exit = false, caught_as_std = false;
+  Greenlet<void> left;
+  run([&] {
+    left = spawn([&] {
+      SetOnExit guard{cleaned};
+      try {
+        sleep(10s);
+      } catch (const std::exception&) {
+        caught_as_std = true;
+      } catch (const GreenletExit&) {
+        saw_exit = true;
+        throw;
+      }
+    });
+    sleep(1ms);
+  });
+  EXPECT_TRUE(saw_exit);
+  EXPECT_TRUE(cleaned);
+  EXPECT_FALSE(caught_as_std);
+  EXPECT_TRUE(left.ready());
+  EXPECT_THROW(left.get(), GreenletExit);
+
+  // A greenlet spawned just before main returns still gets its first turn (as a task that
+  // asyncio.run's main creates last does), and is killed where it first blocks.
+  bool started = false, finished = false;
+  run([&] {
+    spawn([&] {
+      started = true;
+      sleep(10s);
+      finished = true;
+    });
+  });
+  EXPECT_TRUE(started);
+  EXPECT_FALSE(finished);
+}
+
+TEST(FibersRun, CanBeCalledManyTimesInARowOnOneThread) {
+  long total = 0;
+  for (int i = 0; i < 200; ++i)
+    total += run([i] {
+      auto g = spawn([i] {
+        sleep();
+        return i;
+      });
+      sleep(i % 10 == 0 ? 1ms : 0ms);
+      return g.get();
+    });
+  EXPECT_EQ(total, 199 * 200 / 2);
+}
+
+TEST(FibersRun, TwoThreadsRunTheirOwnHubsAtOnce) {
+  long results[2] = {0, 0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&results, t] {
+      results[t] = run([] {
+        std::vector<Greenlet<long>> gs;
+        for (long i = 0; i < 100; ++i)
+          gs.push_back(spawn([i] {
+            sleep(1ms);
+            return i;
+          }));
+        long sum = 0;
+        for (auto& g : gs) sum += g.get();
+        return sum;
+      });
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(results[0], 4950);
+  EXPECT_EQ(results[1], 4950);
+}
+
+TEST(FibersRun, NestedRunRaisesLogicError) {
+  run([] {
+    try {
+      run([] { return 1; });
+      ADD_FAILURE() << "a nested run() returned";
+    } catch (const std::logic_error& e) {
+      EXPECT_THAT(e.what(), HasSubstr("does not nest"));
+    }
+    sleep(1ms);  // the outer hub is intact
+  });
+}
+
+TEST(FibersRun, SpawnOutsideRunRaisesLogicErrorSayingWhatToDo) {
+  try {
+    spawn([] { return 1; });
+    ADD_FAILURE() << "spawn outside run() returned";
+  } catch (const std::logic_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("fibers::spawn"));
+    EXPECT_THAT(e.what(), HasSubstr("fibers::run()"));
+  }
+}
+
+TEST(FibersRun, RunOptionsSetTheStacks) {
+  EXPECT_THROW(run([] {}, RunOptions{.stack_size = 1000}), std::invalid_argument);
+  int done = run(
+      [] {
+        EXPECT_EQ(Hub::current()->stacks().stack_size(), 64u * 1024);
+        std::vector<Greenlet<int>> gs;
+        for (int i = 0; i < 100; ++i)
+          gs.push_back(spawn([i] {
+            volatile char frame[32 * 1024];  // more than the default 16 KiB stack
+            frame[0] = static_cast<char>(i);
+            frame[sizeof frame - 1] = 1;
+            sleep();
+            return frame[0] + frame[sizeof frame - 1];
+          }));
+        int sum = 0;
+        for (auto& g : gs) sum += g.get();
+        return sum;
+      },
+      RunOptions{.stack_size = 64 * 1024, .guard_pages = true});
+  EXPECT_EQ(done, 99 * 100 / 2 + 100);
+}
+
+// ---- scale -----------------------------------------------------------------------------
+
+TEST(FibersScale, AHundredThousandLiveGreenletsEachWaitingOnAnEvent) {
+  static constexpr int n = sanitized ? 10'000 : 100'000;
+  boost::intrusive_ptr<Hub> hub;  // kept past run() to look at its stack pool then
+  double per_greenlet = 0;
+  int finished = 0;
+  run([&] {
+    hub = Hub::current();
+    Event go;
+    std::vector<Greenlet<void>> gs;
+    gs.reserve(n);
+    const long before = resident_bytes();
+    for (int i = 0; i < n; ++i)
+      gs.push_back(spawn([&] {
+        go.wait();
+        ++finished;
+      }));
+    sleep();  // each runs once, up to go.wait(), before main's turn comes back
+    per_greenlet = static_cast<double>(resident_bytes() - before) / n;
+    EXPECT_EQ(finished, 0);
+    EXPECT_EQ(hub->live(), std::size_t{n} + 1);  // and main
+    EXPECT_EQ(hub->stacks().outstanding(), std::size_t{n} + 1);
+    go.set();
+    EXPECT_EQ(joinall(gs), std::size_t{n});
+  });
+  EXPECT_EQ(finished, n);
+  EXPECT_EQ(hub->live(), 0u);
+  EXPECT_EQ(hub->stacks().outstanding(), 0u);  // run() returned every stack to the pool
+  RecordProperty("rss_bytes_per_live_greenlet", std::to_string(per_greenlet));
+  std::cout << "[ fibers   ] resident memory per live greenlet: " << per_greenlet / 1024 << " KiB ("
+            << n << " greenlets, 16 KiB stacks)\n";
+  if (!sanitized) {
+    EXPECT_LE(per_greenlet, 8.5 * 1024);
+  }
+}
+
+TEST(FibersScale, AMillionShortLivedGreenletsOneAfterAnotherReuseAFewStacks) {
+  static constexpr int n = sanitized ? 20'000 : 1'000'000;
+  std::size_t mapped = 0;
+  long total = 0;
+  run([&] {
+    for (int i = 0; i < n; ++i) total += spawn([i] { return i & 1; }).get();
+    mapped = Hub::current()->stacks().mapped_bytes();
+  });
+  EXPECT_EQ(total, n / 2);
+  std::cout << "[ fibers   ] stack slabs mapped after " << n
+            << " greenlets in sequence: " << mapped / 1024 << " KiB\n";
+  EXPECT_LE(mapped, 4u << 20);
+}
+
+TEST(FibersScale, AThousandBatchesOfAThousandGreenletsReuseTheFirstBatchsStacks) {
+  static constexpr int batches = sanitized ? 20 : 1000, per_batch = 1000;
+  std::size_t after_first = 0, after_all = 0;
+  long total = 0;
+  run([&] {
+    StackPool& stacks = Hub::current()->stacks();
+    std::vector<Greenlet<int>> batch;
+    batch.reserve(per_batch);
+    for (int b = 0; b < batches; ++b) {
+      batch.clear();
+      for (int i = 0; i < per_batch; ++i) batch.push_back(spawn([i] { return i; }));
+      joinall(batch);
+      for (auto& g : batch) total += g.get();
+      if (b == 0) after_first = stacks.mapped_bytes();
+    }
+    after_all = stacks.mapped_bytes();
+  });
+  EXPECT_EQ(total, long{batches} * (per_batch - 1) * per_batch / 2);
+  std::cout << "[ fibers   ] stack slabs mapped: " << after_first / 1024
+            << " KiB after the first batch of " << per_batch << ", " << after_all / 1024
+            << " KiB after " << batches << " batches\n";
+  // A batch needs its 1000 stacks (16 MiB) at once; later batches reuse them.
+  EXPECT_LE(after_all, after_first + (1u << 20));
+  EXPECT_LE(after_all, 20u << 20);
+}
+
+// ---- the work-stealing pool ------------------------------------------------------------
+
+TEST(FibersWorkStealing, ResultsOfAThousandGreenlets) {
+  long total = run_work_stealing([] {
+    std::vector<Greenlet<long>> parts;
+    for (long i = 0; i < 1000; ++i) parts.push_back(spawn([i] { return i * i; }));
+    EXPECT_EQ(joinall(parts), 1000u);
+    long t = 0;
+    for (auto& p : parts) t += p.get();
+    return t;
+  });
+  EXPECT_EQ(total, 332'833'500);  // the sum of i² for i < 1000
+}
+
+TEST(FibersWorkStealing, ExceptionsPropagateFromGreenletsAndFromMain) {
+  EXPECT_THROW(run_work_stealing([]() -> int { throw std::runtime_error("main"); }),
+               std::runtime_error);
+  std::string child = run_work_stealing([] {
+    auto g = spawn([]() -> int { throw std::out_of_range("child"); });
+    try {
+      g.get();
+    } catch (const std::out_of_range& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  });
+  EXPECT_EQ(child, "child");
+  bool ran = false;
+  run_work_stealing([&] { ran = true; });  // void main
+  EXPECT_TRUE(ran);
+}
+
+TEST(FibersWorkStealing, EventAndQueueWorkAcrossTheTwoThreads) {
+  static constexpr int producers = 4, per_producer = 1000, waiters = 50;
+  auto [sum, woken] = run_work_stealing([] {
+    Queue<int> q(8);
+    std::atomic<long> sum{0};
+    std::vector<Greenlet<void>> gs;
+    for (int p = 0; p < producers; ++p)
+      gs.push_back(spawn([&q] {
+        for (int i = 1; i <= per_producer; ++i) q.put(i);
+      }));
+    for (int c = 0; c < producers; ++c)
+      gs.push_back(spawn([&q, &sum] {
+        for (int item; (item = q.get()) > 0;) sum += item;
+      }));
+    Event go;
+    std::atomic<int> woken{0};
+    for (int w = 0; w < waiters; ++w)
+      gs.push_back(spawn([&] {
+        go.wait();
+        ++woken;
+      }));
+    auto setter = spawn([&] {
+      spin_for(1ms);
+      go.set();
+    });
+    joinall(std::span<const Greenlet<void>>(gs.data(), producers));
+    for (int c = 0; c < producers; ++c) q.put(0);  // stop signs
+    joinall(gs);
+    setter.join();
+    return std::pair<long, int>(sum.load(), woken.load());
+  });
+  EXPECT_EQ(sum, long{producers} * per_producer * (per_producer + 1) / 2);
+  EXPECT_EQ(woken, waiters);
+}
+
+TEST(FibersWorkStealing, GreenletsRunOnBothThreads) {
+  // CPU-bound greenlets without a switch report the thread they ran on. Stealing is up to
+  // the idle thread; a few attempts make a slow start of the second thread no failure.
+  std::set<std::thread::id> ids;
+  for (int attempt = 0; attempt < 5 && ids.size() < 2; ++attempt) {
+    auto seen = run_work_stealing([] {
+      std::vector<Greenlet<std::thread::id>> parts;
+      for (int i = 0; i < 32; ++i)
+        parts.push_back(spawn([] {
+          spin_for(1ms);
+          return std::this_thread::get_id();
+        }));
+      std::vector<std::thread::id> ids;
+      for (auto& p : parts) ids.push_back(p.get());
+      return ids;
+    });
+    ids.insert(seen.begin(), seen.end());
+  }
+  EXPECT_EQ(ids.size(), std::size_t{work_stealing_threads});
+  EXPECT_EQ(ids.count(std::this_thread::get_id()), 0u);  // not on the caller's thread
+}
+
+TEST(FibersWorkStealing, CallingItInsideRunRaisesLogicError) {
+  run([] { EXPECT_THROW(run_work_stealing([] { return 1; }), std::logic_error); });
+}
+
+TEST(FibersWorkStealing, WhatNeedsTheHubRaisesLogicErrorInThePool) {
+  // The names of the calls that did not raise std::logic_error.
+  std::vector<std::string> wrong = run_work_stealing([] {
+    std::vector<std::string> wrong;
+    auto expect_logic_error = [&](const char* what, const std::function<void()>& call) {
+      try {
+        call();
+        wrong.push_back(std::string(what) + " returned");
+      } catch (const std::logic_error&) {
+      } catch (...) {
+        wrong.push_back(std::string(what) + " raised something else");
+      }
+    };
+    Event never;
+    auto g = spawn([&] { never.wait(); });
+    expect_logic_error("sleep", [] { sleep(1ms); });
+    expect_logic_error("Timeout", [] { Timeout t(1ms); });
+    expect_logic_error("Event::wait(timeout)", [&] { never.wait(1ms); });
+    expect_logic_error("join(timeout)", [&] { g.join(1ms); });
+    expect_logic_error("kill", [&] { g.kill(); });
+    expect_logic_error("Socket::listen", [] { Socket::listen(); });
+    expect_logic_error("read_file", [] { read_file("/dev/null"); });
+    expect_logic_error("run", [] { run([] {}); });
+    expect_logic_error("run_work_stealing", [] { run_work_stealing([] {}); });
+    never.set();
+    g.join();
+    return wrong;
+  });
+  EXPECT_THAT(wrong, ::testing::IsEmpty());
 }
 
 }  // namespace
