@@ -13,12 +13,15 @@ namespace {
 thread_local bool pool_thread = false;
 
 // The process's one pool. Thread 0's main context takes jobs from a channel and starts a
-// fiber for each; thread 1's main context waits for the end. Both threads' dispatchers
-// run fibers and steal from each other. Built on first use, stopped at exit.
+// fiber for each; thread 1's main context just waits. Both threads' dispatchers run fibers
+// and steal from each other. Built on first use; it lasts as long as the process.
 class WorkStealingPool {
  public:
+  // Never destroyed: at exit the main thread's Boost context (a thread_local) is gone
+  // before static destructors run, so closing the channels from there would crash. The two
+  // threads sleep in their schedulers until the process ends.
   static WorkStealingPool& instance() {
-    static WorkStealingPool pool;
+    static WorkStealingPool& pool = *new WorkStealingPool();
     return pool;
   }
 
@@ -37,15 +40,9 @@ class WorkStealingPool {
 
  private:
   WorkStealingPool() {
-    std::latch ready(work_stealing_threads);
     for (unsigned i = 0; i < work_stealing_threads; ++i)
-      threads_.emplace_back([this, i, &ready] { serve(i, ready); });
-    ready.wait();
-  }
-  ~WorkStealingPool() {
-    jobs_.close();
-    stop_.close();
-    for (auto& t : threads_) t.join();
+      std::thread([this, i] { serve(i, ready_); }).detach();
+    ready_.wait();
   }
 
   void serve(unsigned index, std::latch& ready) {
@@ -60,14 +57,14 @@ class WorkStealingPool {
       while (jobs_.pop(job) == boost::fibers::channel_op_status::success)
         boost::fibers::fiber(std::move(job)).detach();
     } else {
-      stop_.pop(job);  // returns when closed
+      stop_.pop(job);  // never closed: the thread serves until the process ends
     }
   }
 
   // Capacity: a power of two, as Boost requires; posting waits when 63 jobs are queued.
   boost::fibers::buffered_channel<std::function<void()>> jobs_{64};
   boost::fibers::buffered_channel<std::function<void()>> stop_{2};
-  std::vector<std::thread> threads_;
+  std::latch ready_{work_stealing_threads};  // a member: the threads may still be leaving it
   boost::intrusive_ptr<boost::fibers::algo::work_stealing> algorithms_[work_stealing_threads];
   static thread_local unsigned this_index;
 };
