@@ -26,8 +26,13 @@
 #include <vector>
 
 #include "models/core/fd.hpp"
+#include "models/core/offload_pool.hpp"
 #include "models/core/tcp.hpp"
 #include "models/fibers/fibers.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace cmbench::fibers {
 namespace {
@@ -43,11 +48,31 @@ std::size_t open_fds() {
   return n;
 }
 
+// Whether ASan puts redzones around this file's stack variables. It cannot follow them
+// across Boost.Context's stack switches and reports overflows that are not there: see
+// asan_checks_stack_frames in fibers_test.cpp, and the build flags that avoid it.
+__attribute__((noinline)) bool asan_checks_stack_frames() {
+#if defined(__SANITIZE_ADDRESS__)
+  volatile char frame[32];
+  frame[0] = 0;
+  return __asan_address_is_poisoned(const_cast<char*>(frame) + sizeof frame) != 0;
+#else
+  return false;
+#endif
+}
+
 // Every test: the descriptors open after it are those open before it (run()'s epoll and
-// eventfd are gone with its hub, every Socket and File is closed).
+// eventfd are gone with its hub, every Socket and File is closed). Skipped under ASan with
+// stack redzones (above).
 class NoDescriptorLeft : public ::testing::Test {
  protected:
-  void SetUp() override { before_ = open_fds(); }
+  void SetUp() override {
+    before_ = open_fds();
+    if (asan_checks_stack_frames())
+      GTEST_SKIP() << "ASan checks stack frames here, which it cannot do on Boost.Context's "
+                      "stacks: build models/core, models/fibers and the fibers tests with "
+                      "--param=asan-stack=0 -fno-sanitize-address-use-after-scope";
+  }
   void TearDown() override { EXPECT_EQ(open_fds(), before_) << "a descriptor was left open"; }
 
  private:
@@ -537,6 +562,54 @@ TEST_F(FibersFile, AGreenletKilledDuringAReadLeavesTheCallToCompleteAndBeDropped
   EXPECT_EQ(errno, EAGAIN);
   f.close();
   ::unlink(fifo.c_str());
+  ::rmdir(dir);
+}
+
+// DISABLED until a File's offloaded calls keep its descriptor open (see the report on
+// models/fibers): a call still queued on the offload pool when its greenlet is killed runs
+// later on the descriptor's number, which the File's destructor has closed meanwhile and
+// the next open() has reused, so the abandoned write lands in another file.
+TEST_F(FibersFile, DISABLED_AnAbandonedWriteNeverLandsInAnotherFile) {
+  TempFile victim, other;
+  char dir[] = "/tmp/cmbench-fibers-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const unsigned threads = OffloadPool::instance().threads();
+  std::vector<std::string> fifos;
+  for (unsigned i = 0; i < threads; ++i) {
+    fifos.push_back(std::string(dir) + "/fifo" + std::to_string(i));
+    ASSERT_EQ(::mkfifo(fifos.back().c_str(), 0600), 0);
+  }
+  Fd reused;  // outlives run(), which waits for the abandoned write
+  run([&] {
+    std::vector<File> blocking;
+    for (const std::string& path : fifos) blocking.push_back(File::open(path, O_RDWR));
+    File doomed = File::open(victim.path, O_WRONLY);
+    const int doomed_fd = doomed.fileno();
+    // Every offload thread blocks in a read of its FIFO: the next call waits in the queue.
+    std::vector<Greenlet<std::size_t>> readers;
+    for (File& f : blocking)
+      readers.push_back(spawn([&f] {
+        std::array<std::byte, 1> buf;
+        return f.read(buf);
+      }));
+    sleep(5ms);
+    auto writer = spawn([&doomed] {
+      File mine = std::move(doomed);  // closed when the kill unwinds this greenlet
+      mine.write("abandoned");
+    });
+    sleep(1ms);
+    writer.kill();
+    reused = Fd(::open(other.path.c_str(), O_WRONLY | O_CLOEXEC));
+    ASSERT_EQ(reused.get(), doomed_fd) << "precondition: the lowest free number is reused";
+    for (const std::string& path : fifos) {
+      Fd w(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+      ASSERT_EQ(::write(w.get(), "x", 1), 1);
+    }
+    joinall(readers);
+  });
+  reused.reset();
+  EXPECT_EQ(std::filesystem::file_size(other.path), 0u) << "the abandoned write landed here";
+  for (const std::string& path : fifos) ::unlink(path.c_str());
   ::rmdir(dir);
 }
 

@@ -9,14 +9,17 @@
 // certain rather than likely (a reactor timer, or greenlets queued in a known order).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <boost/fiber/operations.hpp>
 #include <boost/intrusive_ptr.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <fstream>
 #include <functional>
@@ -33,6 +36,10 @@
 
 #include "models/fibers/fibers.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace cmbench::fibers {
 namespace {
 
@@ -41,13 +48,83 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Clock = std::chrono::steady_clock;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-// Every switch and allocation is instrumented, and shadow memory inflates RSS: the scale
-// tests run smaller and report, without checking, the memory per greenlet.
-constexpr bool sanitized = true;
+// How many greenlets the scale tests run. Under the sanitizers every switch and access is
+// instrumented: ASan's shadow inflates RSS (the memory per greenlet is reported, not
+// checked), and TSan, which cannot tell the greenlets' stacks apart, keeps the frames they
+// leave behind on the thread's shadow call stack and hashes all of it at each lock: its
+// cost per greenlet grows with the greenlets before it, and so does its memory.
+#if defined(__SANITIZE_THREAD__)
+constexpr bool sanitized = true, tsan = true;
+constexpr int live_greenlets = 1'000, greenlets_in_sequence = 2'000, batches = 4;
+#elif defined(__SANITIZE_ADDRESS__)
+constexpr bool sanitized = true, tsan = false;
+constexpr int live_greenlets = 10'000, greenlets_in_sequence = 20'000, batches = 20;
 #else
-constexpr bool sanitized = false;
+constexpr bool sanitized = false, tsan = false;
+constexpr int live_greenlets = 100'000, greenlets_in_sequence = 1'000'000, batches = 1'000;
 #endif
+
+// ASan and greenlets. Debian's Boost.Context switches stacks without telling ASan (it is
+// not built with BOOST_USE_ASAN), so the redzones of greenlet frames that are never
+// returned from (unwound by an exception, or a finished greenlet's last frames) stay
+// poisoned, ASan cannot clear them (it "ignores __asan_handle_no_return" on a stack it does
+// not know), and a later greenlet on the same memory is reported for a stack-buffer-overflow
+// that is not there, often inside ASan's own sigaltstack call. Without stack redzones
+// (models/core, models/fibers and these tests built with --param=asan-stack=0
+// -fno-sanitize-address-use-after-scope) ASan keeps its heap checks and every test here
+// runs clean; with them, the fibers tests are skipped under ASan.
+constexpr const char* asan_stack_frames =
+    "ASan checks stack frames here, which it cannot do on Boost.Context's stacks: build "
+    "models/core, models/fibers and the fibers tests with --param=asan-stack=0 "
+    "-fno-sanitize-address-use-after-scope";
+
+// Whether ASan puts redzones around this file's stack variables.
+__attribute__((noinline)) bool asan_checks_stack_frames() {
+#if defined(__SANITIZE_ADDRESS__)
+  volatile char frame[32];
+  frame[0] = 0;
+  return __asan_address_is_poisoned(const_cast<char*>(frame) + sizeof frame) != 0;
+#else
+  return false;
+#endif
+}
+
+// TSan and the work-stealing pool. TSan keeps one shadow call stack per thread; a greenlet
+// that parks on one of the pool's threads and resumes on the other returns there from
+// frames it entered on the first, the second's shadow stack underflows, and TSan crashes
+// (a SEGV in its stack depot). Boost 1.74 has no TSan fiber annotations; until the pool
+// makes them (__tsan_switch_to_fiber at each switch), its tests are skipped under TSan.
+constexpr const char* tsan_pool =
+    "TSan cannot follow greenlets that migrate between the pool's threads (Boost 1.74 does "
+    "not annotate its fiber switches)";
+
+// Every test of this file; skipped where a sanitizer cannot follow the greenlets' stacks.
+class FibersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (asan_checks_stack_frames()) GTEST_SKIP() << asan_stack_frames;
+  }
+};
+class Fibers : public FibersTest {};
+class FibersGreenlet : public FibersTest {};
+class FibersJoinall : public FibersTest {};
+class FibersKill : public FibersTest {};
+class FibersSleep : public FibersTest {};
+class FibersTimeout : public FibersTest {};
+class FibersEagerSpawn : public FibersTest {};
+class FibersPool : public FibersTest {};
+class FibersQueue : public FibersTest {};
+class FibersEvent : public FibersTest {};
+class FibersRun : public FibersTest {};
+class FibersStacks : public FibersTest {};
+class FibersScale : public FibersTest {};
+class FibersWorkStealing : public FibersTest {
+ protected:
+  void SetUp() override {
+    FibersTest::SetUp();
+    if (!IsSkipped() && tsan) GTEST_SKIP() << tsan_pool;
+  }
+};
 
 // Sets a flag when destroyed: observes that a greenlet's stack was unwound (RAII ran).
 struct SetOnExit {
@@ -88,11 +165,11 @@ long resident_bytes() {
 
 // ---- spawn and get ---------------------------------------------------------------------
 
-TEST(Fibers, RunReturnsMainsResult) {
+TEST_F(Fibers, RunReturnsMainsResult) {
   EXPECT_EQ(run([] { return 42; }), 42);
 }
 
-TEST(Fibers, SpawnGetResultsAndExceptions) {
+TEST_F(Fibers, SpawnGetResultsAndExceptions) {
   run([] {
     auto ok = spawn([](int a, int b) { return a + b; }, 2, 3);
     auto bad = spawn([]() -> int { throw std::runtime_error("boom"); });
@@ -103,7 +180,7 @@ TEST(Fibers, SpawnGetResultsAndExceptions) {
   });
 }
 
-TEST(Fibers, SleepsOverlap) {
+TEST_F(Fibers, SleepsOverlap) {
   auto start = std::chrono::steady_clock::now();
   run([] {
     std::vector<Greenlet<void>> gs;
@@ -113,7 +190,7 @@ TEST(Fibers, SleepsOverlap) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
-TEST(Fibers, KillAndTimeout) {
+TEST_F(Fibers, KillAndTimeout) {
   run([] {
     auto g = spawn([] { sleep(10s); });
     sleep();
@@ -131,7 +208,7 @@ TEST(Fibers, KillAndTimeout) {
   });
 }
 
-TEST(Fibers, SocketEcho) {
+TEST_F(Fibers, SocketEcho) {
   run([] {
     auto server = Socket::listen();
     auto peer = spawn([&] {
@@ -149,7 +226,8 @@ TEST(Fibers, SocketEcho) {
   });
 }
 
-TEST(Fibers, WorkStealing) {
+TEST_F(Fibers, WorkStealing) {
+  if (tsan) GTEST_SKIP() << tsan_pool;
   long total = run_work_stealing([] {
     std::vector<Greenlet<long>> parts;
     for (long i = 0; i < 100; ++i) parts.push_back(spawn([i] { return i; }));
@@ -160,7 +238,7 @@ TEST(Fibers, WorkStealing) {
   EXPECT_EQ(total, 4950);
 }
 
-TEST(FibersGreenlet, GetGivesTheValueOrRaisesTheExceptionWhateverItsType) {
+TEST_F(FibersGreenlet, GetGivesTheValueOrRaisesTheExceptionWhateverItsType) {
   struct Custom {  // not a std::exception
     int code;
   };
@@ -197,7 +275,7 @@ TEST(FibersGreenlet, GetGivesTheValueOrRaisesTheExceptionWhateverItsType) {
   });
 }
 
-TEST(FibersGreenlet, GetCanBeCalledAgainAndGivesTheSameValueOrTheSameException) {
+TEST_F(FibersGreenlet, GetCanBeCalledAgainAndGivesTheSameValueOrTheSameException) {
   run([] {
     auto ok = spawn([] { return std::string("same"); });
     EXPECT_EQ(ok.get(), "same");
@@ -221,7 +299,7 @@ TEST(FibersGreenlet, GetCanBeCalledAgainAndGivesTheSameValueOrTheSameException) 
   });
 }
 
-TEST(FibersGreenlet, MoveOnlyArgumentsAndResults) {
+TEST_F(FibersGreenlet, MoveOnlyArgumentsAndResults) {
   run([] {
     auto g = spawn(
         [](std::unique_ptr<int> p) {
@@ -236,7 +314,7 @@ TEST(FibersGreenlet, MoveOnlyArgumentsAndResults) {
   });
 }
 
-TEST(FibersGreenlet, ArgumentsAreCopiedIntoTheGreenletAtSpawn) {
+TEST_F(FibersGreenlet, ArgumentsAreCopiedIntoTheGreenletAtSpawn) {
   run([] {
     std::string word = "before";
     auto g = spawn([](const std::string& w) { return w; }, word);
@@ -245,7 +323,7 @@ TEST(FibersGreenlet, ArgumentsAreCopiedIntoTheGreenletAtSpawn) {
   });
 }
 
-TEST(FibersGreenlet, StateBeforeAndAfterItFinishes) {
+TEST_F(FibersGreenlet, StateBeforeAndAfterItFinishes) {
   run([] {
     Event go;
     auto ok = spawn([&] {
@@ -288,7 +366,7 @@ TEST(FibersGreenlet, StateBeforeAndAfterItFinishes) {
   });
 }
 
-TEST(FibersGreenlet, JoinWithATimeoutSaysWhetherItFinished) {
+TEST_F(FibersGreenlet, JoinWithATimeoutSaysWhetherItFinished) {
   run([] {
     Event go;
     auto g = spawn([&] { go.wait(); });
@@ -301,7 +379,7 @@ TEST(FibersGreenlet, JoinWithATimeoutSaysWhetherItFinished) {
   });
 }
 
-TEST(FibersGreenlet, AGreenletJoiningItselfRaisesLogicError) {
+TEST_F(FibersGreenlet, AGreenletJoiningItselfRaisesLogicError) {
   run([] {
     Greenlet<void> self;
     bool raised = false;
@@ -317,7 +395,7 @@ TEST(FibersGreenlet, AGreenletJoiningItselfRaisesLogicError) {
   });
 }
 
-TEST(FibersGreenlet, AHandleOutlivesRunAndKeepsTheResult) {
+TEST_F(FibersGreenlet, AHandleOutlivesRunAndKeepsTheResult) {
   Greenlet<int> g;
   run([&] {
     g = spawn([] { return 3; });
@@ -329,7 +407,7 @@ TEST(FibersGreenlet, AHandleOutlivesRunAndKeepsTheResult) {
 
 // ---- joinall and killall ---------------------------------------------------------------
 
-TEST(FibersJoinall, WaitsForEveryGreenletWhateverOrderTheyFinishIn) {
+TEST_F(FibersJoinall, WaitsForEveryGreenletWhateverOrderTheyFinishIn) {
   run([] {
     std::vector<Greenlet<int>> gs;
     for (int i = 0; i < 10; ++i)
@@ -345,7 +423,7 @@ TEST(FibersJoinall, WaitsForEveryGreenletWhateverOrderTheyFinishIn) {
   });
 }
 
-TEST(FibersJoinall, WithATimeoutReturnsHowManyHadFinished) {
+TEST_F(FibersJoinall, WithATimeoutReturnsHowManyHadFinished) {
   run([] {
     Event never;
     std::vector<Greenlet<void>> gs;
@@ -367,7 +445,7 @@ TEST(FibersJoinall, WithATimeoutReturnsHowManyHadFinished) {
 
 // ---- kill ------------------------------------------------------------------------------
 
-TEST(FibersKill, ASleepingGreenletRaisesGreenletExitWhichIsNotAStdException) {
+TEST_F(FibersKill, ASleepingGreenletRaisesGreenletExitWhichIsNotAStdException) {
   static_assert(!std::is_base_of_v<std::exception, GreenletExit>);
   bool cleaned = false, saw_exit = false, caught_as_std = false, went_on = false;
   run([&] {
@@ -396,7 +474,7 @@ TEST(FibersKill, ASleepingGreenletRaisesGreenletExitWhichIsNotAStdException) {
   EXPECT_FALSE(went_on);
 }
 
-TEST(FibersKill, AGreenletKilledBeforeItStartsNeverRunsItsBody) {
+TEST_F(FibersKill, AGreenletKilledBeforeItStartsNeverRunsItsBody) {
   bool ran = false, ran_too = false;
   run([&] {
     auto g = spawn([&] {
@@ -417,7 +495,7 @@ TEST(FibersKill, AGreenletKilledBeforeItStartsNeverRunsItsBody) {
   EXPECT_FALSE(ran_too);
 }
 
-TEST(FibersKill, AGreenletBlockedAnywhereIsTakenOutOfItsWaitAndLeavesNothingBehind) {
+TEST_F(FibersKill, AGreenletBlockedAnywhereIsTakenOutOfItsWaitAndLeavesNothingBehind) {
   run([] {
     Event event;
     Queue<int> empty;
@@ -472,7 +550,7 @@ TEST(FibersKill, AGreenletBlockedAnywhereIsTakenOutOfItsWaitAndLeavesNothingBehi
   });
 }
 
-TEST(FibersKill, KillWithoutBlockingReturnsAtOnceAndTheGreenletMayBlockInItsCleanup) {
+TEST_F(FibersKill, KillWithoutBlockingReturnsAtOnceAndTheGreenletMayBlockInItsCleanup) {
   run([] {
     bool cleaned = false;
     auto g = spawn([&] {
@@ -493,7 +571,7 @@ TEST(FibersKill, KillWithoutBlockingReturnsAtOnceAndTheGreenletMayBlockInItsClea
   });
 }
 
-TEST(FibersKill, KillingAFinishedGreenletIsANoOp) {
+TEST_F(FibersKill, KillingAFinishedGreenletIsANoOp) {
   run([] {
     auto g = spawn([] { return 7; });
     g.join();
@@ -505,7 +583,7 @@ TEST(FibersKill, KillingAFinishedGreenletIsANoOp) {
   });
 }
 
-TEST(FibersKill, KillRaisesTheExceptionGivenAndAGreenletMayCatchIt) {
+TEST_F(FibersKill, KillRaisesTheExceptionGivenAndAGreenletMayCatchIt) {
   run([] {
     auto g = spawn([] { sleep(10s); });
     sleep();
@@ -533,7 +611,7 @@ TEST(FibersKill, KillRaisesTheExceptionGivenAndAGreenletMayCatchIt) {
   });
 }
 
-TEST(FibersKill, AGreenletKillingItselfRaisesAtOnce) {
+TEST_F(FibersKill, AGreenletKillingItselfRaisesAtOnce) {
   run([] {
     Greenlet<void> self;
     bool went_on = false;
@@ -547,7 +625,7 @@ TEST(FibersKill, AGreenletKillingItselfRaisesAtOnce) {
   });
 }
 
-TEST(FibersKill, KillFromAnotherThreadRaisesLogicError) {
+TEST_F(FibersKill, KillFromAnotherThreadRaisesLogicError) {
   run([] {
     auto g = spawn([] { sleep(10s); });
     sleep();
@@ -568,7 +646,7 @@ TEST(FibersKill, KillFromAnotherThreadRaisesLogicError) {
 
 // ---- sleep -----------------------------------------------------------------------------
 
-TEST(FibersSleep, WaitsAtLeastTheDelay) {
+TEST_F(FibersSleep, WaitsAtLeastTheDelay) {
   run([] {
     for (auto d : {1ms, 3ms}) {
       auto start = Clock::now();
@@ -578,7 +656,7 @@ TEST(FibersSleep, WaitsAtLeastTheDelay) {
   });
 }
 
-TEST(FibersSleep, SleepZeroTakesTurnsInFifoOrder) {
+TEST_F(FibersSleep, SleepZeroTakesTurnsInFifoOrder) {
   std::string order;
   run([&] {
     std::vector<Greenlet<void>> gs;
@@ -598,7 +676,28 @@ TEST(FibersSleep, SleepZeroTakesTurnsInFifoOrder) {
   EXPECT_EQ(order, "mabcmabcmabc");
 }
 
-TEST(FibersSleep, OutsideRunRaisesLogicError) {
+TEST_F(FibersSleep, GreenletsThatOnlyYieldDoNotStarveTimers) {
+  // The hub polls the reactor between turns even when the ready queue never empties.
+  run([] {
+    bool done = false;
+    long yields = 0;
+    auto spinner = spawn([&] {
+      while (!done && yields < 10'000'000) {
+        sleep();
+        ++yields;
+      }
+    });
+    auto sleeper = spawn([&] {
+      sleep(2ms);
+      done = true;
+    });
+    joinall(std::vector{spinner, sleeper});
+    EXPECT_TRUE(done);
+    EXPECT_LT(yields, 10'000'000);
+  });
+}
+
+TEST_F(FibersSleep, OutsideRunRaisesLogicError) {
   try {
     sleep(1ms);
     ADD_FAILURE() << "sleep(1ms) outside run() returned";
@@ -609,7 +708,7 @@ TEST(FibersSleep, OutsideRunRaisesLogicError) {
 
 // ---- Timeout ---------------------------------------------------------------------------
 
-TEST(FibersTimeout, ExpiresInsideAnyBlockingCallAndLeavesNothingBehind) {
+TEST_F(FibersTimeout, ExpiresInsideAnyBlockingCallAndLeavesNothingBehind) {
   run([] {
     Event event;
     Queue<int> empty;
@@ -652,7 +751,7 @@ TEST(FibersTimeout, ExpiresInsideAnyBlockingCallAndLeavesNothingBehind) {
   });
 }
 
-TEST(FibersTimeout, ACancelledTimeoutNeverFires) {
+TEST_F(FibersTimeout, ACancelledTimeoutNeverFires) {
   run([] {
     {
       Timeout t(5ms);
@@ -683,7 +782,7 @@ std::string which_expired(std::chrono::nanoseconds outer_d, std::chrono::nanosec
   return who.empty() ? "none" : who;
 }
 
-TEST(FibersTimeout, NestedTimeoutsSayWhichOneExpired) {
+TEST_F(FibersTimeout, NestedTimeoutsSayWhichOneExpired) {
   run([] {
     EXPECT_EQ(which_expired(10s, 5ms, 10s), "inner");
     EXPECT_EQ(which_expired(5ms, 10s, 10s), "outer");
@@ -707,7 +806,7 @@ TEST(FibersTimeout, NestedTimeoutsSayWhichOneExpired) {
   });
 }
 
-TEST(FibersTimeout, AGreenletBusyPastItsDeadlineRaisesAtItsNextBlockingCall) {
+TEST_F(FibersTimeout, AGreenletBusyPastItsDeadlineRaisesAtItsNextBlockingCall) {
   run([] {
     Timeout t(1ms);
     spin_for(5ms);              // never blocks: nothing can interrupt it here
@@ -723,7 +822,7 @@ TEST(FibersTimeout, AGreenletBusyPastItsDeadlineRaisesAtItsNextBlockingCall) {
   });
 }
 
-TEST(FibersTimeout, ATimeoutThatExpiresAfterTheWakeUpStillRaisesWhenTheGreenletResumes) {
+TEST_F(FibersTimeout, ATimeoutThatExpiresAfterTheWakeUpStillRaisesWhenTheGreenletResumes) {
   // The greenlet is made ready (its Event set) and its Timeout expires before it runs: both
   // happen in one reactor turn, from two timers due together, so the order is certain.
   run([] {
@@ -747,7 +846,7 @@ TEST(FibersTimeout, ATimeoutThatExpiresAfterTheWakeUpStillRaisesWhenTheGreenletR
   });
 }
 
-TEST(FibersTimeout, AnExpiredTimeoutCancelledBeforeItsErrorIsRaisedNeverRaisesIt) {
+TEST_F(FibersTimeout, AnExpiredTimeoutCancelledBeforeItsErrorIsRaisedNeverRaisesIt) {
   // Boost's own yield is no blocking call of the model: the greenlet goes round the hub
   // (whose turn runs the timer) and comes back without raising what is now pending.
   run([] {
@@ -760,7 +859,7 @@ TEST(FibersTimeout, AnExpiredTimeoutCancelledBeforeItsErrorIsRaisedNeverRaisesIt
   });
 }
 
-TEST(FibersTimeout, WithTimeoutReturnsTheResultOrRaises) {
+TEST_F(FibersTimeout, WithTimeoutReturnsTheResultOrRaises) {
   run([] {
     EXPECT_EQ(with_timeout(5s,
                            [] {
@@ -780,7 +879,7 @@ TEST(FibersTimeout, WithTimeoutReturnsTheResultOrRaises) {
   });
 }
 
-TEST(FibersTimeout, OutsideAGreenletRaisesLogicError) {
+TEST_F(FibersTimeout, OutsideAGreenletRaisesLogicError) {
   EXPECT_THROW(Timeout(1ms), std::logic_error);
 }
 
@@ -804,7 +903,7 @@ std::string spawn_order(bool eager) {
   return order;
 }
 
-TEST(FibersEagerSpawn, TheChildRunsToItsFirstSwitchBeforeSpawnReturns) {
+TEST_F(FibersEagerSpawn, TheChildRunsToItsFirstSwitchBeforeSpawnReturns) {
   EXPECT_EQ(spawn_order(true), "cpC");
   EXPECT_EQ(spawn_order(false), "pcC");  // gevent's order: the child at the hub's next turn
   run(
@@ -818,7 +917,7 @@ TEST(FibersEagerSpawn, TheChildRunsToItsFirstSwitchBeforeSpawnReturns) {
 
 // ---- Pool ------------------------------------------------------------------------------
 
-TEST(FibersPool, NeverMoreThanItsSizeRunAtOnce) {
+TEST_F(FibersPool, NeverMoreThanItsSizeRunAtOnce) {
   run([] {
     Pool pool(3);
     int inside = 0, most = 0, done = 0;
@@ -836,7 +935,7 @@ TEST(FibersPool, NeverMoreThanItsSizeRunAtOnce) {
   });
 }
 
-TEST(FibersPool, SpawnBlocksWhileThePoolIsFull) {
+TEST_F(FibersPool, SpawnBlocksWhileThePoolIsFull) {
   run([] {
     Pool pool(2);
     Event release;
@@ -859,7 +958,7 @@ TEST(FibersPool, SpawnBlocksWhileThePoolIsFull) {
   });
 }
 
-TEST(FibersPool, ASpawnerKilledJustAfterASlotFreedUpPassesTheSlotOn) {
+TEST_F(FibersPool, ASpawnerKilledJustAfterASlotFreedUpPassesTheSlotOn) {
   run([] {
     Pool pool(1);
     Event release;
@@ -878,7 +977,7 @@ TEST(FibersPool, ASpawnerKilledJustAfterASlotFreedUpPassesTheSlotOn) {
   });
 }
 
-TEST(FibersPool, MapGivesTheResultsInTheItemsOrder) {
+TEST_F(FibersPool, MapGivesTheResultsInTheItemsOrder) {
   run([] {
     Pool pool(4);
     const std::vector<int> items{5, 1, 4, 2, 3, 0};
@@ -895,7 +994,7 @@ TEST(FibersPool, MapGivesTheResultsInTheItemsOrder) {
   });
 }
 
-TEST(FibersPool, MapRaisesTheFirstExceptionInTheItemsOrderOnceAllHaveFinished) {
+TEST_F(FibersPool, MapRaisesTheFirstExceptionInTheItemsOrderOnceAllHaveFinished) {
   run([] {
     Pool pool(8);
     int finished = 0;
@@ -918,7 +1017,7 @@ TEST(FibersPool, MapRaisesTheFirstExceptionInTheItemsOrderOnceAllHaveFinished) {
   });
 }
 
-TEST(FibersPool, JoinWaitsUntilNoGreenletOfThePoolIsLeft) {
+TEST_F(FibersPool, JoinWaitsUntilNoGreenletOfThePoolIsLeft) {
   run([] {
     Pool pool(3);
     pool.join();  // empty: at once
@@ -933,13 +1032,13 @@ TEST(FibersPool, JoinWaitsUntilNoGreenletOfThePoolIsLeft) {
   });
 }
 
-TEST(FibersPool, SizeZeroIsInvalid) {
+TEST_F(FibersPool, SizeZeroIsInvalid) {
   EXPECT_THROW(Pool(0), std::invalid_argument);
 }
 
 // ---- Queue -----------------------------------------------------------------------------
 
-TEST(FibersQueue, ItemsComeOutInOrderAndGettersAreServedOldestFirst) {
+TEST_F(FibersQueue, ItemsComeOutInOrderAndGettersAreServedOldestFirst) {
   run([] {
     Queue<int> q;
     for (int i = 0; i < 5; ++i) q.put(i);
@@ -962,7 +1061,7 @@ TEST(FibersQueue, ItemsComeOutInOrderAndGettersAreServedOldestFirst) {
   });
 }
 
-TEST(FibersQueue, ABoundedQueueBlocksTheProducer) {
+TEST_F(FibersQueue, ABoundedQueueBlocksTheProducer) {
   run([] {
     constexpr int n = 100;
     Queue<int> q(2);
@@ -990,7 +1089,7 @@ TEST(FibersQueue, ABoundedQueueBlocksTheProducer) {
   });
 }
 
-TEST(FibersQueue, NowaitRaisesQueueFullAndQueueEmpty) {
+TEST_F(FibersQueue, NowaitRaisesQueueFullAndQueueEmpty) {
   Queue<int> q(1);  // nothing waits: no hub needed
   EXPECT_EQ(q.maxsize(), 1u);
   EXPECT_THROW(q.get_nowait(), QueueEmpty);
@@ -1003,7 +1102,7 @@ TEST(FibersQueue, NowaitRaisesQueueFullAndQueueEmpty) {
   static_assert(std::is_base_of_v<std::runtime_error, QueueEmpty>);
 }
 
-TEST(FibersQueue, MaxsizeZeroIsUnbounded) {
+TEST_F(FibersQueue, MaxsizeZeroIsUnbounded) {
   Queue<int> q(0);
   for (int i = 0; i < 100'000; ++i) q.put_nowait(i);
   EXPECT_FALSE(q.full());
@@ -1011,7 +1110,7 @@ TEST(FibersQueue, MaxsizeZeroIsUnbounded) {
   EXPECT_EQ(q.get_nowait(), 0);
 }
 
-TEST(FibersQueue, TimedGetAndPutRaiseAfterTheTimeout) {
+TEST_F(FibersQueue, TimedGetAndPutRaiseAfterTheTimeout) {
   run([] {
     Queue<int> q(1);
     auto start = Clock::now();
@@ -1034,7 +1133,7 @@ TEST(FibersQueue, TimedGetAndPutRaiseAfterTheTimeout) {
   });
 }
 
-TEST(FibersQueue, ManyProducersAndConsumersLoseAndDuplicateNothing) {
+TEST_F(FibersQueue, ManyProducersAndConsumersLoseAndDuplicateNothing) {
   static constexpr int producers = 8, consumers = 8, per_producer = 500;
   run([] {
     Queue<int> q(4);
@@ -1071,7 +1170,7 @@ TEST(FibersQueue, ManyProducersAndConsumersLoseAndDuplicateNothing) {
   });
 }
 
-TEST(FibersQueue, AGetterKilledAfterBeingHandedAnItemPassesTheWakeUpOn) {
+TEST_F(FibersQueue, AGetterKilledAfterBeingHandedAnItemPassesTheWakeUpOn) {
   run([] {
     Queue<int> q;
     auto first = spawn([&] { return q.get(); });
@@ -1085,7 +1184,7 @@ TEST(FibersQueue, AGetterKilledAfterBeingHandedAnItemPassesTheWakeUpOn) {
   });
 }
 
-TEST(FibersQueue, AGetterWhoseTimeoutExpiresAfterItsWakeUpPassesTheItemOn) {
+TEST_F(FibersQueue, AGetterWhoseTimeoutExpiresAfterItsWakeUpPassesTheItemOn) {
   // The put and the Timeout are two reactor timers due in the same turn, the put first:
   // the getter is woken, then interrupted, before it runs.
   run([] {
@@ -1104,7 +1203,7 @@ TEST(FibersQueue, AGetterWhoseTimeoutExpiresAfterItsWakeUpPassesTheItemOn) {
   });
 }
 
-TEST(FibersQueue, APutterKilledAfterASlotFreedUpPassesTheSlotOn) {
+TEST_F(FibersQueue, APutterKilledAfterASlotFreedUpPassesTheSlotOn) {
   run([] {
     Queue<int> q(1);
     q.put_nowait(0);
@@ -1121,7 +1220,7 @@ TEST(FibersQueue, APutterKilledAfterASlotFreedUpPassesTheSlotOn) {
 
 // ---- Event -----------------------------------------------------------------------------
 
-TEST(FibersEvent, SetClearWaitAndIsSet) {
+TEST_F(FibersEvent, SetClearWaitAndIsSet) {
   run([] {
     Event e;
     EXPECT_FALSE(e.is_set());
@@ -1156,7 +1255,7 @@ TEST(FibersEvent, SetClearWaitAndIsSet) {
   });
 }
 
-TEST(FibersEvent, SetWakesEveryWaiterEvenIfClearedAtOnce) {
+TEST_F(FibersEvent, SetWakesEveryWaiterEvenIfClearedAtOnce) {
   static constexpr int n = 1000;
   run([] {
     Event e;
@@ -1178,7 +1277,7 @@ TEST(FibersEvent, SetWakesEveryWaiterEvenIfClearedAtOnce) {
 
 // ---- run -------------------------------------------------------------------------------
 
-TEST(FibersRun, MainsExceptionPropagatesOutOfRun) {
+TEST_F(FibersRun, MainsExceptionPropagatesOutOfRun) {
   try {
     run([]() -> int { throw std::runtime_error("main failed"); });
     ADD_FAILURE() << "run() returned";
@@ -1189,7 +1288,7 @@ TEST(FibersRun, MainsExceptionPropagatesOutOfRun) {
   EXPECT_EQ(Hub::current(), nullptr);  // the hub is gone however main ended
 }
 
-TEST(FibersRun, GreenletsLeftRunningWhenMainReturnsAreKilled) {
+TEST_F(FibersRun, GreenletsLeftRunningWhenMainReturnsAreKilled) {
   bool cleaned = false, saw_exit = false, caught_as_std = false;
   Greenlet<void> left;
   run([&] {
@@ -1226,7 +1325,7 @@ TEST(FibersRun, GreenletsLeftRunningWhenMainReturnsAreKilled) {
   EXPECT_FALSE(finished);
 }
 
-TEST(FibersRun, CanBeCalledManyTimesInARowOnOneThread) {
+TEST_F(FibersRun, CanBeCalledManyTimesInARowOnOneThread) {
   long total = 0;
   for (int i = 0; i < 200; ++i)
     total += run([i] {
@@ -1240,7 +1339,7 @@ TEST(FibersRun, CanBeCalledManyTimesInARowOnOneThread) {
   EXPECT_EQ(total, 199 * 200 / 2);
 }
 
-TEST(FibersRun, TwoThreadsRunTheirOwnHubsAtOnce) {
+TEST_F(FibersRun, TwoThreadsRunTheirOwnHubsAtOnce) {
   long results[2] = {0, 0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 2; ++t)
@@ -1262,7 +1361,7 @@ TEST(FibersRun, TwoThreadsRunTheirOwnHubsAtOnce) {
   EXPECT_EQ(results[1], 4950);
 }
 
-TEST(FibersRun, NestedRunRaisesLogicError) {
+TEST_F(FibersRun, NestedRunRaisesLogicError) {
   run([] {
     try {
       run([] { return 1; });
@@ -1274,7 +1373,7 @@ TEST(FibersRun, NestedRunRaisesLogicError) {
   });
 }
 
-TEST(FibersRun, SpawnOutsideRunRaisesLogicErrorSayingWhatToDo) {
+TEST_F(FibersRun, SpawnOutsideRunRaisesLogicErrorSayingWhatToDo) {
   try {
     spawn([] { return 1; });
     ADD_FAILURE() << "spawn outside run() returned";
@@ -1284,7 +1383,7 @@ TEST(FibersRun, SpawnOutsideRunRaisesLogicErrorSayingWhatToDo) {
   }
 }
 
-TEST(FibersRun, RunOptionsSetTheStacks) {
+TEST_F(FibersRun, RunOptionsSetTheStacks) {
   EXPECT_THROW(run([] {}, RunOptions{.stack_size = 1000}), std::invalid_argument);
   int done = run(
       [] {
@@ -1306,35 +1405,80 @@ TEST(FibersRun, RunOptionsSetTheStacks) {
   EXPECT_EQ(done, 99 * 100 / 2 + 100);
 }
 
+// ---- stacks ----------------------------------------------------------------------------
+
+// Whether the page holding `address` is still mapped (msync fails with ENOMEM if not).
+bool mapped(std::uintptr_t address) {
+  const auto page = address & ~static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE) - 1);
+  return ::msync(reinterpret_cast<void*>(page), 1, MS_ASYNC) == 0 || errno != ENOMEM;
+}
+
+// Runs a greenlet with stacks of `size` on a thread of its own, and returns an address on
+// its stack, once that thread has exited.
+std::uintptr_t stack_address_on_a_finished_thread(std::size_t size) {
+  std::uintptr_t address = 0;
+  std::thread([&] {
+    run(
+        [&] {
+          spawn([&] {
+            volatile char local = 1;
+            address = reinterpret_cast<std::uintptr_t>(&local);
+          }).join();
+          EXPECT_TRUE(mapped(address));
+        },
+        RunOptions{.stack_size = size});
+  }).join();
+  return address;
+}
+
+TEST_F(FibersStacks, TheSlabsAThreadKeepsForItsNextHubAreUnmappedWhenItExits) {
+  EXPECT_FALSE(mapped(stack_address_on_a_finished_thread(16 * 1024)));
+  EXPECT_FALSE(mapped(stack_address_on_a_finished_thread(64 * 1024)));
+}
+
+// DISABLED until the slab cache unmaps the slabs of stacks over 1 MiB (see the report on
+// models/fibers): its destructor takes a slab's length as (1 MiB / stack_size) · stack_size,
+// which is 0 for larger stacks, so munmap fails and the slabs outlive the thread.
+TEST_F(FibersStacks, DISABLED_SlabsOfStacksOverAMegabyteAreUnmappedToo) {
+  EXPECT_FALSE(mapped(stack_address_on_a_finished_thread(2 << 20)));
+}
+
 // ---- scale -----------------------------------------------------------------------------
 
-TEST(FibersScale, AHundredThousandLiveGreenletsEachWaitingOnAnEvent) {
-  static constexpr int n = sanitized ? 10'000 : 100'000;
-  boost::intrusive_ptr<Hub> hub;  // kept past run() to look at its stack pool then
+TEST_F(FibersScale, AHundredThousandLiveGreenletsEachWaitingOnAnEvent) {
+  static constexpr int n = live_greenlets;
   double per_greenlet = 0;
   int finished = 0;
-  run([&] {
-    hub = Hub::current();
-    Event go;
-    std::vector<Greenlet<void>> gs;
-    gs.reserve(n);
-    const long before = resident_bytes();
-    for (int i = 0; i < n; ++i)
-      gs.push_back(spawn([&] {
-        go.wait();
-        ++finished;
-      }));
-    sleep();  // each runs once, up to go.wait(), before main's turn comes back
-    per_greenlet = static_cast<double>(resident_bytes() - before) / n;
-    EXPECT_EQ(finished, 0);
-    EXPECT_EQ(hub->live(), std::size_t{n} + 1);  // and main
-    EXPECT_EQ(hub->stacks().outstanding(), std::size_t{n} + 1);
-    go.set();
-    EXPECT_EQ(joinall(gs), std::size_t{n});
-  });
+  std::size_t live_after = 1, outstanding_after = 1;
+  // On a thread of its own: the stacks come from fresh mappings, not from slabs that an
+  // earlier hub of this thread left resident for the next one (stack_pool.hpp).
+  std::thread([&] {
+    boost::intrusive_ptr<Hub> hub;  // kept past run() to look at its stack pool then
+    run([&] {
+      hub = Hub::current();
+      Event go;
+      std::vector<Greenlet<void>> gs;
+      gs.reserve(n);
+      const long before = resident_bytes();
+      for (int i = 0; i < n; ++i)
+        gs.push_back(spawn([&] {
+          go.wait();
+          ++finished;
+        }));
+      sleep();  // each runs once, up to go.wait(), before main's turn comes back
+      per_greenlet = static_cast<double>(resident_bytes() - before) / n;
+      EXPECT_EQ(finished, 0);
+      EXPECT_EQ(hub->live(), std::size_t{n} + 1);  // and main
+      EXPECT_EQ(hub->stacks().outstanding(), std::size_t{n} + 1);
+      go.set();
+      EXPECT_EQ(joinall(gs), std::size_t{n});
+    });
+    live_after = hub->live();
+    outstanding_after = hub->stacks().outstanding();
+  }).join();
   EXPECT_EQ(finished, n);
-  EXPECT_EQ(hub->live(), 0u);
-  EXPECT_EQ(hub->stacks().outstanding(), 0u);  // run() returned every stack to the pool
+  EXPECT_EQ(live_after, 0u);
+  EXPECT_EQ(outstanding_after, 0u);  // run() returned every stack to the pool
   RecordProperty("rss_bytes_per_live_greenlet", std::to_string(per_greenlet));
   std::cout << "[ fibers   ] resident memory per live greenlet: " << per_greenlet / 1024 << " KiB ("
             << n << " greenlets, 16 KiB stacks)\n";
@@ -1343,8 +1487,8 @@ TEST(FibersScale, AHundredThousandLiveGreenletsEachWaitingOnAnEvent) {
   }
 }
 
-TEST(FibersScale, AMillionShortLivedGreenletsOneAfterAnotherReuseAFewStacks) {
-  static constexpr int n = sanitized ? 20'000 : 1'000'000;
+TEST_F(FibersScale, AMillionShortLivedGreenletsOneAfterAnotherReuseAFewStacks) {
+  static constexpr int n = greenlets_in_sequence;
   std::size_t mapped = 0;
   long total = 0;
   run([&] {
@@ -1357,8 +1501,8 @@ TEST(FibersScale, AMillionShortLivedGreenletsOneAfterAnotherReuseAFewStacks) {
   EXPECT_LE(mapped, 4u << 20);
 }
 
-TEST(FibersScale, AThousandBatchesOfAThousandGreenletsReuseTheFirstBatchsStacks) {
-  static constexpr int batches = sanitized ? 20 : 1000, per_batch = 1000;
+TEST_F(FibersScale, AThousandBatchesOfAThousandGreenletsReuseTheFirstBatchsStacks) {
+  static constexpr int per_batch = 1000;
   std::size_t after_first = 0, after_all = 0;
   long total = 0;
   run([&] {
@@ -1385,7 +1529,7 @@ TEST(FibersScale, AThousandBatchesOfAThousandGreenletsReuseTheFirstBatchsStacks)
 
 // ---- the work-stealing pool ------------------------------------------------------------
 
-TEST(FibersWorkStealing, ResultsOfAThousandGreenlets) {
+TEST_F(FibersWorkStealing, ResultsOfAThousandGreenlets) {
   long total = run_work_stealing([] {
     std::vector<Greenlet<long>> parts;
     for (long i = 0; i < 1000; ++i) parts.push_back(spawn([i] { return i * i; }));
@@ -1397,7 +1541,7 @@ TEST(FibersWorkStealing, ResultsOfAThousandGreenlets) {
   EXPECT_EQ(total, 332'833'500);  // the sum of i² for i < 1000
 }
 
-TEST(FibersWorkStealing, ExceptionsPropagateFromGreenletsAndFromMain) {
+TEST_F(FibersWorkStealing, ExceptionsPropagateFromGreenletsAndFromMain) {
   EXPECT_THROW(run_work_stealing([]() -> int { throw std::runtime_error("main"); }),
                std::runtime_error);
   std::string child = run_work_stealing([] {
@@ -1415,7 +1559,7 @@ TEST(FibersWorkStealing, ExceptionsPropagateFromGreenletsAndFromMain) {
   EXPECT_TRUE(ran);
 }
 
-TEST(FibersWorkStealing, EventAndQueueWorkAcrossTheTwoThreads) {
+TEST_F(FibersWorkStealing, EventAndQueueWorkAcrossTheTwoThreads) {
   static constexpr int producers = 4, per_producer = 1000, waiters = 50;
   auto [sum, woken] = run_work_stealing([] {
     Queue<int> q(8);
@@ -1450,7 +1594,7 @@ TEST(FibersWorkStealing, EventAndQueueWorkAcrossTheTwoThreads) {
   EXPECT_EQ(woken, waiters);
 }
 
-TEST(FibersWorkStealing, GreenletsRunOnBothThreads) {
+TEST_F(FibersWorkStealing, GreenletsRunOnBothThreads) {
   // CPU-bound greenlets without a switch report the thread they ran on. Stealing is up to
   // the idle thread; a few attempts make a slow start of the second thread no failure.
   std::set<std::thread::id> ids;
@@ -1472,11 +1616,11 @@ TEST(FibersWorkStealing, GreenletsRunOnBothThreads) {
   EXPECT_EQ(ids.count(std::this_thread::get_id()), 0u);  // not on the caller's thread
 }
 
-TEST(FibersWorkStealing, CallingItInsideRunRaisesLogicError) {
+TEST_F(FibersRun, RunWorkStealingInsideRunRaisesLogicError) {
   run([] { EXPECT_THROW(run_work_stealing([] { return 1; }), std::logic_error); });
 }
 
-TEST(FibersWorkStealing, WhatNeedsTheHubRaisesLogicErrorInThePool) {
+TEST_F(FibersWorkStealing, WhatNeedsTheHubRaisesLogicErrorInThePool) {
   // The names of the calls that did not raise std::logic_error.
   std::vector<std::string> wrong = run_work_stealing([] {
     std::vector<std::string> wrong;
