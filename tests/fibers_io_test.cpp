@@ -25,14 +25,11 @@
 #include <thread>
 #include <vector>
 
+#include "fibers_sanitizers.hpp"
 #include "models/core/fd.hpp"
 #include "models/core/offload_pool.hpp"
 #include "models/core/tcp.hpp"
 #include "models/fibers/fibers.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#endif
 
 namespace cmbench::fibers {
 namespace {
@@ -48,19 +45,6 @@ std::size_t open_fds() {
   return n;
 }
 
-// Whether ASan puts redzones around this file's stack variables. It cannot follow them
-// across Boost.Context's stack switches and reports overflows that are not there: see
-// asan_checks_stack_frames in fibers_test.cpp, and the build flags that avoid it.
-__attribute__((noinline)) bool asan_checks_stack_frames() {
-#if defined(__SANITIZE_ADDRESS__)
-  volatile char frame[32];
-  frame[0] = 0;
-  return __asan_address_is_poisoned(const_cast<char*>(frame) + sizeof frame) != 0;
-#else
-  return false;
-#endif
-}
-
 // Every test: the descriptors open after it are those open before it (run()'s epoll and
 // eventfd are gone with its hub, every Socket and File is closed). Skipped under ASan with
 // stack redzones (above).
@@ -68,10 +52,7 @@ class NoDescriptorLeft : public ::testing::Test {
  protected:
   void SetUp() override {
     before_ = open_fds();
-    if (asan_checks_stack_frames())
-      GTEST_SKIP() << "ASan checks stack frames here, which it cannot do on Boost.Context's "
-                      "stacks: build models/core, models/fibers and the fibers tests with "
-                      "--param=asan-stack=0 -fno-sanitize-address-use-after-scope";
+    if (asan_checks_stack_frames()) GTEST_SKIP() << asan_stack_frames;
   }
   void TearDown() override { EXPECT_EQ(open_fds(), before_) << "a descriptor was left open"; }
 
@@ -565,11 +546,11 @@ TEST_F(FibersFile, AGreenletKilledDuringAReadLeavesTheCallToCompleteAndBeDropped
   ::rmdir(dir);
 }
 
-// DISABLED until a File's offloaded calls keep its descriptor open (see the report on
-// models/fibers): a call still queued on the offload pool when its greenlet is killed runs
-// later on the descriptor's number, which the File's destructor has closed meanwhile and
-// the next open() has reused, so the abandoned write lands in another file.
-TEST_F(FibersFile, DISABLED_AnAbandonedWriteNeverLandsInAnotherFile) {
+// A call still queued on the offload pool when its greenlet is killed runs later, after
+// the File's destructor has closed its descriptor and the next open() has reused the
+// number: it works on a duplicate of its own, so the abandoned write never lands in the
+// other file.
+TEST_F(FibersFile, AnAbandonedWriteNeverLandsInAnotherFile) {
   TempFile victim, other;
   char dir[] = "/tmp/cmbench-fibers-XXXXXX";
   ASSERT_NE(::mkdtemp(dir), nullptr);

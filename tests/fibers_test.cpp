@@ -34,11 +34,8 @@
 #include <utility>
 #include <vector>
 
+#include "fibers_sanitizers.hpp"
 #include "models/fibers/fibers.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#endif
 
 namespace cmbench::fibers {
 namespace {
@@ -63,31 +60,6 @@ constexpr int live_greenlets = 10'000, greenlets_in_sequence = 20'000, batches =
 constexpr bool sanitized = false, tsan = false;
 constexpr int live_greenlets = 100'000, greenlets_in_sequence = 1'000'000, batches = 1'000;
 #endif
-
-// ASan and greenlets. Debian's Boost.Context switches stacks without telling ASan (it is
-// not built with BOOST_USE_ASAN), so the redzones of greenlet frames that are never
-// returned from (unwound by an exception, or a finished greenlet's last frames) stay
-// poisoned, ASan cannot clear them (it "ignores __asan_handle_no_return" on a stack it does
-// not know), and a later greenlet on the same memory is reported for a stack-buffer-overflow
-// that is not there, often inside ASan's own sigaltstack call. Without stack redzones
-// (models/core, models/fibers and these tests built with --param=asan-stack=0
-// -fno-sanitize-address-use-after-scope) ASan keeps its heap checks and every test here
-// runs clean; with them, the fibers tests are skipped under ASan.
-constexpr const char* asan_stack_frames =
-    "ASan checks stack frames here, which it cannot do on Boost.Context's stacks: build "
-    "models/core, models/fibers and the fibers tests with --param=asan-stack=0 "
-    "-fno-sanitize-address-use-after-scope";
-
-// Whether ASan puts redzones around this file's stack variables.
-__attribute__((noinline)) bool asan_checks_stack_frames() {
-#if defined(__SANITIZE_ADDRESS__)
-  volatile char frame[32];
-  frame[0] = 0;
-  return __asan_address_is_poisoned(const_cast<char*>(frame) + sizeof frame) != 0;
-#else
-  return false;
-#endif
-}
 
 // TSan and the work-stealing pool. TSan keeps one shadow call stack per thread; a greenlet
 // that parks on one of the pool's threads and resumes on the other returns there from
@@ -1436,10 +1408,9 @@ TEST_F(FibersStacks, TheSlabsAThreadKeepsForItsNextHubAreUnmappedWhenItExits) {
   EXPECT_FALSE(mapped(stack_address_on_a_finished_thread(64 * 1024)));
 }
 
-// DISABLED until the slab cache unmaps the slabs of stacks over 1 MiB (see the report on
-// models/fibers): its destructor takes a slab's length as (1 MiB / stack_size) · stack_size,
-// which is 0 for larger stacks, so munmap fails and the slabs outlive the thread.
-TEST_F(FibersStacks, DISABLED_SlabsOfStacksOverAMegabyteAreUnmappedToo) {
+// A slab holds one stack when stacks are over 1 MiB: the slab cache unmaps it with its real
+// length when the thread ends, as it does the 1 MiB slabs of smaller stacks.
+TEST_F(FibersStacks, SlabsOfStacksOverAMegabyteAreUnmappedToo) {
   EXPECT_FALSE(mapped(stack_address_on_a_finished_thread(2 << 20)));
 }
 

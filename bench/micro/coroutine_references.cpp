@@ -31,12 +31,6 @@
 namespace cmbench::micro {
 namespace {
 
-void check(std::int64_t got, std::int64_t want, const char* row) {
-  if (got != want)
-    throw std::runtime_error(std::string("micro/") + row + ": got " + std::to_string(got) +
-                             ", expected " + std::to_string(want));
-}
-
 // The least a coroutine type can be: it starts suspended (so that its creator decides when it
 // runs), stops at its end without destroying itself (so that the owner can see it finished),
 // and its owner destroys the frame. No result and no continuation of its own.

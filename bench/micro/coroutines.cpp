@@ -36,12 +36,6 @@ namespace {
 
 using coroutines::Task;
 
-void check(std::int64_t got, std::int64_t want, const char* row) {
-  if (got != want)
-    throw std::runtime_error(std::string("micro/") + row + ": got " + std::to_string(got) +
-                             ", expected " + std::to_string(want));
-}
-
 // --- ping-pong ---------------------------------------------------------------------------
 
 // Each side adds one and hands the value on, `rounds` times: the total is 2·rounds.

@@ -34,12 +34,6 @@
 namespace cmbench::micro {
 namespace {
 
-void check(std::int64_t got, std::int64_t want, const char* row) {
-  if (got != want)
-    throw std::runtime_error(std::string("micro/") + row + ": got " + std::to_string(got) +
-                             ", expected " + std::to_string(want));
-}
-
 // Round trips per batch: enough that creating the fibers (a stack each) is lost in the noise,
 // few enough that Google Benchmark still chooses the iteration count.
 constexpr std::int64_t rounds = 100'000;

@@ -35,12 +35,6 @@
 namespace cmbench::micro {
 namespace {
 
-void check(std::int64_t got, std::int64_t want, const char* row) {
-  if (got != want)
-    throw std::runtime_error(std::string("micro/") + row + ": got " + std::to_string(got) +
-                             ", expected " + std::to_string(want));
-}
-
 constexpr std::int64_t rounds = 100'000;
 
 // --- ping-pong ---------------------------------------------------------------------------

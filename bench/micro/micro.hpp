@@ -5,7 +5,18 @@
 // iteration with Google Benchmark's own loop, and report ns per operation.
 #pragma once
 
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
 namespace cmbench::micro {
+
+// Every row verifies its answer: a wrong one ends the run with this error, never a time.
+inline void check(std::int64_t got, std::int64_t want, const char* row) {
+  if (got != want)
+    throw std::runtime_error(std::string("micro/") + row + ": got " + std::to_string(got) +
+                             ", expected " + std::to_string(want));
+}
 
 void register_reactor();               // bench/micro/reactor.cpp: dispatch and timers
 void register_futures();               // bench/micro/futures.cpp: continuations

@@ -23,7 +23,14 @@ struct Call {
   bool abandoned = false;
   bool owns_fd = false;  // result is an fd to close if nobody takes it
   std::vector<std::byte> buffer;
+  Fd fd;  // the call's own duplicate: the File may close meanwhile, and its number be reused
 };
+
+Fd duplicate(const Fd& fd, const char* what) {
+  Fd copy(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+  if (!copy) throw std::system_error(errno, std::generic_category(), what);
+  return copy;
+}
 
 // Runs `work` (which fills call->result/error) on the offload pool, parking meanwhile.
 template <class Work>
@@ -67,9 +74,10 @@ File File::open(const std::string& path, int flags, mode_t mode) {
 std::size_t File::read(std::span<std::byte> into) {
   auto call = std::make_shared<Call>();
   call->buffer.resize(into.size());
-  offload("fibers::File::read", call, [fd = fd_.get()](Call& c) {
+  call->fd = duplicate(fd_, "fibers::File::read");
+  offload("fibers::File::read", call, [](Call& c) {
     do {
-      c.result = ::read(fd, c.buffer.data(), c.buffer.size());
+      c.result = ::read(c.fd.get(), c.buffer.data(), c.buffer.size());
     } while (c.result < 0 && errno == EINTR);
     c.error = errno;
   });
@@ -80,10 +88,11 @@ std::size_t File::read(std::span<std::byte> into) {
 void File::write(std::span<const std::byte> from) {
   auto call = std::make_shared<Call>();
   call->buffer.assign(from.begin(), from.end());
-  offload("fibers::File::write", call, [fd = fd_.get()](Call& c) {
+  call->fd = duplicate(fd_, "fibers::File::write");
+  offload("fibers::File::write", call, [](Call& c) {
     std::size_t done = 0;
     while (done < c.buffer.size()) {
-      ssize_t n = ::write(fd, c.buffer.data() + done, c.buffer.size() - done);
+      ssize_t n = ::write(c.fd.get(), c.buffer.data() + done, c.buffer.size() - done);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         c.result = -1;

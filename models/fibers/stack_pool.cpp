@@ -38,9 +38,10 @@ std::size_t page_size() {
 // Bounded by the same 1 GiB; beyond it slabs are unmapped.
 struct SlabCache {
   std::size_t stack_size = 0;
+  std::size_t slab_bytes = 0;
   std::vector<void*> slabs;
   ~SlabCache() {
-    for (void* s : slabs) munmap(s, slab_target / stack_size * stack_size);
+    for (void* s : slabs) munmap(s, slab_bytes);
   }
 };
 thread_local SlabCache slab_cache;
@@ -67,10 +68,11 @@ StackPool::~StackPool() {
     return;
   }
   for (void* s : slabs_) {
-    const bool cacheable = !guard_pages_ && (slab_cache.slabs.empty() ||
-                                             slab_cache.stack_size == size_);
+    const bool cacheable =
+        !guard_pages_ && (slab_cache.slabs.empty() || slab_cache.stack_size == size_);
     if (cacheable && (slab_cache.slabs.size() + 1) * slab_bytes_ <= slab_cache_bytes) {
       slab_cache.stack_size = size_;
+      slab_cache.slab_bytes = slab_bytes_;
       slab_cache.slabs.push_back(s);
     } else {
       munmap(s, slab_bytes_);

@@ -36,8 +36,9 @@ class StackPool {
   StackPool(std::size_t stack_size, bool guard_pages);
   StackPool(const StackPool&) = delete;
   StackPool& operator=(const StackPool&) = delete;
-  // Gives its slabs back (kept for reuse or unmapped). Stacks still out (a fiber not yet released) make it leak the slabs
-  // instead, and say so on stderr: unmapping them would pull a stack from under a fiber.
+  // Gives its slabs back (kept for reuse or unmapped). Stacks still out (a fiber not yet released)
+  // make it leak the slabs instead, and say so on stderr: unmapping them would pull a stack from
+  // under a fiber.
   ~StackPool();
 
   boost::context::stack_context allocate();
