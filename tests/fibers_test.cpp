@@ -61,15 +61,6 @@ constexpr bool sanitized = false, tsan = false;
 constexpr int live_greenlets = 100'000, greenlets_in_sequence = 1'000'000, batches = 1'000;
 #endif
 
-// TSan and the work-stealing pool. TSan keeps one shadow call stack per thread; a greenlet
-// that parks on one of the pool's threads and resumes on the other returns there from
-// frames it entered on the first, the second's shadow stack underflows, and TSan crashes
-// (a SEGV in its stack depot). Boost 1.74 has no TSan fiber annotations; until the pool
-// makes them (__tsan_switch_to_fiber at each switch), its tests are skipped under TSan.
-constexpr const char* tsan_pool =
-    "TSan cannot follow greenlets that migrate between the pool's threads (Boost 1.74 does "
-    "not annotate its fiber switches)";
-
 // Every test of this file; skipped where a sanitizer cannot follow the greenlets' stacks.
 class FibersTest : public ::testing::Test {
  protected:
