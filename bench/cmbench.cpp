@@ -59,6 +59,7 @@ std::vector<Cell> select_cells(const Catalog& c, const Selection& s) {
   // Explicit parameters: one cell per selected implementation.
   for (const auto& cell : c.select(profile, s.workloads, s.models)) {
     Cell one{cell.impl, parse_params(cell.workload().params, s.params)};
+    if (one.impl->not_applicable && !one.impl->not_applicable(one.params).empty()) continue;
     bool seen = false;
     for (const auto& have : cells) seen = seen || (have.impl == one.impl);
     if (!seen) cells.push_back(one);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <map>
 #include <set>
 #include <string>
 
@@ -55,6 +56,7 @@ void run_cell(benchmark::State& state, const Cell& cell) {
   }
   Usage total;
   std::uint64_t tasks = 0, peak = 0;
+  std::map<std::string, double> metrics;  // summed over the runs
   for (auto _ : state) {
     Usage before = Usage::now();
     Check check = run_guarded(run);
@@ -69,6 +71,7 @@ void run_cell(benchmark::State& state, const Cell& cell) {
     total += after - before;
     tasks += v.tasks;
     peak = std::max(peak, v.peak_in_flight);
+    for (const auto& [name, value] : v.metrics) metrics[name] += value;
     state.ResumeTiming();
   }
   if (state.error_occurred() || state.iterations() == 0) return;
@@ -82,6 +85,7 @@ void run_cell(benchmark::State& state, const Cell& cell) {
   state.counters["invol_cs"] = double(total.involuntary_cs) / runs;
   state.counters["peak_in_flight"] = double(peak);
   state.counters["tasks"] = double(tasks) / runs;
+  for (const auto& [name, sum] : metrics) state.counters[name] = sum / runs;
 }
 
 }  // namespace

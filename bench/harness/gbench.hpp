@@ -7,6 +7,7 @@
 //   vol_cs, invol_cs  voluntary / involuntary context switches per run, children included
 //   peak_in_flight    the largest, over the runs, of the measured peak tasks at once
 //   tasks             tasks completed per run
+//   and a workload's own figures (Verdict::metrics), averaged over the runs
 // Google Benchmark's own "CPU" column is the main thread's CPU time only (other threads and
 // children are missing; MeasureProcessCPUTime would rename every cell): cpu_util is the
 // figure to read. Before the timed runs, each cell runs once

@@ -19,6 +19,9 @@ struct ModelInfo {
   std::uint64_t max_tasks;        // simultaneous tasks it can hold here
   std::string_view limit_reason;  // why max_tasks is what it is
   double task_start_us;           // rough cost of starting one task, for time estimates only
+  // A reference row: an industrial peer (nginx, asio, libuv, a hand-written epoll loop)
+  // measured beside the models in the same run, not one of the seven models.
+  bool reference = false;
 };
 
 inline constexpr std::uint64_t unlimited_tasks = UINT64_MAX;

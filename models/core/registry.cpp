@@ -52,9 +52,11 @@ void Catalog::add_workload(Workload w) {
 }
 
 void Catalog::add_cell(const std::string& w, const std::string& m, Prepare prepare,
-                       const std::string& variant) {
-  impls_.push_back(
-      std::make_unique<CellImpl>(CellImpl{&workload(w), &model(m), variant, std::move(prepare)}));
+                       const std::string& variant,
+                       std::function<std::string(const ParamValues&)> not_applicable) {
+  impls_.push_back(std::make_unique<CellImpl>(CellImpl{&workload(w), &model(m), variant,
+                                                       std::move(prepare),
+                                                       std::move(not_applicable)}));
 }
 
 const Workload& Catalog::workload(const std::string& name) const {
@@ -99,7 +101,8 @@ std::vector<Cell> Catalog::select(Profile p, const std::vector<std::string>& wor
       for (const auto& i : impls_) {
         if (i->workload != w.get() || i->model != m) continue;
         if (!wanted(models, m->name) && !wanted(models, i->label())) continue;
-        for (const auto& v : scales) cells.push_back(Cell{i.get(), v});
+        for (const auto& v : scales)
+          if (!i->not_applicable || i->not_applicable(v).empty()) cells.push_back(Cell{i.get(), v});
       }
     }
   }
@@ -121,7 +124,11 @@ Cell Catalog::parse_cell(const std::string& name) const {
         name.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
     pos = next;
   }
-  return Cell{&i, parse_params(i.workload->params, overrides)};
+  Cell cell{&i, parse_params(i.workload->params, overrides)};
+  if (i.not_applicable)
+    if (std::string why = i.not_applicable(cell.params); !why.empty())
+      throw BadInput("cell '" + cell.name() + "' does not exist: " + why);
+  return cell;
 }
 
 }  // namespace cmbench

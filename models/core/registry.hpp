@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/core/model.hpp"
@@ -34,6 +35,9 @@ struct Verdict {
   std::uint64_t tasks = 0;
   std::uint64_t peak_in_flight = 0;
   Stage stage = Stage::check;
+  // A workload's own figures, measured by the run (latency percentiles, the server's CPU per
+  // request, ...): reported as counters named so, averaged over the timed runs.
+  std::vector<std::pair<std::string, double>> metrics = {};
 
   static Verdict fail(std::string why, Stage stage = Stage::check) {
     return {false, std::move(why), 0, 0, stage};
@@ -66,6 +70,9 @@ struct CellImpl {
   const ModelInfo* model;
   std::string variant;  // empty for the model's idiomatic version
   Prepare prepare;
+  // Why a cell at these values cannot exist for this implementation (nginx has no slow
+  // backend to wait on, say), or "" when it can. Such cells are never listed or run.
+  std::function<std::string(const ParamValues&)> not_applicable = nullptr;
 
   std::string label() const {  // "callbacks", "callbacks-on_loop"
     return variant.empty() ? std::string(model->name) : std::string(model->name) + "-" + variant;
@@ -90,7 +97,8 @@ class Catalog {
   void add_model(const ModelInfo& m);
   void add_workload(Workload w);
   void add_cell(const std::string& workload, const std::string& model, Prepare prepare,
-                const std::string& variant = "");
+                const std::string& variant = "",
+                std::function<std::string(const ParamValues&)> not_applicable = nullptr);
 
   // Look-ups throw BadInput with the list of valid names.
   const Workload& workload(const std::string& name) const;
@@ -118,9 +126,10 @@ class Catalog {
 };
 
 // Adapts a typed workload function to the three stages above. `make` parses parameters,
-// `run` is one model's implementation, `verify` the workload's verifier.
-template <class Params, class Result>
-Prepare typed_cell(Params (*make)(const ParamValues&), Result (*run)(const Params&),
+// `run` is one model's implementation (a function, or a callable holding what it needs),
+// `verify` the workload's verifier.
+template <class Params, class Result, class RunFn>
+Prepare typed_cell(Params (*make)(const ParamValues&), RunFn run,
                    Verdict (*verify)(const Params&, const Result&, const ModelInfo&),
                    const ModelInfo& model) {
   return [=, &model](const ParamValues& values) -> Run {

@@ -1,0 +1,415 @@
+// Every http_server implementation, model and reference alike, against the same client
+// checks: answers, keep-alive, pipelining, Connection: close, a corpus of malformed requests
+// (each answered 400 or closed, and the server serves on), slowloris and silent clients
+// (closed by the idle timeout), resets, the slow backend's concurrency, and no descriptor
+// left behind. The cells under real load are in cells_test.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http_server/references.hpp"
+#include "http_server/spec.hpp"
+#include "models/core/http.hpp"
+#include "models/core/span.hpp"
+
+namespace cmbench::http_server {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct ServerCase {
+  const char* name;
+  Serve serve;
+  bool concurrent;
+};
+
+const ServerCase server_cases[] = {
+    {"sequential", sequential, false},
+    {"threads", threads, true},
+    {"processes", processes, true},
+};
+
+// A server on a thread of its own, stopped and joined on destruction.
+class Running {
+ public:
+  Running(Serve serve, Config config) {
+    std::promise<std::uint16_t> port;
+    auto known = port.get_future();
+    thread_ = std::thread([this, serve, config, port = std::move(port)]() mutable {
+      try {
+        serve_until(
+            serve, config, [&](std::uint16_t p) { port.set_value(p); },
+            [this] { stop_.get_future().wait(); });
+      } catch (...) {
+        failure_ = std::current_exception();
+        try {
+          port.set_exception(std::current_exception());
+        } catch (const std::future_error&) {  // the port was already known
+        }
+      }
+    });
+    port_ = known.get();
+  }
+  ~Running() {
+    if (stopped_) return;
+    stop_.set_value();
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+  // Stops the server, waits for it, and rethrows what it threw.
+  void finish() {
+    stop_.set_value();
+    thread_.join();
+    stopped_ = true;
+    if (failure_) std::rethrow_exception(failure_);
+  }
+
+ private:
+  std::promise<void> stop_;
+  std::thread thread_;
+  std::exception_ptr failure_;
+  std::uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+// A blocking client socket with timeouts on every wait.
+class Client {
+ public:
+  explicit Client(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Client() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Client(const Client&) = delete;
+
+  bool connected() const { return connected_; }
+  bool send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      bytes.remove_prefix(std::size_t(n));
+    }
+    return true;
+  }
+  // The next response, or nullopt if the connection closed or nothing came within `wait`.
+  std::optional<http::Response> response(std::chrono::milliseconds wait = 5000ms) {
+    const std::int64_t deadline = monotonic_ns() + wait.count() * 1'000'000;
+    http::Response r;
+    for (;;) {
+      http::Status s = reader_.next(r);
+      if (s == http::Status::ready) return r;
+      if (s == http::Status::bad) return std::nullopt;
+      if (!fill(deadline)) return std::nullopt;
+    }
+  }
+  // True if the server closed (or reset) the connection within `wait`; data before the end
+  // is read and ignored.
+  bool closed_within(std::chrono::milliseconds wait) {
+    const std::int64_t deadline = monotonic_ns() + wait.count() * 1'000'000;
+    while (fill(deadline)) {
+    }
+    return eof_;
+  }
+  // Resets the connection (SO_LINGER 0: close sends RST).
+  void reset() {
+    linger l{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  // Reads once; false at end of stream, on an error or at the deadline.
+  bool fill(std::int64_t deadline) {
+    std::int64_t left_ms = (deadline - monotonic_ns()) / 1'000'000;
+    pollfd p{fd_, POLLIN, 0};
+    if (left_ms <= 0 || ::poll(&p, 1, int(left_ms)) <= 0) return false;
+    std::span<char> room = reader_.buffer();
+    ssize_t n = ::recv(fd_, room.data(), room.size(), 0);
+    if (n <= 0) {
+      eof_ = true;
+      return false;
+    }
+    reader_.commit(std::size_t(n));
+    return true;
+  }
+
+  int fd_;
+  bool connected_ = false, eof_ = false;
+  http::ResponseReader reader_;
+};
+
+const std::string get = http::get_request("/");
+
+bool is_hello(const std::optional<http::Response>& r) {
+  return r && r->status == 200 && r->body == http::hello_body;
+}
+
+int open_fds() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+class HttpServer : public ::testing::TestWithParam<ServerCase> {
+ protected:
+  static Config quick() {
+    Config c;
+    c.idle_timeout = 300ms;
+    c.workers = 4;
+    return c;
+  }
+};
+
+TEST_P(HttpServer, AnswersHelloWorld) {
+  Running server(GetParam().serve, quick());
+  Client c(server.port());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send(get));
+  auto r = c.response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, http::hello_body);
+  EXPECT_TRUE(r->keep_alive);
+}
+
+TEST_P(HttpServer, KeepsTheConnectionAlive) {
+  Running server(GetParam().serve, quick());
+  Client c(server.port());
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(c.send(get));
+    ASSERT_TRUE(is_hello(c.response())) << "request " << i;
+  }
+}
+
+TEST_P(HttpServer, AnswersPipelinedRequestsInOrder) {
+  Running server(GetParam().serve, quick());
+  Client c(server.port());
+  std::string burst;
+  for (int i = 0; i < 20; ++i) burst += get;
+  burst += http::get_request("/", false);  // the last one closes
+  ASSERT_TRUE(c.send(burst));
+  for (int i = 0; i < 20; ++i) {
+    auto r = c.response();
+    ASSERT_TRUE(is_hello(r)) << "response " << i;
+    EXPECT_TRUE(r->keep_alive);
+  }
+  auto last = c.response();
+  ASSERT_TRUE(is_hello(last));
+  EXPECT_FALSE(last->keep_alive);
+  EXPECT_TRUE(c.closed_within(2000ms));
+}
+
+TEST_P(HttpServer, ClosesAfterConnectionCloseAndHttp10) {
+  Running server(GetParam().serve, quick());
+  {
+    Client c(server.port());
+    ASSERT_TRUE(c.send(http::get_request("/", false)));
+    auto r = c.response();
+    ASSERT_TRUE(is_hello(r));
+    EXPECT_FALSE(r->keep_alive);
+    EXPECT_TRUE(c.closed_within(2000ms));
+  }
+  Client c(server.port());
+  ASSERT_TRUE(c.send("GET / HTTP/1.0\r\n\r\n"));
+  ASSERT_TRUE(is_hello(c.response()));
+  EXPECT_TRUE(c.closed_within(2000ms));
+}
+
+TEST_P(HttpServer, ReadsAndIgnoresABody) {
+  Running server(GetParam().serve, quick());
+  Client c(server.port());
+  ASSERT_TRUE(c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" + get));
+  EXPECT_TRUE(is_hello(c.response()));
+  EXPECT_TRUE(is_hello(c.response()));
+}
+
+// A literal's bytes, NULs included.
+template <std::size_t N>
+std::string bytes(const char (&literal)[N]) {
+  return std::string(literal, N - 1);
+}
+
+// At least 20 kinds of malformed request; each is answered 400 or closed.
+std::vector<std::pair<std::string, std::string>> malformed() {
+  const std::string ok_head = "GET / HTTP/1.1\r\nHost: x\r\n";
+  std::vector<std::pair<std::string, std::string>> m = {
+      {"no spaces in the request line", "GARBAGE\r\n\r\n"},
+      {"HTTP/0.9 request line", "GET /\r\n\r\n"},
+      {"bare LF line ends", "GET / HTTP/1.1\nHost: x\n\n"},
+      {"missing CR in the head's last line", "GET / HTTP/1.1\r\nHost: x\r\n\n"},
+      {"unsupported version", "GET / HTTP/2.0\r\nHost: x\r\n\r\n"},
+      {"lower-case version", "GET / http/1.1\r\nHost: x\r\n\r\n"},
+      {"empty target", "GET  HTTP/1.1\r\nHost: x\r\n\r\n"},
+      {"no Host on HTTP/1.1", "GET / HTTP/1.1\r\n\r\n"},
+      {"two Hosts", ok_head + "Host: y\r\n\r\n"},
+      {"negative Content-Length", ok_head + "Content-Length: -1\r\n\r\n"},
+      {"oversized Content-Length", ok_head + "Content-Length: 99999999999999999999\r\n\r\n"},
+      {"Content-Length over 1 MiB", ok_head + "Content-Length: 1048577\r\n\r\n"},
+      {"conflicting Content-Lengths", ok_head + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n"},
+      {"non-numeric Content-Length", ok_head + "Content-Length: abc\r\n\r\n"},
+      {"chunked Transfer-Encoding", ok_head + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+      {"header without a colon", ok_head + "Broken header\r\n\r\n"},
+      {"space in a header name", ok_head + "Bad Name: x\r\n\r\n"},
+      {"folded header line", ok_head + "X-A: a\r\n  continued\r\n\r\n"},
+      {"header section over 8 KiB", ok_head + "X-Big: " + std::string(9000, 'a') + "\r\n\r\n"},
+      {"request line over 8 KiB, no CRLF", "GET /" + std::string(9000, 'a')},
+      {"more than 100 headers",
+       [&] {
+         std::string s = ok_head;
+         for (int i = 0; i < 101; ++i) s += "X-" + std::to_string(i) + ": v\r\n";
+         return s + "\r\n";
+       }()},
+      {"control character in a value", ok_head + "X-A: a\x01z\r\n\r\n"},
+      {"tab in the target", "GET /a\tb HTTP/1.1\r\nHost: x\r\n\r\n"},
+      {"leading empty line", "\r\n" + ok_head + "\r\n"},
+      {"bad method character", "G(T / HTTP/1.1\r\nHost: x\r\n\r\n"},
+      {"NUL in the request line", bytes("GET /\0 HTTP/1.1\r\nHost: x\r\n\r\n")},
+      {"binary garbage", bytes("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\n\n")},
+  };
+  return m;
+}
+
+TEST_P(HttpServer, AnswersMalformedRequests400OrClosesAndServesOn) {
+  Running server(GetParam().serve, quick());
+  auto corpus = malformed();
+  ASSERT_GE(corpus.size(), 20u);
+  for (const auto& [what, bytes] : corpus) {
+    Client c(server.port());
+    ASSERT_TRUE(c.connected()) << what;
+    c.send(bytes);  // the server may close before it has read everything
+    auto r = c.response(2000ms);
+    if (r) {
+      EXPECT_EQ(r->status, 400) << what;
+    }
+    EXPECT_TRUE(c.closed_within(2000ms)) << what << ": not closed";
+    Client next(server.port());
+    ASSERT_TRUE(next.send(get));
+    ASSERT_TRUE(is_hello(next.response())) << "no longer serving after: " << what;
+  }
+}
+
+TEST_P(HttpServer, AnswersWhatCameBeforeAMalformedRequest) {
+  Running server(GetParam().serve, quick());
+  Client c(server.port());
+  ASSERT_TRUE(c.send(get + "BROKEN\r\n\r\n"));
+  EXPECT_TRUE(is_hello(c.response()));
+  auto r = c.response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_TRUE(c.closed_within(2000ms));
+}
+
+TEST_P(HttpServer, ClosesSilentAndSlowlorisClients) {
+  Running server(GetParam().serve, quick());  // idle timeout 300 ms
+  Client silent(server.port());
+  Client half(server.port());
+  ASSERT_TRUE(half.send("GET / HTTP/1.1\r\nHo"));
+  Client slowloris(server.port());
+  const auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  // One byte every 100 ms: each read is in time, the request never completes.
+  for (int i = 0; i < 40 && !closed; ++i) {
+    closed = !slowloris.send("X") || slowloris.closed_within(100ms);
+  }
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(closed) << "a slowloris client kept its connection 4 s";
+  EXPECT_LT(took, 3s);
+  if (GetParam().concurrent) {  // the sequential server reaches them one after another
+    EXPECT_TRUE(silent.closed_within(2000ms));
+    EXPECT_TRUE(half.closed_within(2000ms));
+  }
+  Client next(server.port());
+  ASSERT_TRUE(next.send(get));
+  EXPECT_TRUE(is_hello(next.response()));
+}
+
+TEST_P(HttpServer, SurvivesResets) {
+  Running server(GetParam().serve, quick());
+  for (int i = 0; i < 20; ++i) {
+    Client c(server.port());
+    c.send(i % 2 ? get : "GET / HTTP/1.1\r\nHo");  // reset after a request, or inside one
+    c.reset();
+  }
+  Client next(server.port());
+  ASSERT_TRUE(next.send(get));
+  EXPECT_TRUE(is_hello(next.response()));
+}
+
+TEST_P(HttpServer, ServesAnotherClientWhileOneIsIdle) {
+  if (!GetParam().concurrent) GTEST_SKIP() << "the sequential server serves one client at a time";
+  Running server(GetParam().serve, quick());
+  Client idle(server.port());
+  ASSERT_TRUE(idle.send(get));
+  ASSERT_TRUE(is_hello(idle.response()));
+  Client other(server.port());
+  ASSERT_TRUE(other.send(get));
+  EXPECT_TRUE(is_hello(other.response(250ms))) << "blocked behind an idle keep-alive client";
+}
+
+// 64 clients, one slow request each (5 ms of backend): concurrently about 5 ms, one after
+// another 320 ms. The bound, 200 ms, leaves a wide margin for a loaded machine.
+TEST_P(HttpServer, SlowBackendRequestsOverlap) {
+  Config config = quick();
+  config.variant = Variant::slow;
+  config.backend = 5ms;
+  config.workers = 64;
+  Running server(GetParam().serve, config);
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 64; ++i) clients.push_back(std::make_unique<Client>(server.port()));
+  const auto start = std::chrono::steady_clock::now();
+  for (auto& c : clients) ASSERT_TRUE(c->send(http::get_request("/", false)));
+  for (auto& c : clients) ASSERT_TRUE(is_hello(c->response()));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 5ms);
+  if (GetParam().concurrent) {
+    EXPECT_LT(took, 200ms);
+  }
+}
+
+TEST_P(HttpServer, LeavesNoDescriptorBehind) {
+  const int before = open_fds();
+  {
+    Running server(GetParam().serve, quick());
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < 10; ++i) {
+      clients.push_back(std::make_unique<Client>(server.port()));
+      clients.back()->send(get);
+      ASSERT_TRUE(is_hello(clients.back()->response()));
+    }
+    clients.clear();
+    server.finish();
+  }
+  EXPECT_EQ(open_fds(), before);
+}
+
+TEST_P(HttpServer, StopsPromptlyWithAnIdleClientConnected) {
+  Running server(GetParam().serve, quick());
+  Client idle(server.port());
+  ASSERT_TRUE(idle.send(get));
+  ASSERT_TRUE(is_hello(idle.response()));
+  const auto start = std::chrono::steady_clock::now();
+  server.finish();  // the idle client is closed by the idle timeout at the latest
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryServer, HttpServer, ::testing::ValuesIn(server_cases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace cmbench::http_server
