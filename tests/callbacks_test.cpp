@@ -1,8 +1,9 @@
 // The callbacks model (Twisted's style): Deferred chains (values, type changes, errback
 // recovery and propagation, add_both, chaining on a returned Deferred, firing twice, an
 // unhandled failure reported), DeferredList and gather_results with failures; the reactor's
-// delayed calls, defer_to_thread, defer_later and react; Protocol/Factory over loopback (echo,
-// a 4 MiB write, refused and aborted connections, a throwing protocol); and both workloads.
+// delayed calls (cancel, reset), defer_to_thread, defer_later and react; Protocol/Factory over
+// loopback (echo, a 4 MiB write, refused and aborted connections, a throwing protocol); and both
+// workloads.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -308,6 +309,34 @@ TEST(CallbacksReactor, CallLaterRunsInDelayOrderAndCancelPreventsACall) {
   EXPECT_THAT(log, ElementsAre(1, 2, 3));
   EXPECT_FALSE(third.active());
   EXPECT_THROW(third.cancel(), AlreadyCalled);
+}
+
+TEST(CallbacksReactor, ResetMovesADelayedCallLaterOrSooner) {
+  Reactor reactor;
+  std::vector<std::string> log;
+  const std::int64_t start = monotonic_ns();  // before any call is scheduled
+  std::int64_t sooner_at = 0, later_at = 0;
+  auto sooner = reactor.call_later(50ms, [&] {
+    sooner_at = monotonic_ns();
+    log.push_back("sooner");
+  });
+  auto later = reactor.call_later(2ms, [&] {
+    later_at = monotonic_ns();
+    log.push_back("later");
+    reactor.stop();
+  });
+  sooner.reset(4ms);  // a new timer
+  later.reset(8ms);   // the 2 ms timer re-arms itself when it comes round
+  reactor.call_later(1ms, [&] { later.reset(10ms); });  // again, from the loop: ≥ 11 ms
+  auto watchdog = reactor.call_later(5s, [&] { reactor.stop(); });
+  reactor.run();
+  EXPECT_THAT(log, ElementsAre("sooner", "later"));
+  EXPECT_GE(sooner_at - start, 4'000'000);  // never early
+  EXPECT_LT(sooner_at - start, 50'000'000);
+  EXPECT_GE(later_at - start, 11'000'000);
+  EXPECT_THROW(later.reset(1ms), AlreadyCalled);
+  watchdog.cancel();
+  EXPECT_THROW(watchdog.reset(0.001), AlreadyCancelled);
 }
 
 TEST(CallbacksReactor, RunGoesOnUntilStopAndCallWhenRunningStartsTheProgram) {

@@ -1,6 +1,6 @@
 // The futures model (Tornado's vocabulary): Future chains, failures, done-callbacks, misuse
 // (InvalidStateError), multi, with_timeout, run_sync; IOLoop callbacks, timers and fd
-// handlers; run_in_executor; IOStream over loopback (delimited and sized reads, a write
+// handlers; run_in_executor; IOStream over loopback (delimited, sized and partial reads, a write
 // large enough to be partial, a peer that closes, a refused connection); and the model's
 // workloads, verified.
 #include <gmock/gmock.h>
@@ -379,6 +379,22 @@ TEST(IOStream, EchoesLinesAndSizedReadsOverLoopback) {
     });
   });
   EXPECT_EQ(got, "hello\nwor");
+}
+
+TEST(IOStream, APartialReadGivesWhatHasArrivedUpToItsSize) {
+  IOLoop loop;
+  TCPServer server([](IOStream stream) { stream.write("hello world"); });
+  server.listen(0);
+  auto got = loop.run_sync([&] {
+    return TCPClient::connect(server.port()).then([](IOStream& client) {
+      return client.read_bytes(5, true).then([client](std::string& first) mutable {
+        // The rest is buffered already: answered at once, not waited for up to 100 bytes.
+        return client.read_bytes(100, true).then(
+            [first](std::string& rest) { return first + "|" + rest; });
+      });
+    });
+  });
+  EXPECT_EQ(got, "hello| world");
 }
 
 TEST(IOStream, AFourMebibyteWriteGoesOutInPartsAndComesBackWhole) {

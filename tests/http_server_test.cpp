@@ -37,6 +37,8 @@ const ServerCase server_cases[] = {
     {"sequential", sequential, false},
     {"threads", threads, true},
     {"processes", processes, true},
+    {"callbacks", callbacks, true},
+    {"futures", futures, true},
 };
 
 // A server on a thread of its own, stopped and joined on destruction.

@@ -7,12 +7,39 @@
 
 namespace cmbench::callbacks {
 
-void DelayedCall::cancel() {
+void DelayedCall::check_active() const {
   if (!state_.get()) throw std::logic_error("this DelayedCall names no call");
   if (state_->cancelled) throw AlreadyCancelled("this call was cancelled already");
   if (state_->called) throw AlreadyCalled("this call has run already");
+}
+
+void DelayedCall::cancel() {
+  check_active();
   state_->core->cancel(state_->handle);
   state_->cancelled = true;
+  state_->call.reset();  // what it captured goes now, as Twisted drops func and args
+}
+
+void DelayedCall::arm(const detail::Rc<State>& state) {
+  state->handle = state->core->call_at(state->time, [state] {
+    // The wheel fires once the loop's time has reached the timer's deadline; a reset() may
+    // have moved the call later since: then wait for the rest.
+    if (state->time > state->core->now_ns()) return arm(state);
+    state->called = true;
+    state->call();
+    state->call.reset();
+  });
+}
+
+void DelayedCall::reset_to(std::int64_t time) {
+  check_active();
+  if (time >= state_->time) {  // later: the timer re-arms itself when it comes round
+    state_->time = time;
+    return;
+  }
+  state_->core->cancel(state_->handle);  // sooner: a new timer
+  state_->time = time;
+  arm(state_);
 }
 
 Reactor::Reactor() : core_() {

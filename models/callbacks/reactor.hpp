@@ -1,7 +1,7 @@
 // Reactor: Twisted's reactor, a thin facade over the shared cmbench::Reactor (the same loop
 // under every event-driven model), in Twisted's vocabulary:
 //
-//   reactor.call_later(10ms, fn, args...)    -> DelayedCall: cancel(), active()
+//   reactor.call_later(10ms, fn, args...)    -> DelayedCall: cancel(), reset(), active()
 //   reactor.call_when_running(fn, args...)
 //   reactor.listen_tcp(port, factory)        -> ListeningPort&: port(), stop_listening()
 //   reactor.connect_tcp(port, client_factory)
@@ -29,9 +29,10 @@
 // the core's error report (counted in errors()); so two Reactors on one thread must end in
 // the reverse order of their making.
 // Cost: call_later is a clock read (≈ 23 ns), a timing-wheel insert (≈ 35 ns per timer
-// inserted and fired at 10^6) and the DelayedCall's state (one 32-byte allocation); a
-// callable capturing up to 24 bytes is stored in the timer entry, a larger one in one more
-// allocation. defer_later costs the same without the DelayedCall, plus its Deferred.
+// inserted and fired at 10^6) and the DelayedCall's state (one 72-byte allocation, which
+// holds a callable of up to 32 bytes; a larger one costs one more allocation). reset() to
+// a later time is a clock read (see DelayedCall). defer_later costs the timer alone (the
+// callable in the timer entry, no DelayedCall), plus its Deferred.
 // Thread-safety: everything is for the loop thread, except the function that defer_to_thread
 // runs on a pool thread (it must not touch Deferreds or the reactor).
 #pragma once
@@ -74,26 +75,42 @@ struct AlreadyCancelled : std::logic_error {
 };
 
 // A call scheduled by call_later (Twisted's IDelayedCall): active() until it has run or been
-// cancelled; cancel() of an inactive call throws AlreadyCalled or AlreadyCancelled. Copies
-// share one call. Must not be used after its Reactor is destroyed.
-// Why it holds a small shared state (32 bytes, one allocation per call_later) instead of
-// the core's timer handle alone: the core's pending() says whether the timer still waits,
-// not whether it ran or was cancelled, which cancel()'s error must tell apart.
+// cancelled; cancel() or reset() of an inactive call throws AlreadyCalled or
+// AlreadyCancelled. Copies share one call. Must not be used after its Reactor is destroyed.
+// reset(delay) makes the call due `delay` from now (read fresh), sooner or later than it
+// was. Later is what a timeout reset on every message does (TimeoutMixin.resetTimeout), so
+// it is made cheap as in Twisted (its delayed_time): only the due time changes, and the
+// timer, when it comes round at the old time, re-arms itself for the rest. Sooner replaces
+// the timer.
+// Why it holds a small shared state (one allocation per call_later) instead of the core's
+// timer handle alone: the core's pending() says whether the timer still waits, not whether
+// it ran or was cancelled, which cancel()'s error must tell apart; and the callable must
+// survive its timer to be re-armed by reset().
 class DelayedCall {
  public:
   DelayedCall() = default;  // names no call: inactive
   bool active() const noexcept { return state_.get() && !state_->called && !state_->cancelled; }
   void cancel();
+  template <class Rep, class Period>
+  void reset(std::chrono::duration<Rep, Period> delay);
+  void reset(double seconds) { reset(std::chrono::duration<double>(seconds)); }
 
  private:
   friend class Reactor;
+  // Invariant: while active, `time` is when the call is due and the core timer `handle`
+  // waits for `time` or for an earlier moment (after a reset to later), when it re-arms.
   struct State {
     cmbench::Reactor* core = nullptr;
     cmbench::Reactor::TimerHandle handle{};
+    std::int64_t time = 0;  // due, in ns of CLOCK_MONOTONIC
+    Callback call;
     bool called = false;
     bool cancelled = false;
     std::uint32_t refs = 0;
   };
+  static void arm(const detail::Rc<State>& state);  // a core timer for state->time
+  void check_active() const;  // throws if this call cannot be cancelled or reset
+  void reset_to(std::int64_t time);
   detail::Rc<State> state_;
 };
 
@@ -119,6 +136,11 @@ auto bind_call(F fn, Args... args) {
 
 }  // namespace detail
 
+template <class Rep, class Period>
+void DelayedCall::reset(std::chrono::duration<Rep, Period> delay) {
+  reset_to(monotonic_ns() + detail::delay_ns(delay).count());
+}
+
 class Reactor {
  public:
   Reactor();  // defer_to_thread uses the process's OffloadPool (models/core/offload_pool.hpp)
@@ -131,12 +153,9 @@ class Reactor {
     DelayedCall call;
     call.state_ = detail::Rc<DelayedCall::State>::make();
     call.state_->core = &core_;
-    call.state_->handle = core_.call_later(
-        detail::delay_ns(delay),
-        [state = call.state_, f = detail::bind_call(std::move(fn), std::move(args)...)]() mutable {
-          state->called = true;
-          f();
-        });
+    call.state_->time = monotonic_ns() + detail::delay_ns(delay).count();
+    call.state_->call = detail::bind_call(std::move(fn), std::move(args)...);
+    DelayedCall::arm(call.state_);
     return call;
   }
   template <class F, class... Args>

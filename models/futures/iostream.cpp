@@ -1,5 +1,6 @@
 #include "iostream.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <optional>
@@ -73,7 +74,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
     loop_ = nullptr;
   }
 
-  Future<std::string> start_read(Reading kind, std::string delimiter, std::size_t n) {
+  Future<std::string> start_read(Reading kind, std::string delimiter, std::size_t n,
+                                 bool partial = false) {
     auto keep = shared_from_this();
     Future<std::string> read;
     if (reading_ != Reading::none) {
@@ -88,14 +90,15 @@ class Stream : public std::enable_shared_from_this<Stream> {
     reading_ = kind;
     delimiter_ = std::move(delimiter);
     bytes_wanted_ = n;
+    partial_ = partial;
     scanned_ = 0;
     read_ = read;
-    if (!answer_read() && !closed_) {
+    if (!answer_read() && !closed_ && !handling_) {
       read_socket();  // the data may be there already: spare an epoll round trip
       answer_read();
     }
     settle_read();
-    update_interest();
+    if (!handling_) update_interest();  // else on_ready does, once
     return read;
   }
 
@@ -110,7 +113,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
     queued_ += data.size();
     writes_.emplace_back(queued_, written);
     write_socket();
-    update_interest();
+    if (!handling_) update_interest();  // else on_ready does, once
     return written;
   }
 
@@ -151,6 +154,14 @@ class Stream : public std::enable_shared_from_this<Stream> {
  private:
   void on_ready(std::uint32_t events) {
     auto keep = shared_from_this();  // this may lose its last other reference in here
+    // While set, the continuations run below leave the interest to the update at the end:
+    // a read answered, then a write and the next read started from its continuation, would
+    // otherwise stop watching and watch again (two epoll_ctl) for an interest unchanged.
+    handling_ = true;
+    struct Handled {
+      bool& handling;
+      ~Handled() { handling = false; }
+    } handled{handling_};
     if (connecting_) {
       finish_connect();
     } else {
@@ -163,6 +174,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
       if (!closed_ && sent_ < out_.size() && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
         write_socket();
     }
+    handling_ = false;
     update_interest();
   }
 
@@ -214,8 +226,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
       }
       length = at + delimiter_.size();
     } else {
-      if (in_.size() < bytes_wanted_) return false;
-      length = bytes_wanted_;
+      if (in_.size() < bytes_wanted_ && !(partial_ && in_.size() > 0)) return false;
+      length = std::min(in_.size(), bytes_wanted_);
     }
     auto read = take_read();
     read.set_result(in_.take(length));
@@ -318,6 +330,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::optional<Future<std::string>> read_;
   std::string delimiter_;
   std::size_t bytes_wanted_ = 0;
+  bool partial_ = false;     // read_bytes answers with what there is, once there is some
+  bool handling_ = false;    // on_ready is running (see there)
   std::size_t scanned_ = 0;  // buffered bytes already searched for the delimiter
   Buffer in_;
 
@@ -351,8 +365,8 @@ Future<std::string> IOStream::read_until(std::string delimiter) {
   return stream_->start_read(detail::Reading::until, std::move(delimiter), 0);
 }
 
-Future<std::string> IOStream::read_bytes(std::size_t n) {
-  return stream_->start_read(detail::Reading::bytes, {}, n);
+Future<std::string> IOStream::read_bytes(std::size_t n, bool partial) {
+  return stream_->start_read(detail::Reading::bytes, {}, n, partial);
 }
 
 Future<void> IOStream::write(std::string_view data) {

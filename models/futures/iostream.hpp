@@ -2,6 +2,9 @@
 //
 //   read_until(delimiter) → Future<std::string>: the data up to and including the delimiter
 //   read_bytes(n)         → Future<std::string>: exactly n bytes
+//   read_bytes(n, true)   → Future<std::string>: as soon as any bytes are there, at most n
+//                           (Tornado's partial=True: for a protocol that frames the bytes
+//                           itself)
 //   write(data)           → Future<void>: resolves once that data (and everything written
 //                           before it) has been handed to the kernel
 //   close(), closed()
@@ -10,7 +13,9 @@
 //  - bytes come out in the order they arrived. One read at a time: a read started while
 //    another is pending fails (std::logic_error), as Tornado's "Already reading".
 //  - A read that the buffered data can answer is answered at once (its future is done on
-//    return), even after the peer has closed; otherwise the socket is read at once too,
+//    return), even after the peer has closed; otherwise the socket is read at once too
+//    (but not from a continuation of this stream's own socket event: epoll, level-triggered,
+//    reports the socket again if bytes are there, and a read that would find none is saved),
 //    and then whenever epoll reports it readable.
 //  - Writes are queued in order and never block: what the kernel does not take at once (a
 //    partial write) is sent when the socket becomes writable again (EPOLLOUT).
@@ -26,7 +31,9 @@
 // Ownership: IOStream is a handle; copies share one stream.
 // Cost: a read or write that can go ahead is one system call (≈ 167 ns here) plus copies
 // (socket → buffer → result string); one that must wait adds an epoll round trip and an
-// epoll_ctl to change the interest; each operation is one future (one allocation).
+// epoll_ctl to change the interest (none for a read started, or a write that the socket
+// takes, from a continuation of this stream's socket event: the interest is settled once
+// the event is handled); each operation is one future (one allocation).
 #pragma once
 
 #include <cstddef>
@@ -58,7 +65,7 @@ class IOStream {
   explicit IOStream(Fd socket);
 
   Future<std::string> read_until(std::string delimiter);
-  Future<std::string> read_bytes(std::size_t n);
+  Future<std::string> read_bytes(std::size_t n, bool partial = false);
   Future<void> write(std::string_view data);
 
   // Closes the socket now: pending operations fail with StreamClosedError.
