@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "catalog.hpp"
-#include "fibers_sanitizers.hpp"
 
 using namespace cmbench;
 
@@ -24,9 +23,6 @@ std::vector<std::string> all_impls() {
 TEST_P(EveryCell, SmallestScaleGivesTheVerifiedAnswer) {
   auto slash = GetParam().find('/');
   const CellImpl& impl = catalog().impl(GetParam().substr(0, slash), GetParam().substr(slash + 1));
-  // The fibers cell on the work-stealing pool: its greenlets migrate between two threads,
-  // which TSan cannot follow (fibers_sanitizers.hpp). Its tests skip under TSan too.
-  if (fibers::under_tsan && GetParam() == "cpu_bound/fibers") GTEST_SKIP() << fibers::tsan_pool;
   Cell cell{&impl, impl.workload->smallest};
   ASSERT_FALSE(cell.beyond_limit()) << cell.name();
   cmbench::Run run = impl.prepare(cell.params);

@@ -1,5 +1,5 @@
 // Where the sanitizers cannot follow greenlets, for the tests that run them
-// (fibers_test.cpp, fibers_io_test.cpp, and the work-stealing cell in cells_test.cpp).
+// (fibers_test.cpp, fibers_io_test.cpp).
 #pragma once
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -33,20 +33,10 @@ __attribute__((noinline)) inline bool asan_checks_stack_frames() {
 #endif
 }
 
-// TSan and the work-stealing pool. TSan keeps one shadow call stack per thread; a greenlet
-// that parks on one of the pool's threads and resumes on the other returns there from
-// frames it entered on the first, the second's shadow stack underflows, and TSan crashes
-// (a SEGV in its stack depot). Boost 1.74 has no TSan fiber annotations; until the pool
-// makes them (__tsan_switch_to_fiber at each switch), its tests are skipped under TSan.
-inline constexpr const char* tsan_pool =
-    "TSan cannot follow greenlets that migrate between the pool's threads (Boost 1.74 does "
-    "not annotate its fiber switches)";
-
-// Whether this build runs under TSan.
-#if defined(__SANITIZE_THREAD__)
-inline constexpr bool under_tsan = true;
-#else
-inline constexpr bool under_tsan = false;
-#endif
+// TSan and the work-stealing pool. TSan keeps one shadow call stack per thread, and Boost
+// 1.74 does not annotate its fiber switches: a greenlet that parked on one of the pool's
+// threads and resumed on the other would underflow the second's shadow stack and crash TSan.
+// Under TSan the pool gives every Boost context a TSan fiber of its own and annotates each
+// switch (models/fibers/tsan_fibers.hpp), so its tests run there as everywhere else.
 
 }  // namespace cmbench::fibers

@@ -39,6 +39,7 @@
 
 #include "models/core/callback.hpp"
 #include "models/fibers/hub.hpp"
+#include "models/fibers/tsan_fibers.hpp"
 #include "models/fibers/wait.hpp"
 
 namespace cmbench::fibers {
@@ -210,7 +211,14 @@ void pool_work_posted() noexcept;
 // may end on the other thread, and the hub's stack pools are not thread-safe.
 template <class F>
 void launch_on_pool(F&& body) {
+#if defined(__SANITIZE_THREAD__)
+  // Under TSan, built where the fiber's own frames are kept out of TSan's shadow stacks.
+  using Body = std::decay_t<F>;
+  start_pool_fiber([](void* b) { std::unique_ptr<Body>(static_cast<Body*>(b))->operator()(); },
+                   new Body(std::forward<F>(body)));
+#else
   boost::fibers::fiber(boost::fibers::launch::post, std::forward<F>(body)).detach();
+#endif
   pool_work_posted();
 }
 

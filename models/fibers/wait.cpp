@@ -19,6 +19,11 @@ void interruption_point() {
 void park(Park& p, SpinGuard& held) {
   GreenletCore* g = GreenletCore::current();
   if (g) g->parked_ = &p;
+#if defined(__SANITIZE_THREAD__)
+  // Boost unlocks `held` after the switch, in libboost_fiber, where TSan does not see it:
+  // what this fiber did under the lock happens before whoever takes it next.
+  __tsan_release(held.mutex());
+#endif
   context::active()->suspend(held);
   if (g) {
     g->parked_ = nullptr;

@@ -18,6 +18,10 @@
 #include <cstdint>
 #include <mutex>
 
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace cmbench::fibers {
 
 using boost::fibers::context;
@@ -47,6 +51,9 @@ void interruption_point();
 
 // Makes a parked fiber ready; any thread.
 inline void wake(context* ctx) noexcept {
+#if defined(__SANITIZE_THREAD__)
+  __tsan_release(ctx);  // what the waker did happens before ctx runs (tsan_fibers.hpp)
+#endif
   context::active()->schedule(ctx);
 }
 

@@ -3,22 +3,92 @@
 #include <boost/fiber/algo/work_stealing.hpp>
 #include <boost/fiber/buffered_channel.hpp>
 #include <boost/fiber/operations.hpp>
+#include <deque>
 #include <latch>
+#include <memory>
 #include <thread>
 #include <vector>
+
+#include "models/fibers/pool_algorithm.hpp"
+#include "models/fibers/tsan_fibers.hpp"
+#include "models/fibers/wait.hpp"
 
 namespace cmbench::fibers {
 namespace {
 
 thread_local bool pool_thread = false;
 
-// The process's one pool. Thread 0's main context takes jobs from a channel and starts a
+using Job = std::function<void()>;
+
+#if defined(__SANITIZE_THREAD__)
+// Under TSan (tsan_fibers.hpp): an algorithm that tells TSan of each switch, fibers built
+// where Boost's frames stay out of TSan's shadow stacks, and jobs that wait in a WaitQueue,
+// not in a boost::fibers channel. Boost unlocks a channel's spinlock after the waiter has
+// switched away, in libboost_fiber, where TSan does not see it, and TSan then reports the
+// next push as a race with the wait; WaitQueue's park tells TSan (wait.cpp).
+using Algorithm = detail::TsanWorkStealing;
+
+void start_fiber(Job job) {
+  detail::start_pool_fiber(
+      [](void* j) { std::unique_ptr<Job>(static_cast<Job*>(j))->operator()(); },
+      new Job(std::move(job)));
+}
+
+class JobQueue {
+ public:
+  void push(Job job) {
+    SpinGuard lock(lock_);
+    jobs_.push_back(std::move(job));
+    waiting_.notify_one();
+  }
+  Job pop() {
+    SpinGuard lock(lock_);
+    while (jobs_.empty()) {
+      waiting_.wait(lock);  // unlocks it
+      lock.lock();
+    }
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    return job;
+  }
+
+ private:
+  Spinlock lock_;
+  WaitQueue waiting_{lock_};
+  std::deque<Job> jobs_;
+};
+#else
+using Algorithm = detail::PoolAlgorithm;
+
+void start_fiber(Job job) {
+  boost::fibers::fiber(std::move(job)).detach();
+}
+
+// Capacity: a power of two, as Boost requires; posting waits when 63 jobs are queued.
+class JobQueue {
+ public:
+  void push(Job job) {
+    if (jobs_.push(std::move(job)) != boost::fibers::channel_op_status::success)
+      throw std::logic_error("fibers: the work-stealing pool has stopped");
+  }
+  Job pop() {
+    Job job;
+    jobs_.pop(job);  // never closed
+    return job;
+  }
+
+ private:
+  boost::fibers::buffered_channel<Job> jobs_{64};
+};
+#endif
+
+// The process's one pool. Thread 0's main context takes jobs from a queue and starts a
 // fiber for each; thread 1's main context just waits. Both threads' dispatchers run fibers
 // and steal from each other. Built on first use; it lasts as long as the process.
 class WorkStealingPool {
  public:
   // Never destroyed: at exit the main thread's Boost context (a thread_local) is gone
-  // before static destructors run, so closing the channels from there would crash. The two
+  // before static destructors run, so destroying the queues from there would crash. The two
   // threads sleep in their schedulers until the process ends.
   static WorkStealingPool& instance() {
     static WorkStealingPool& pool = *new WorkStealingPool();
@@ -33,10 +103,7 @@ class WorkStealingPool {
       if (i != this_index) algorithms_[i]->notify();
   }
 
-  void post(std::function<void()> job) {
-    if (jobs_.push(std::move(job)) != boost::fibers::channel_op_status::success)
-      throw std::logic_error("fibers: the work-stealing pool has stopped");
-  }
+  void post(Job job) { jobs_.push(std::move(job)); }
 
  private:
   WorkStealingPool() {
@@ -48,22 +115,19 @@ class WorkStealingPool {
   void serve(unsigned index, std::latch& ready) {
     pool_thread = true;
     this_index = index;
-    algorithms_[index] = new boost::fibers::algo::work_stealing(work_stealing_threads, true);
+    algorithms_[index] = new Algorithm(work_stealing_threads, true);
     boost::fibers::context::active()->get_scheduler()->set_algo(algorithms_[index]);
     // No thread may steal before every thread has registered its scheduler.
     ready.arrive_and_wait();
-    std::function<void()> job;
     if (index == 0) {
-      while (jobs_.pop(job) == boost::fibers::channel_op_status::success)
-        boost::fibers::fiber(std::move(job)).detach();
+      for (;;) start_fiber(jobs_.pop());
     } else {
-      stop_.pop(job);  // never closed: the thread serves until the process ends
+      stop_.pop();  // never posted to: the thread serves until the process ends
     }
   }
 
-  // Capacity: a power of two, as Boost requires; posting waits when 63 jobs are queued.
-  boost::fibers::buffered_channel<std::function<void()>> jobs_{64};
-  boost::fibers::buffered_channel<std::function<void()>> stop_{2};
+  JobQueue jobs_;
+  JobQueue stop_;
   std::latch ready_{work_stealing_threads};  // a member: the threads may still be leaving it
   boost::intrusive_ptr<boost::fibers::algo::work_stealing> algorithms_[work_stealing_threads];
   static thread_local unsigned this_index;
