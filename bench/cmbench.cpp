@@ -6,15 +6,20 @@
 //   cmbench suite [--quick|--full] [-w W]... [-m M]... [--out DIR]  each cell in its own
 //                                                                   process, then the report
 //   cmbench micro [--benchmark_*...]                                runtime micro-benchmarks
+//   cmbench serve -m M [--variant hello|slow] [--seconds S]         one http_server, until
+//                                                                   Ctrl-C (for wrk, curl)
 //   cmbench env                                                     the recorded environment
 //
 // A mistake in the command (unknown workload, model or parameter, a malformed value) is
 // reported with the valid choices and exit status 2.
 #include <benchmark/benchmark.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +29,7 @@
 #include "harness/environment.hpp"
 #include "harness/gbench.hpp"
 #include "harness/suite.hpp"
+#include "http_server/servers.hpp"
 #include "micro/micro.hpp"
 
 #ifndef CMBENCH_SOURCE_DIR
@@ -65,6 +71,41 @@ std::vector<Cell> select_cells(const Catalog& c, const Selection& s) {
     if (!seen) cells.push_back(one);
   }
   return cells;
+}
+
+// Runs one http_server until SIGINT or SIGTERM (or `seconds`), printing its address first.
+int serve(const std::string& label, const std::string& variant, double seconds) {
+  const auto& server = http_server::server(label);
+  if (variant != "hello" && variant != "slow")
+    throw BadInput("unknown variant '" + variant + "'; valid: hello, slow");
+  http_server::Config config;
+  config.variant = variant == "slow" ? http_server::Variant::slow : http_server::Variant::hello;
+  if (config.variant == http_server::Variant::slow && !server.has_slow_variant)
+    throw BadInput(label + " has no slow variant");
+  config.workers = 64;
+  config.idle_timeout = std::chrono::seconds(10);
+  // Blocked before any thread or worker starts, so only sigtimedwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  http_server::serve_until(
+      server.serve, config,
+      [&](std::uint16_t port) {
+        std::cout << fmt::format("http_server/{} ({}) on http://127.0.0.1:{}/ : Ctrl-C stops it\n",
+                                 label, variant, port)
+                  << std::flush;
+      },
+      [&] {
+        timespec limit{static_cast<time_t>(seconds),
+                       static_cast<long>((seconds - static_cast<time_t>(seconds)) * 1e9)};
+        while (sigtimedwait(&stop_signals, nullptr, seconds > 0 ? &limit : nullptr) < 0 &&
+               errno == EINTR) {
+        }
+      });
+  std::cout << "stopped\n";
+  return 0;
 }
 
 int list_cells(const std::vector<Cell>& cells) {
@@ -133,6 +174,18 @@ int main(int argc, char** argv) {
       "micro", "micro-benchmarks of the runtimes beside their floors and peers (ns per operation)");
   app.add_subcommand("env", "print the environment recorded with every result");
 
+  std::string serve_label, serve_variant = "hello";
+  double serve_seconds = 0;
+  auto* serve_cmd = app.add_subcommand(
+      "serve",
+      "run one http_server on 127.0.0.1 until Ctrl-C, for wrk or curl (docs/http_server.md)");
+  serve_cmd
+      ->add_option("-m,--model", serve_label, "a model or reference: fibers, nginx-2workers, ...")
+      ->required();
+  serve_cmd->add_option("--variant", serve_variant, "hello (default) or slow (1 ms per request)");
+  serve_cmd->add_option("--seconds", serve_seconds, "stop after this long (default: at Ctrl-C)")
+      ->check(CLI::Range(0.0, 86400.0));
+
   try {
     app.parse(static_cast<int>(our_args.size()), our_args.data());
   } catch (const CLI::CallForHelp& e) {
@@ -151,6 +204,7 @@ int main(int argc, char** argv) {
       return list_cells(
           catalog.select(parse_profile(list_sel.profile), list_sel.workloads, list_sel.models));
     }
+    if (serve_cmd->parsed()) return serve(serve_label, serve_variant, serve_seconds);
     if (app.got_subcommand("env")) {
       for (const auto& [k, v] : environment()) std::cout << k << ": " << v << "\n";
       return 0;

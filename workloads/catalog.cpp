@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cpu_bound/spec.hpp"
+#include "http_server/servers.hpp"
 #include "models/callbacks/info.hpp"
 #include "models/coroutines/info.hpp"
 #include "models/fibers/info.hpp"
@@ -11,6 +12,7 @@
 #include "models/processes/info.hpp"
 #include "models/sequential/info.hpp"
 #include "models/threads/info.hpp"
+#include "references.hpp"
 #include "selftest/selftest.hpp"
 #include "sleep_fanout/spec.hpp"
 
@@ -91,6 +93,26 @@ struct CpuBound {
   static constexpr auto fibers_on_loop = cpu_bound::fibers_on_loop;
 };
 
+// http_server: every model's server and the reference servers, from one table.
+void add_http_server(Catalog& c) {
+  c.add_workload(http_server::describe());
+  for (const auto& s : http_server::servers()) {
+    std::function<std::string(const ParamValues&)> not_applicable = nullptr;
+    if (!s.has_slow_variant)
+      not_applicable = [](const ParamValues& v) -> std::string {
+        return v.text("variant") == "slow"
+                   ? "the slow variant needs a backend to wait on, which stock nginx has not"
+                   : "";
+      };
+    auto run = [serve = s.serve](const http_server::Params& p) {
+      return http_server::run_under_load(p, serve);
+    };
+    c.add_cell("http_server", std::string(s.model->name),
+               typed_cell(http_server::make_params, run, http_server::verify, *s.model),
+               std::string(s.variant), std::move(not_applicable));
+  }
+}
+
 }  // namespace
 
 Catalog build_catalog(bool with_selftest) {
@@ -102,10 +124,15 @@ Catalog build_catalog(bool with_selftest) {
   c.add_model(futures::info);
   c.add_model(fibers::info);
   c.add_model(coroutines::info);
+  c.add_model(references::epoll);
+  c.add_model(references::asio);
+  c.add_model(references::libuv);
+  c.add_model(references::nginx);
   add_workload<SleepFanout>(c, sleep_fanout::describe());
   add_workload<CpuBound>(c, cpu_bound::describe());
   add_frame_pool_variant<SleepFanout>(c, "sleep_fanout");
   add_on_loop_variants<CpuBound>(c, "cpu_bound");
+  add_http_server(c);
   if (with_selftest) selftest::add_to(c);
   return c;
 }

@@ -201,7 +201,8 @@ json model_json(const ModelInfo& m) {
           {"concurrent", m.concurrent},
           {"parallel", m.parallel},
           {"max_tasks", m.max_tasks == unlimited_tasks ? json(nullptr) : json(m.max_tasks)},
-          {"limit_reason", m.limit_reason}};
+          {"limit_reason", m.limit_reason},
+          {"reference", m.reference}};
 }
 
 json workload_json(const Workload& w) {
@@ -212,11 +213,17 @@ json workload_json(const Workload& w) {
                       {"kind", kinds[static_cast<int>(p.kind)]},
                       {"default", p.default_text},
                       {"help", p.help}});
-  return {{"name", w.name},
-          {"title", w.title},
-          {"summary", w.summary},
-          {"scale_param", w.scale_param},
-          {"params", params}};
+  json metrics = json::array();
+  for (const auto& m : w.metrics)
+    metrics.push_back({{"name", m.name},
+                       {"title", m.title},
+                       {"unit", m.unit},
+                       {"lower_is_better", m.lower_is_better},
+                       {"chart", m.chart},
+                       {"ratio_to", m.ratio_to}});
+  return {{"name", w.name},       {"title", w.title},
+          {"summary", w.summary}, {"scale_param", w.scale_param},
+          {"params", params},     {"metrics", metrics}};
 }
 
 // A Google Benchmark-shaped entry for a cell that produced no entries of its own.

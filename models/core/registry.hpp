@@ -48,6 +48,16 @@ using Check = std::function<Verdict()>;
 using Run = std::function<Check()>;
 using Prepare = std::function<Run(const ParamValues&)>;
 
+// One of a workload's own figures (Verdict::metrics), as the report shows it.
+struct MetricSpec {
+  std::string name;   // the counter's name: "server_cpu_us_per_req"
+  std::string title;  // "server CPU per request"
+  std::string unit;   // "µs", "req/s", "" for a plain number
+  bool lower_is_better = true;
+  bool chart = false;         // drawn as bars, models side by side
+  std::string ratio_to = "";  // a label the report divides by ("epoll"): "1.05× epoll"
+};
+
 struct Workload {
   std::string name;
   std::string title;    // one line, for report headings
@@ -60,6 +70,10 @@ struct Workload {
   std::function<std::uint64_t(const ParamValues&)> tasks;
   // Rough seconds for one run, for time limits and the ETA; never used as a result.
   std::function<double(const ParamValues&, const ModelInfo&)> estimate_seconds;
+  // The workload's own figures, in the report's order; empty for a workload whose wall
+  // time is the result. A workload with a fixed duration (a server under load) reports
+  // these instead of its wall time.
+  std::vector<MetricSpec> metrics = {};
 };
 
 // One model's implementation of one workload. A model may have variants of a workload

@@ -34,7 +34,12 @@ std::uint64_t to_tick_down(std::int64_t ns) {
 
 }  // namespace
 
-TimerWheel::TimerWheel(std::int64_t now_ns) : elapsed_(to_tick_down(now_ns)) {}
+TimerWheel::TimerWheel(std::int64_t now_ns) : elapsed_(to_tick_down(now_ns)) {
+  // Touched here so that the thread's spares are constructed before this wheel and
+  // destroyed after it, even when the wheel is itself thread_local (EventLoop::current()):
+  // otherwise its blocks went back to spares already gone, and leaked at thread exit.
+  static_cast<void>(spares_.head);
+}
 
 TimerWheel::~TimerWheel() {
   for (auto& s : wheel_) free_chain(s.head);
