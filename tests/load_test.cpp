@@ -287,6 +287,7 @@ TEST(LoadReport, JsonRoundTrip) {
   r.timeouts = 3;
   r.errors = 4;
   r.unsent = 5;
+  r.peak_in_flight = 7;
   r.seconds = 1.5;
   r.requests_per_second = 82304526008.0;
   r.p50_us = 12.25;
@@ -301,6 +302,7 @@ TEST(LoadReport, JsonRoundTrip) {
   EXPECT_EQ(back.timeouts, r.timeouts);
   EXPECT_EQ(back.errors, r.errors);
   EXPECT_EQ(back.unsent, r.unsent);
+  EXPECT_EQ(back.peak_in_flight, r.peak_in_flight);
   EXPECT_EQ(back.seconds, r.seconds);
   EXPECT_EQ(back.requests_per_second, r.requests_per_second);
   EXPECT_EQ(back.p50_us, r.p50_us);

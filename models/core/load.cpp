@@ -17,6 +17,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -298,6 +299,7 @@ class Generator {
     c.written = 0;
     ++c.serial;
     ++in_flight_;
+    report_.peak_in_flight = std::max<std::uint64_t>(report_.peak_in_flight, in_flight_);
     timeouts_.push_back({now + timeout_, i, c.serial});
     write(i);
   }
@@ -547,6 +549,7 @@ std::string Report::to_json() const {
                       {"timeouts", timeouts},
                       {"errors", errors},
                       {"unsent", unsent},
+                      {"peak_in_flight", peak_in_flight},
                       {"seconds", seconds},
                       {"requests_per_second", requests_per_second},
                       {"p50_us", p50_us},
@@ -567,6 +570,7 @@ Report Report::from_json(const std::string& text) {
     j.at("timeouts").get_to(r.timeouts);
     j.at("errors").get_to(r.errors);
     j.at("unsent").get_to(r.unsent);
+    j.at("peak_in_flight").get_to(r.peak_in_flight);
     j.at("seconds").get_to(r.seconds);
     j.at("requests_per_second").get_to(r.requests_per_second);
     j.at("p50_us").get_to(r.p50_us);

@@ -47,13 +47,14 @@ struct Options {
 // ok and the latencies cover the measured window; the problem counters cover the whole run,
 // warm-up included (a server that fails only while warming up has still failed).
 struct Report {
-  std::uint64_t ok = 0;             // correct responses in the measured window
-  std::uint64_t bad_responses = 0;  // malformed, not 200, wrong body, or unsolicited
-  std::uint64_t timeouts = 0;       // requests unanswered after `timeout`
-  std::uint64_t errors = 0;         // resets, refused or failed connections, other I/O errors
-  std::uint64_t unsent = 0;         // open loop: requests still due, not sent, at the end
-  double seconds = 0;               // the measured window
-  double requests_per_second = 0;   // ok / seconds
+  std::uint64_t ok = 0;              // correct responses in the measured window
+  std::uint64_t bad_responses = 0;   // malformed, not 200, wrong body, or unsolicited
+  std::uint64_t timeouts = 0;        // requests unanswered after `timeout`
+  std::uint64_t errors = 0;          // resets, refused or failed connections, other I/O errors
+  std::uint64_t unsent = 0;          // open loop: requests still due, not sent, at the end
+  std::uint64_t peak_in_flight = 0;  // the most requests sent and not yet answered at once
+  double seconds = 0;                // the measured window
+  double requests_per_second = 0;    // ok / seconds
   double p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
   std::string first_error;  // the first thing that went wrong, worded for a person; or ""
 

@@ -361,7 +361,8 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
     return Verdict::fail("the median latency " + std::to_string(l.p50_us) +
                          " us is below the backend's wait: the server did not wait");
   if (r.server_cpu_ns <= 0) return Verdict::fail("the server's CPU time was not measured");
-  Verdict v{true, "", l.ok, 0};
+  // Tasks are requests: the most the server had outstanding at once, as the client saw it.
+  Verdict v{true, "", l.ok, l.peak_in_flight};
   v.metrics = {
       {"req_per_s", l.requests_per_second},
       {"p50_us", l.p50_us},
