@@ -15,6 +15,9 @@ Why it is shaped this way:
   the previous file in place, never half of a new one.
 - Partial data is normal (a crash, a timeout, a model beyond its limit, no sequential
   cell): the report says what is missing and goes on.
+- A workload that runs for a fixed time (a server under load) declares its own figures,
+  its `metrics`; the report shows those, beside the reference servers, and never its wall
+  time or a speed-up, which its parameters alone decide.
 """
 
 import argparse
@@ -61,6 +64,12 @@ MODEL_STYLE = {"sequential": ("#888888", "o"), "threads": ("#0072B2", "s"),
                "futures": ("#D55E00", "v"), "fibers": ("#009E73", "P"),
                "coroutines": ("#56B4E9", "X")}
 SPARE_STYLE = [("#332288", "*"), ("#882255", "h"), ("#44AA99", "<"), ("#999933", ">")]
+# Reference rows (industrial peers such as epoll or nginx) are grey and hatched in every
+# chart, so the eye never takes one for a model under study.
+REFERENCE_STYLE = {"facecolor": "#c8c8c8", "hatch": "//", "edgecolor": "#555555"}
+# A workload's latency percentiles, drawn together on one chart when present: (metric, legend).
+LATENCIES = (("p50_us", "p50"), ("p99_us", "p99"), ("p999_us", "p99.9"))
+LATENCY_COLOURS = ("#9ECAE1", "#4292C6", "#08306B")  # light to dark as the tail grows
 
 
 class ResultsError(Exception):
@@ -97,6 +106,47 @@ def load_results(run_dir):
         suite[key] = [m for m in items if isinstance(m, dict) and m.get("name")] \
             if isinstance(items, list) else []
     return doc
+
+
+@dataclass
+class Metric:
+    """One of a workload's own figures (a counter of its cells), as the runner describes it.
+
+    A workload with metrics runs for a fixed time (a server under load): its wall time is
+    set by its parameters, so the report shows these figures instead."""
+    name: str  # the counter in the benchmark entries: "server_cpu_us_per_req"
+    title: str  # "server CPU per request"
+    unit: str  # "µs", "req/s", "" for a plain number
+    lower_is_better: bool
+    chart: bool  # drawn as bars, models and references side by side
+    ratio_to: str  # a label the cell is divided by ("epoll"), or ""
+
+    @property
+    def seconds_per_unit(self):
+        """For a time (µs, ms, …) the factor to seconds, so it is printed like wall times."""
+        return TIME_UNITS.get(self.unit)
+
+    @property
+    def heading(self):
+        """The title, with the unit when a column or an axis shares it (times carry theirs)."""
+        return f"{self.title} ({self.unit})" if self.unit and not self.seconds_per_unit \
+            else self.title
+
+    @property
+    def better(self):
+        return "lower is better" if self.lower_is_better else "higher is better"
+
+
+def workload_metrics(workload):
+    """The workload's metrics in the runner's order; [] for a workload timed by wall time."""
+    metrics = []
+    for m in workload.get("metrics") or []:
+        if isinstance(m, dict) and m.get("name") and all(x.name != m["name"] for x in metrics):
+            name = str(m["name"])
+            metrics.append(Metric(name, str(m.get("title") or name), str(m.get("unit") or ""),
+                                  m.get("lower_is_better") is not False, m.get("chart") is True,
+                                  str(m.get("ratio_to") or "")))
+    return metrics
 
 
 def to_float(value):
@@ -140,6 +190,7 @@ class Cell:
     repetitions: int = 0
     counters: dict = field(default_factory=dict)
     speedup: float = None  # sequential median / this median, same params, same run
+    metrics: dict = field(default_factory=dict)  # the workload's metric -> value per repetition
 
     @property
     def ok(self):
@@ -152,6 +203,15 @@ class Cell:
     @property
     def high(self):
         return max(self.times) if self.times else None
+
+    def metric(self, name):
+        """The median over repetitions of one of the workload's metrics, or None."""
+        values = self.metrics.get(name) if self.ok else None
+        return statistics.median(values) if values else None
+
+    def metric_range(self, name):
+        values = self.metrics.get(name) if self.ok else None
+        return (min(values), max(values)) if values else (None, None)
 
     @property
     def cv(self):
@@ -169,7 +229,7 @@ def entry_seconds(entry):
     return value * factor if value is not None and value > 0 and factor else None
 
 
-def build_cells(doc):
+def build_cells(doc, metrics_by_workload):
     """Join the runner's cell list with Google Benchmark's entries, by cell name."""
     entries_by_cell = {}
     for entry in doc["benchmarks"]:
@@ -190,13 +250,14 @@ def build_cells(doc):
                     params={str(k): str(v) for k, v in params.items()},
                     status=str(raw.get("status") or "no_data"),
                     reason=str(raw.get("reason") or ""), log=str(raw.get("log") or ""))
-        attach_timings(cell, entries_by_cell.get(name, []))
+        metrics = [m.name for m in metrics_by_workload.get(cell.workload, [])]
+        attach_timings(cell, entries_by_cell.get(name, []), metrics)
         cells.append(cell)
     return cells
 
 
-def attach_timings(cell, entries):
-    """Fill the cell's repetitions and counters from its entries.
+def attach_timings(cell, entries, metrics=()):
+    """Fill the cell's repetitions, counters and the workload's metrics from its entries.
 
     A cell the runner called ok whose entries report an error becomes failed: a wrong
     answer is never shown as a timing. Without per-repetition entries (a binary run with
@@ -226,6 +287,10 @@ def attach_timings(cell, entries):
         if values:
             pick = max if name in PEAK_COUNTERS else statistics.median
             cell.counters[name] = pick(values)
+    for name in metrics:  # kept per repetition: the report shows the median and the spread
+        values = [v for v in (to_float(e.get(name)) for e in runs) if v is not None]
+        if values:
+            cell.metrics[name] = values
 
 
 # ---------------------------------------------------------------------------- grouping
@@ -336,6 +401,51 @@ def fmt_duration(seconds):
     if seconds >= 3600:
         return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
     return f"{int(seconds // 60)} min {seconds % 60:.0f} s" if seconds >= 60 else f"{seconds:.1f} s"
+
+
+def fmt_metric(value, metric):
+    """A time in the unit that reads 1 to 999 ("7.80 µs", "200 ms"); anything else compact,
+    its unit left to the column or axis title ("62.3k")."""
+    if metric.seconds_per_unit:
+        return fmt_time(value * metric.seconds_per_unit) if value > 0 else f"0 {metric.unit}"
+    return ("-" + fmt_count(-value)) if value < 0 else fmt_count(value)
+
+
+def fmt_metric_spread(cell, metric):
+    """min–max over repetitions; a time in the unit of the median, as fmt_spread."""
+    low, high = cell.metric_range(metric.name)
+    if low is None:
+        return Note("—")
+    if metric.seconds_per_unit and low > 0:
+        unit, factor = time_unit(cell.metric(metric.name) * metric.seconds_per_unit)
+        low, high = (sig3(v * metric.seconds_per_unit / factor) for v in (low, high))
+        return f"{low} {unit}" if low == high else f"{low}–{high} {unit}"
+    low, high = fmt_metric(low, metric), fmt_metric(high, metric)
+    return low if low == high else f"{low}–{high}"
+
+
+def fmt_ratio(x, label):
+    """'1.05× epoll': the cell's median over the reference row's, whichever way is better."""
+    return f"{fmt_speedup(x)} {label}"
+
+
+def metric_ratio(group, cell, scale, metric):
+    """The cell's median over the ratio_to row's in the same group and scale, or None."""
+    base = group.cells.get((metric.ratio_to, scale)) if metric.ratio_to else None
+    mine = cell.metric(metric.name) if cell is not None else None
+    theirs = base.metric(metric.name) if base is not None else None
+    return mine / theirs if mine is not None and theirs else None
+
+
+def is_reference(label, references):
+    """A reference's variants ("nginx-2workers") are references too."""
+    return any(label == r or label.startswith(r + "-") for r in references)
+
+
+def metric_rows_order(labels, references):
+    """The models under study in catalog order, then the references, also in catalog order."""
+    return [m for m in labels if not is_reference(m, references)] + \
+        [m for m in labels if is_reference(m, references)]
 
 
 class Note(str):
@@ -514,6 +624,187 @@ def chart_scaling(group, styles, models):
     return finish_chart(fig, ax, f"{group.workload}: {group.label} — scaling", legend)
 
 
+def metric_bar_style(label, styles, references):
+    return dict(REFERENCE_STYLE) if is_reference(label, references) else bar_style(label, styles)
+
+
+def metric_panels(group, labels, metric_names, figure_width):
+    """One panel per scale that has any of the metrics, side by side on a shared y axis.
+
+    Within a panel the x axis is the labels, named under their bars: with a dozen servers a
+    legend of colours would be harder to read than the names themselves."""
+    scales = [s for s in group.scales
+              if any((c := group.cells.get((m, s))) is not None and c.ok
+                     and any(c.metric(n) is not None for n in metric_names) for m in labels)]
+    if not scales:
+        return None, None, None
+    # constrained: the slanted names, the caption under them and the title share the space
+    fig, axes = plt.subplots(1, len(scales), sharey=True, squeeze=False, layout="constrained",
+                             figsize=(figure_width * len(scales), 6.2))
+    return scales, fig, list(axes[0])
+
+
+def label_axis(ax, labels, references):
+    """Labels under their bars, slanted so that long ones do not collide; references in grey."""
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=30, ha="right", rotation_mode="anchor")
+    for tick, label in zip(ax.get_xticklabels(), labels):
+        if is_reference(label, references):
+            tick.set_color("#555555")
+            tick.set_fontstyle("italic")
+    ax.set_xlim(-0.6, len(labels) - 0.4)
+    ax.grid(axis="x", visible=False)
+
+
+def repetitions_text(cells):
+    counts = sorted({c.repetitions for c in cells if c.ok})
+    if not counts:
+        return "?"
+    return f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
+
+
+def chart_metric(group, metric, styles, labels, references):
+    """One metric, every label side by side: bar = median, whisker = min–max; the ratio_to
+    row's median is a dashed line across the panel, the yardstick the table's ratio uses.
+
+    A cell without the metric gets its status written where its bar would be."""
+    scales, fig, axes = metric_panels(group, labels, [metric.name],
+                                      max(6.0, 0.75 * len(labels) + 2))
+    if scales is None:
+        return None
+    medians = [c.metric(metric.name) for c in group.cells.values()
+               if c.metric(metric.name) is not None]
+    if metric.seconds_per_unit:
+        unit, factor = chart_unit([v * metric.seconds_per_unit for v in medians if v > 0] or [1])
+        scale_by = metric.seconds_per_unit / factor
+        axis_title = f"{metric.title} ({unit})"
+    else:
+        scale_by, axis_title = 1.0, metric.heading
+    lows = [group.cells[k].metric_range(metric.name)[0] * scale_by for k in group.cells
+            if group.cells[k].metric(metric.name) is not None]
+    highs = [group.cells[k].metric_range(metric.name)[1] * scale_by for k in group.cells
+             if group.cells[k].metric(metric.name) is not None]
+    # Bars are compared by length, so the axis stays linear (each bar has its value written
+    # on it) unless a bar would be too short to see: a range over 100 times.
+    positive = [v for v in lows if v > 0]
+    log = bool(positive) and min(lows) > 0 and max(highs) / min(positive) > 100
+    for ax, scale in zip(axes, scales):
+        at_bottom = blended_transform_factory(ax.transData, ax.transAxes)
+        for x, label in enumerate(labels):
+            cell = group.cells.get((label, scale))
+            value = cell.metric(metric.name) if cell is not None else None
+            if value is None:
+                text = "—" if cell is None else "no value" if cell.ok else \
+                    STATUS_SHORT.get(cell.status, cell.status)
+                ax.text(x, 0.02, text, rotation=90, transform=at_bottom, ha="center",
+                        va="bottom", fontsize=10, color="#555555")
+                continue
+            low, high = (v * scale_by for v in cell.metric_range(metric.name))
+            median = value * scale_by
+            ax.bar(x, median, 0.75, **metric_bar_style(label, styles, references))
+            ax.errorbar(x, median, yerr=[[median - low], [high - median]], fmt="none",
+                        ecolor="black", capsize=3, linewidth=1.2)
+            ax.annotate(fmt_count(median) if median >= 0 else f"{median:.3g}", (x, high),
+                        xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
+                        fontsize=9, bbox={"facecolor": "white", "edgecolor": "none",
+                                          "pad": 0.5, "alpha": 0.85})  # over the dashed line
+        base = group.cells.get((metric.ratio_to, scale))
+        if base is not None and base.metric(metric.name) is not None:
+            level = base.metric(metric.name) * scale_by
+            ax.axhline(level, color="#333333", linestyle="--", linewidth=1.2, zorder=0.5)
+        label_axis(ax, labels, references)
+        if len(scales) > 1 or scale:
+            ax.set_title(group.scale_label(scale), fontsize=13)
+    if log:
+        axes[0].set_yscale("log")
+        axes[0].set_ylim(10 ** math.floor(math.log10(min(positive))), max(highs) * 1.6)
+        plain_log_axis(axes[0].yaxis, min(positive), max(highs))
+        axes[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_count(v)))
+    else:
+        axes[0].set_ylim(0, max(highs) * 1.12 if highs and max(highs) > 0 else 1)
+        axes[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_count(v) if v else "0"))
+    axes[0].set_ylabel(f"{axis_title}{', log scale' if log else ''}")
+    fig.supxlabel(f"bar = median of {repetitions_text(group.cells.values())} repetitions, "
+                  "whisker = min–max", fontsize=12)
+    legend = [Patch(label="reference", **REFERENCE_STYLE)]
+    if metric.ratio_to:
+        legend.append(Line2D([], [], color="#333333", linestyle="--",
+                             label=f"{metric.ratio_to} (median)"))
+    fig.suptitle(f"{group.workload}: {group.label} — {metric.title} ({metric.better})",
+                 x=0.01, ha="left", fontsize=15)
+    return finish_figure(fig, axes[-1], legend)
+
+
+def chart_latency(group, latencies, labels, references):
+    """The latency percentiles of every label as grouped bars on a log axis: the tail
+    (p99, p99.9) is where the models differ, often by orders of magnitude.
+
+    `latencies` is [(Metric, legend text)], each a time."""
+    present = [(m.name, short) for m, short in latencies]
+    unit_of = {m.name: m.seconds_per_unit for m, _ in latencies}
+    scales, fig, axes = metric_panels(group, labels, [n for n, _ in present],
+                                      max(6.0, 0.85 * len(labels) + 2))
+    if scales is None:
+        return None
+    values = [c.metric_range(m)[i] * unit_of[m] for c in group.cells.values() for m, _ in present
+              for i in (0, 1) if c.metric(m) is not None and c.metric_range(m)[i] > 0]
+    if not values:
+        plt.close(fig)
+        return None
+    # the unit at the middle of the range, so that a 40 µs p50 and a 200 ms p99.9 both read
+    unit, factor = time_unit(math.sqrt(min(values) * max(values)))
+    width = 0.8 / len(present)
+    for ax, scale in zip(axes, scales):
+        at_bottom = blended_transform_factory(ax.transData, ax.transAxes)
+        for x, label in enumerate(labels):
+            cell = group.cells.get((label, scale))
+            if cell is None or not cell.ok:
+                text = "—" if cell is None else STATUS_SHORT.get(cell.status, cell.status)
+                ax.text(x, 0.02, text, rotation=90, transform=at_bottom, ha="center",
+                        va="bottom", fontsize=10, color="#555555")
+                continue
+            reference = is_reference(label, references)
+            for i, (name, _) in enumerate(present):
+                value = cell.metric(name)
+                if value is None or value <= 0:
+                    continue
+                low, high = (v * unit_of[name] / factor for v in cell.metric_range(name))
+                median = value * unit_of[name] / factor
+                xi = x - 0.4 + width * (i + 0.5)
+                style = {"facecolor": LATENCY_COLOURS[i]}
+                if reference:
+                    style.update(hatch="//", edgecolor="#555555")
+                ax.bar(xi, median, width * 0.92, **style)
+                ax.errorbar(xi, median, yerr=[[median - max(low, 1e-12)], [high - median]],
+                            fmt="none", ecolor="black", capsize=2, linewidth=1)
+        label_axis(ax, labels, references)
+        if len(scales) > 1 or scale:
+            ax.set_title(group.scale_label(scale), fontsize=13)
+    shown = [v / factor for v in values]
+    axes[0].set_yscale("log")
+    # from the power of ten below the shortest bar, so that the lowest tick has a label
+    axes[0].set_ylim(10 ** math.floor(math.log10(min(shown))), max(shown) * 2)
+    plain_log_axis(axes[0].yaxis, min(shown), max(shown))
+    axes[0].set_ylabel(f"latency ({unit}, log scale)")
+    fig.supxlabel(f"bar = median of {repetitions_text(group.cells.values())} repetitions, "
+                  "whisker = min–max; hatched = reference", fontsize=12)
+    legend = [Patch(label=short, facecolor=LATENCY_COLOURS[i]) for i, (_, short) in
+              enumerate(present)]
+    legend.append(Patch(label="reference", facecolor="white", hatch="//", edgecolor="#555555"))
+    fig.suptitle(f"{group.workload}: {group.label} — latency (lower is better)", x=0.01,
+                 ha="left", fontsize=15)
+    return finish_figure(fig, axes[-1], legend)
+
+
+def finish_figure(fig, ax, legend):
+    """As finish_chart, for a figure whose title is the figure's own (several panels)."""
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
 def draw(chart, *args):
     """A chart that fails to draw costs a warning, never the report."""
     try:
@@ -538,6 +829,11 @@ HOW_TO_READ = (
     "by the model's median at the same parameters, measured in the same run. Peak in flight "
     "is the largest number of tasks measured running at once. A cell without a verified "
     "result shows its status instead of numbers; the reasons are under Failures and limits.")
+HOW_TO_READ_METRICS = (
+    "A workload that runs for a fixed time (a server under load) has no meaningful wall time "
+    "and no speed-up: it shows its own figures instead, each the median of the repetitions "
+    "with its unit, one row per model and then the reference implementations, marked as "
+    "such; a column headed × epoll divides a figure by epoll's at the same parameters.")
 
 
 def environment_rows(context, suite):
@@ -565,13 +861,14 @@ def environment_rows(context, suite):
     return [[k, v] for k, v in rows if v]
 
 
-def header_blocks(doc, cells):
+def header_blocks(doc, cells, with_metrics=False):
     context, suite = doc["context"], doc["cmbench"]
     counts = {}
     for cell in cells:
         counts[cell.status] = counts.get(cell.status, 0) + 1
     tally = ", ".join(f"{n} {STATUS_TEXT.get(s, s)}" for s, n in sorted(counts.items()))
-    models = [[str(m["name"]), str(m.get("style", "")), str(m.get("idiom", "")),
+    models = [[str(m["name"]) + (" (reference)" if m.get("reference") is True else ""),
+               str(m.get("style", "")), str(m.get("idiom", "")),
                "yes" if m.get("concurrent") else "no", "yes" if m.get("parallel") else "no",
                f"{to_float(m['max_tasks']):,.0f}" if to_float(m.get("max_tasks")) else "no limit"]
               for m in suite["models"]]
@@ -581,6 +878,8 @@ def header_blocks(doc, cells):
               ("table", ["environment", ""], environment_rows(context, suite), False),
               ("p", f"{len(cells)} cells: {tally}."),
               ("h", 2, "How to read this"), ("p", HOW_TO_READ)]
+    if with_metrics:
+        blocks.append(("p", HOW_TO_READ_METRICS))
     header = ["model", "style", "idiom", "concurrent", "parallel", "most tasks at once"]
     if models:
         blocks += [("h", 2, "Models"), ("table", header, models, False)]
@@ -643,7 +942,87 @@ def group_blocks(group, models, styles, charts):
     return blocks
 
 
-def workload_blocks(workload, groups, models, styles, charts):
+def metric_table(group, scale, labels, references, metrics):
+    """One row per label, one column per metric (with its spread when charted, its ratio
+    when it has a ratio_to row); a cell without a result shows its status instead."""
+    header = ["model"]
+    for m in metrics:
+        header.append(m.heading)
+        if m.chart:
+            header.append("min–max")
+        if m.ratio_to:
+            header.append(f"× {m.ratio_to}")
+    rows = []
+    for label in labels:
+        cell = group.cells.get((label, scale))
+        name = f"{label} (reference)" if is_reference(label, references) else label
+        if cell is None or not cell.ok:
+            rows.append([name, status_note(cell)] + [Note("")] * (len(header) - 2))
+            continue
+        row = [name]
+        for m in metrics:
+            value = cell.metric(m.name)
+            row.append(fmt_metric(value, m) if value is not None else Note("—"))
+            if m.chart:
+                row.append(fmt_metric_spread(cell, m))
+            if m.ratio_to:
+                ratio = metric_ratio(group, cell, scale, m)
+                row.append(fmt_ratio(ratio, m.ratio_to) if ratio is not None else Note("—"))
+        rows.append(row)
+    return ("table", header, rows, True)
+
+
+def metric_group_blocks(group, models, references, metrics, styles, charts):
+    """One parameter group of a workload with metrics: a table per scale, what was not
+    measured and why, a chart per charted metric and one of the latency percentiles."""
+    present = metric_rows_order(group.models(models), references)
+    blocks = [("h", 3, f"{group.workload} · {group.label}")]
+    for scale in group.scales:
+        if len(group.scales) > 1 or scale:
+            blocks.append(("h", 4, group.scale_label(scale)))
+        blocks.append(metric_table(group, scale, present, references, metrics))
+    for m in metrics:
+        if m.ratio_to and not any(group.cells.get((m.ratio_to, s)) is not None
+                                  and group.cells[(m.ratio_to, s)].ok for s in group.scales):
+            blocks.append(("p", f"No {m.ratio_to} result at these parameters, so no ratio "
+                                f"to {m.ratio_to}."))
+            break
+    missing = {}  # why -> labels, so seven identical timeouts make one line
+    for s in group.scales:
+        for m in present:
+            if (c := group.cells.get((m, s))) is not None and not c.ok:
+                missing.setdefault((s, why_not(c)), []).append(m)
+    if missing:
+        blocks += [("p", "Not measured:"), ("ul", [f"{', '.join(ms)} at {group.scale_label(s)}: "
+                                                   f"{why}" for (s, why), ms in missing.items()])]
+    by_name = {m.name: m for m in metrics}
+    latencies = [(by_name[n], short) for n, short in LATENCIES
+                 if n in by_name and by_name[n].seconds_per_unit]
+    pictures = [(m.name, m.title, draw(chart_metric, group, m, styles, present, references))
+                for m in metrics if m.chart]
+    if latencies:
+        pictures.append(("latency", "latency percentiles",
+                         draw(chart_latency, group, latencies, present, references)))
+    for kind, title, png in pictures:
+        if png is not None:
+            path = f"charts/{group.workload}-{group.slug}-{kind}.png"
+            charts[path] = png
+            blocks.append(("img", path, f"{group.workload} {group.label}: {title}"))
+    return blocks
+
+
+def metrics_list(metrics):
+    """What each figure is, its unit, which way is better and what it is divided by."""
+    items = []
+    for m in metrics:
+        text = f"{m.title}" + (f" ({m.unit})" if m.unit else "") + f": {m.better}"
+        if m.ratio_to:
+            text += f"; × {m.ratio_to} is the cell's median over {m.ratio_to}'s"
+        items.append(text)
+    return ("ul", items)
+
+
+def workload_blocks(workload, groups, models, styles, charts, references=()):
     name = workload["name"]
     blocks = [("h", 2, f"{name} — {workload['title']}" if workload.get("title") else name)]
     if workload.get("summary"):
@@ -654,8 +1033,16 @@ def workload_blocks(workload, groups, models, styles, charts):
               for p in workload.get("params") or [] if isinstance(p, dict) and p.get("name")]
     if params:
         blocks.append(("ul", params))
+    metrics = workload_metrics(workload)
+    if metrics:
+        blocks += [("p", "These cells run for a fixed time, so their wall time is not a result: "
+                         "the figures are the workload's own, each the median of the "
+                         "repetitions."), metrics_list(metrics)]
     for group in groups:
-        blocks += group_blocks(group, models, styles, charts)
+        if metrics:
+            blocks += metric_group_blocks(group, models, references, metrics, styles, charts)
+        else:
+            blocks += group_blocks(group, models, styles, charts)
     return blocks
 
 
@@ -801,12 +1188,17 @@ def write_atomic(path, data):
         raise
 
 
-def csv_text(cells, param_names):
-    """One row per cell, ok or not, with raw numbers (seconds, ratios) for other tools."""
+def csv_text(cells, param_names, metric_names=()):
+    """One row per cell, ok or not, with raw numbers (seconds, ratios) for other tools.
+
+    The workloads' metrics come last, one column each (the median, in the metric's unit)."""
     fixed = ["workload", "model", "status", "reason", "repetitions", "median_s", "min_s",
              "max_s", "cv", *COUNTERS, "speedup_vs_sequential"]
     params = [(n, f"param_{n}" if n in fixed else n) for n in param_names]
-    fields = fixed[:2] + [column for _, column in params] + fixed[2:]
+    taken = set(fixed) | {column for _, column in params}
+    metrics = [(n, f"metric_{n}" if n in taken else n) for n in metric_names]
+    fields = fixed[:2] + [column for _, column in params] + fixed[2:] + \
+        [column for _, column in metrics]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
@@ -820,31 +1212,51 @@ def csv_text(cells, param_names):
                "speedup_vs_sequential": number(c.speedup)}
         row.update({column: c.params.get(n, "") for n, column in params})
         row.update({k: number(c.counters.get(k)) for k in COUNTERS})
+        row.update({column: number(c.metric(n)) for n, column in metrics})
         writer.writerow(row)
     return buffer.getvalue()
 
 
-def terminal_summary(cells, groups_by_workload, models, width=120):
+def summary_metric(metrics):
+    """The figure a workload with metrics shows in the terminal: its first charted one."""
+    return next((m for m in metrics if m.chart), metrics[0] if metrics else None)
+
+
+def terminal_summary(cells, groups_by_workload, models, width=120, metrics_by_workload=None):
     """Per parameter group, every model at the largest scale where anything ran.
 
-    Columns that would not fit in `width` go to a second block below, as a terminal would
-    otherwise wrap every line and scramble the table."""
+    A workload with metrics shows its first charted metric and that metric's ratio
+    instead of the wall time. Columns that would not fit in `width` go to a second block
+    below, as a terminal would otherwise wrap every line and scramble the table."""
+    metrics_by_workload = metrics_by_workload or {}
     present = [m for m in models if any(c.model == m for c in cells)]
     ok = sum(c.ok for c in cells)
-    head = [f"{len(cells)} cells, {ok} with a verified time. Median wall time at the "
-            "largest scale that ran; × = speed-up vs sequential"]
+    head = [f"{len(cells)} cells, {ok} with a verified time."]
+    if any(not metrics_by_workload.get(w) for w, _ in groups_by_workload) or not cells:
+        head[0] += " Median wall time at the largest scale that ran; × = speed-up vs sequential"
+    for workload, _ in groups_by_workload:
+        if (metric := summary_metric(metrics_by_workload.get(workload, []))) is not None:
+            ratio = f"; × = over {metric.ratio_to}" if metric.ratio_to else ""
+            head.append(f"{workload}: median {metric.heading} at the largest scale that ran, "
+                        f"{metric.better}{ratio}")
     if not present:
         return head[0]
     rows = [["", *present]]
     for workload, groups in groups_by_workload:
         rows.append([workload] + [""] * len(present))
+        metric = summary_metric(metrics_by_workload.get(workload, []))
         for g in groups:
             timed = [s for s in g.scales if any(c.ok for (m, x), c in g.cells.items() if x == s)]
             scale = (timed or g.scales)[-1]
             line = [f"  {g.label}  {g.scale_label(scale)}"]
             for m in present:
                 c = g.cells.get((m, scale))
-                if c is not None and c.ok:
+                if c is not None and c.ok and metric is not None:
+                    value, ratio = c.metric(metric.name), metric_ratio(g, c, scale, metric)
+                    text = "—" if value is None else fmt_metric(value, metric).replace(" ", "")
+                    shown = ratio is not None and m != metric.ratio_to
+                    line.append(text + (f" {fmt_speedup(ratio)}" if shown else ""))
+                elif c is not None and c.ok:
                     speed = f" {fmt_speedup(c.speedup)}" if c.speedup and m != BASELINE else ""
                     line.append(fmt_time(c.median).replace(" ", "") + speed)
                 else:
@@ -875,13 +1287,16 @@ def main(argv=None):
         print(f"report.py: {e}", file=sys.stderr)
         return 1
     suite = doc["cmbench"]
-    cells = build_cells(doc)
-    models = with_variants([str(m["name"]) for m in suite["models"]], [c.model for c in cells])
-    styles = model_styles(models)
     meta = {str(w["name"]): w for w in suite["workloads"]}
+    metrics_by_workload = {name: workload_metrics(w) for name, w in meta.items()}
+    cells = build_cells(doc, metrics_by_workload)
+    models = with_variants([str(m["name"]) for m in suite["models"]], [c.model for c in cells])
+    references = [str(m["name"]) for m in suite["models"] if m.get("reference") is True]
+    styles = model_styles(models)
     workloads = ordered_names(list(meta), [c.workload for c in cells])
     set_chart_style()
-    blocks, charts, groups_by_workload = header_blocks(doc, cells), {}, []
+    with_metrics = any(metrics_by_workload.get(c.workload) for c in cells)
+    blocks, charts, groups_by_workload = header_blocks(doc, cells, with_metrics), {}, []
     for name in workloads:
         members = [c for c in cells if c.workload == name]
         if not members:
@@ -889,25 +1304,28 @@ def main(argv=None):
         workload = meta.get(name, {"name": name})
         groups = build_groups(workload, members)
         for group in groups:
-            compute_speedups(group)
+            if not metrics_by_workload.get(name):  # a fixed-duration run has no speed-up
+                compute_speedups(group)
         groups_by_workload.append((name, groups))
-        blocks += workload_blocks(workload, groups, models, styles, charts)
+        blocks += workload_blocks(workload, groups, models, styles, charts, references)
     blocks += micro_blocks(doc)
     blocks += failure_blocks(cells, suite.get("micro"))
     declared = [str(p["name"]) for w in suite["workloads"] for p in w.get("params") or []
                 if isinstance(p, dict) and p.get("name")]
     param_names = ordered_names(declared, [k for c in cells for k in c.params])
+    metric_names = ordered_names([m.name for ms in metrics_by_workload.values() for m in ms], [])
     try:
         for path, png in charts.items():
             write_atomic(args.run_dir / path, png)
-        write_atomic(args.run_dir / "results.csv", csv_text(cells, param_names))
+        write_atomic(args.run_dir / "results.csv", csv_text(cells, param_names, metric_names))
         write_atomic(args.run_dir / "report.md", render_markdown(blocks))
         write_atomic(args.run_dir / "report.html", render_html(blocks, charts))
     except OSError as e:
         print(f"report.py: cannot write the report: {e}", file=sys.stderr)
         return 1
     if not args.quiet:
-        print(terminal_summary(cells, groups_by_workload, models))
+        print(terminal_summary(cells, groups_by_workload, models,
+                               metrics_by_workload=metrics_by_workload))
     return 0
 
 

@@ -1,6 +1,7 @@
 // The suite runner records every kind of outcome (ok, failed verification, exception,
 // crash, hang, beyond model limit) with its reason, writes a complete run directory, and
 // leaves no partial directory and no child process behind. Uses the selftest cells.
+// The report of a workload with its own metrics is checked on tests/data/results_sample.json.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -8,7 +9,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "catalog.hpp"
 #include "harness/suite.hpp"
@@ -101,6 +104,47 @@ TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
   int status = 0;
   EXPECT_EQ(waitpid(-1, &status, WNOHANG), -1) << "a child process was left behind";
   fs::remove_all(o.out);
+}
+
+// A workload with metrics (tests/data/results_sample.json's synthetic http_server: three
+// models and the epoll reference, C=10 and C=50, threads failed at C=50) is reported by its
+// own figures: a table per scale, a ratio to epoll, a chart per charted metric and one of
+// the latency percentiles; its wall time and a speed-up are not shown.
+TEST(Report, ShowsAWorkloadsOwnMetricsBesideTheReference) {
+  fs::path dir = fresh_dir("report");
+  fs::copy_file(fs::path(CMBENCH_SOURCE_DIR) / "tests" / "data" / "results_sample.json",
+                dir / "results.json");
+  std::string cmd = "/usr/bin/python3 " +
+                    (fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "report.py").string() + " " +
+                    dir.string() + " --quiet";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+
+  std::ifstream in(dir / "report.md");
+  std::string md((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto section = md.substr(md.find("## http_server"));
+  section = section.substr(0, section.find("\n## "));
+  EXPECT_THAT(section, HasSubstr("| model | requests per second (req/s) | min–max | × epoll | "
+                                 "server CPU per request | min–max | × epoll | latency p50 |"));
+  // coroutines at C=10: 42k req/s (42k, 42k) over epoll's 40k; 6.10 µs over 5.00 µs.
+  EXPECT_THAT(section, HasSubstr("| coroutines | 42k | 42k | 1.05× epoll | 6.10 µs | "
+                                 "6.00–6.20 µs | 1.22× epoll | 232 µs |"));
+  EXPECT_THAT(section, HasSubstr("| epoll (reference) | 40k | 40k | 1.00× epoll |"));
+  EXPECT_THAT(section, HasSubstr("| threads | *failed* |"));
+  EXPECT_THAT(section, HasSubstr("threads at C=50: failed: 3 wrong responses"));
+  EXPECT_THAT(section, ::testing::Not(HasSubstr("speed-up")));
+  EXPECT_LT(section.find("| coroutines |"), section.find("| epoll (reference) |"));
+  for (const char* chart : {"req_per_s", "server_cpu_us_per_req", "latency"}) {
+    std::string png = std::string("charts/http_server-rate0-") + chart + ".png";
+    EXPECT_TRUE(fs::exists(dir / png)) << png;
+    EXPECT_THAT(section, HasSubstr("(" + png + ")"));
+  }
+  EXPECT_FALSE(fs::exists(dir / "charts/http_server-rate0-bars.png"));
+
+  std::ifstream csv(dir / "results.csv");
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_THAT(header, HasSubstr(",req_per_s,server_cpu_us_per_req,p50_us,p99_us,p999_us,timeouts"));
+  fs::remove_all(dir);
 }
 
 TEST(SuiteRunner, AnEmptySelectionIsBadInput) {
