@@ -1,6 +1,9 @@
 #include "hub.hpp"
 
 #include <boost/fiber/algo/round_robin.hpp>
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
 #include <stdexcept>
 #include <string>
 
@@ -87,6 +90,11 @@ context* Hub::pick_next() noexcept {
   }
   last_picked_ = next;
   running_ = GreenletCore::of(next);
+#if defined(__SANITIZE_THREAD__)
+  // Pairs with wake()'s release: a greenlet woken from another thread (an Event set there,
+  // a pool greenlet's result) sees what the waker did before the wake (wait.hpp).
+  __tsan_acquire(next);
+#endif
   return next;
 }
 

@@ -4,6 +4,8 @@
 // would block parks the greenlet on the hub's reactor instead, so one thread serves every
 // connection. The idle timeout is gevent's `with Timeout(idle):` around the wait for the
 // next request; the slow backend is fibers::sleep, a reactor timer, not a blocked thread.
+// The stop comes from another thread as gevent's do: through the hub loop's thread-safe
+// callback (run_callback_threadsafe), which sets an Event on the hub's own thread.
 #include <cstdio>
 #include <system_error>
 
@@ -82,10 +84,15 @@ void fibers(Control& c) {
   fibers::run([&c] {
     fibers::Socket listener = fibers::Socket::listen();
     fibers::Pool handlers(max_connections);
-    fibers::Event stop;  // set from the harness's thread: Event::set is thread-safe
+    fibers::Event stop;
     auto acceptor = fibers::spawn(accept_forever, std::ref(listener), std::ref(handlers),
                                   std::cref(c.config()));
-    auto serving = c.serving(listener.port(), [&stop] { stop.set(); });
+    // Called from the harness's thread: the set goes through the hub loop's thread-safe door
+    // (gevent's run_callback_threadsafe) and runs on the hub's thread, so the wake-up never
+    // crosses threads inside Boost's scheduler.
+    Reactor& loop = fibers::Hub::require("http_server").reactor();
+    auto serving = c.serving(
+        listener.port(), [&loop, &stop] { loop.call_soon_threadsafe([&stop] { stop.set(); }); });
     stop.wait();
     acceptor.kill();   // GreenletExit at its accept
     listener.close();  // no new connections
