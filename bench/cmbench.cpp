@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
   std::string out = std::string(CMBENCH_SOURCE_DIR) + "/reports";
   auto* suite = app.add_subcommand("suite", "each cell in its own process, then the report");
   bool quick = false;
-  suite->add_flag("--quick", quick, "the quick profile (default): about 3.5 minutes on 2 cores");
+  suite->add_flag("--quick", quick, "the quick profile (default): about 5 minutes on 2 cores");
   suite->add_flag("--full", full, "the full profile");
   add_selection(suite, suite_sel, false);
   suite->add_option("--out", out, "runs land in OUT/<timestamp>/ (default: reports/)");
