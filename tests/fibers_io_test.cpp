@@ -52,7 +52,7 @@ class NoDescriptorLeft : public ::testing::Test {
  protected:
   void SetUp() override {
     before_ = open_fds();
-    if (asan_checks_stack_frames()) GTEST_SKIP() << asan_stack_frames;
+    if (asan_checks_stack_frames()) GTEST_FAIL() << asan_stack_frames;
   }
   void TearDown() override { EXPECT_EQ(open_fds(), before_) << "a descriptor was left open"; }
 

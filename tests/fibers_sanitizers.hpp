@@ -16,7 +16,8 @@ namespace cmbench::fibers {
 // that is not there, often inside ASan's own sigaltstack call. Without stack redzones
 // (CMBENCH_FIBER_ASAN_OPTIONS in the top-level CMakeLists.txt: --param=asan-stack=0
 // -fno-sanitize-address-use-after-scope for the code that runs on greenlet stacks) ASan
-// keeps its heap checks and every test runs clean. A build without them skips the tests.
+// keeps its heap checks and every test runs clean. A build without them fails the tests at
+// once, naming the flags.
 inline constexpr const char* asan_stack_frames =
     "ASan checks stack frames here, which it cannot do on Boost.Context's stacks: build "
     "models/core, models/fibers and the fibers tests with --param=asan-stack=0 "

@@ -14,7 +14,9 @@ inline constexpr ModelInfo epoll{
     .concurrent = true,
     .parallel = false,
     .max_tasks = 10'000,
-    .limit_reason = "one fd per connection, and the load generator needs as many: 10 000 stays far inside the fd limits the harness sets",
+    .limit_reason =
+        "one fd per connection, and the load generator needs as many: 10 000 stays far inside the "
+        "fd limits the harness sets",
     .task_start_us = 5,
     .reference = true,
 };

@@ -54,9 +54,8 @@ void Catalog::add_workload(Workload w) {
 void Catalog::add_cell(const std::string& w, const std::string& m, Prepare prepare,
                        const std::string& variant,
                        std::function<std::string(const ParamValues&)> not_applicable) {
-  impls_.push_back(std::make_unique<CellImpl>(CellImpl{&workload(w), &model(m), variant,
-                                                       std::move(prepare),
-                                                       std::move(not_applicable)}));
+  impls_.push_back(std::make_unique<CellImpl>(
+      CellImpl{&workload(w), &model(m), variant, std::move(prepare), std::move(not_applicable)}));
 }
 
 const Workload& Catalog::workload(const std::string& name) const {
