@@ -1,10 +1,12 @@
-// cmbench-load: the suite's HTTP load generator, as a process of its own (the harness starts
-// it next to a server, so that each one's CPU time is its own). It measures a server's
+// cmbench-load: the suite's load generator, as a process of its own (the harness starts it
+// next to a server, so that each one's CPU time is its own). It measures a server's
 // throughput and latency on 127.0.0.1; it is not a general HTTP client (GET only, one
-// expected body, no TLS, no pipelining).
+// expected body, no TLS, no pipelining). With --echo SIZE it is the echo workload's client
+// instead: messages of SIZE bytes, each read back and compared byte for byte.
 //
 //   cmbench-load --port P [--connections C] [--rate R] [--warmup MS] [--duration MS]
-//                [--timeout MS] [--target /] [--expect-body TEXT] [--cpu N] [--phases]
+//                [--timeout MS] [--target /] [--expect-body TEXT] [--echo SIZE] [--cpu N]
+//                [--phases]
 //
 //   --rate 0 (the default) is a closed loop: each connection sends its next request as soon
 //   as the previous one is answered. --rate R > 0 is an open loop: R requests per second in
@@ -51,6 +53,9 @@ int main(int argc, char** argv) {
   app.add_option("--target", o.target, "the request target")->capture_default_str();
   app.add_option("--expect-body", o.expect_body, "the body every response must have")
       ->capture_default_str();
+  app.add_option("--echo", o.echo_size,
+                 "echo messages of this many bytes instead of HTTP (1..16777216)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{16} << 20));
   app.add_option("--cpu", o.cpu, "pin the generator to this CPU; -1: unpinned")
       ->check(CLI::Range(-1, CPU_SETSIZE - 1))
       ->capture_default_str();

@@ -1,12 +1,15 @@
 // The callbacks model (Twisted's style): Deferred chains (values, type changes, errback
 // recovery and propagation, add_both, chaining on a returned Deferred, firing twice, an
-// unhandled failure reported), DeferredList and gather_results with failures; the reactor's
+// unhandled failure reported), DeferredList and gather_results with failures;
+// DeferredSemaphore (the bound, FIFO waiters, tokens back on failure); the reactor's
 // delayed calls (cancel, reset), defer_to_thread, defer_later and react; Protocol/Factory over
-// loopback (echo, a 4 MiB write, refused and aborted connections, a throwing protocol); and both
-// workloads.
+// loopback (echo, a 4 MiB write, refused and aborted connections, a throwing protocol); flow
+// control (pause and resume, end of stream while paused, a producer paused past 64 KiB and
+// resumed once drained, stopped when its consumer is lost); and both workloads.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <thread>
@@ -14,6 +17,7 @@
 #include "cpu_bound/spec.hpp"
 #include "models/callbacks/deferred.hpp"
 #include "models/callbacks/deferred_list.hpp"
+#include "models/callbacks/deferred_semaphore.hpp"
 #include "models/callbacks/info.hpp"
 #include "models/callbacks/protocol.hpp"
 #include "models/callbacks/reactor.hpp"
@@ -286,6 +290,87 @@ TEST(DeferredList, AnEmptyListFiresAtOnce) {
     fired = v.empty();
   });
   EXPECT_TRUE(fired);
+}
+
+// ---- DeferredSemaphore --------------------------------------------------------------------
+
+TEST(DeferredSemaphore, AcquireFiresAtOnceWhileTokensAreFreeThenWaitersInOrder) {
+  DeferredSemaphore sem(2);
+  std::vector<int> got;
+  for (int i = 0; i < 5; ++i) sem.acquire().add_callback([&got, i] { got.push_back(i); });
+  EXPECT_THAT(got, ElementsAre(0, 1));
+  EXPECT_EQ(sem.tokens(), 0u);
+  EXPECT_EQ(sem.waiting(), 3u);
+  sem.release();  // the token goes to the first waiter, at once
+  EXPECT_THAT(got, ElementsAre(0, 1, 2));
+  sem.release();
+  sem.release();
+  EXPECT_THAT(got, ElementsAre(0, 1, 2, 3, 4));
+  EXPECT_EQ(sem.tokens(), 0u);
+  sem.release();
+  sem.release();
+  EXPECT_EQ(sem.tokens(), 2u);
+  EXPECT_THROW(sem.release(), std::logic_error);  // more releases than acquires
+  EXPECT_THROW(DeferredSemaphore(0), std::invalid_argument);
+}
+
+TEST(DeferredSemaphore, RunKeepsAtMostItsTokensInFlightAndStartsWaitersInOrder) {
+  DeferredSemaphore sem(3);
+  std::vector<Deferred<int>> ops;  // the operations started, in the order they started
+  std::vector<int> started, results;
+  int running = 0, peak = 0;
+  for (int i = 0; i < 8; ++i) {
+    sem.run([&, i] {
+         started.push_back(i);
+         peak = std::max(peak, ++running);
+         return ops.emplace_back();
+       })
+        .add_callback([&](int v) { results.push_back(v); });
+  }
+  auto finish = [&](std::size_t op, int value) {
+    --running;  // the operation is over; firing its Deferred releases its token
+    ops[op].callback(value);
+  };
+  EXPECT_THAT(started, ElementsAre(0, 1, 2));
+  // Finish them out of order: whichever finishes, the next waiter starts.
+  finish(1, 10);
+  finish(0, 0);
+  EXPECT_THAT(started, ElementsAre(0, 1, 2, 3, 4));
+  for (std::size_t next = 2; next < 8; ++next) finish(next, static_cast<int>(next) * 10);
+  EXPECT_THAT(started, ElementsAre(0, 1, 2, 3, 4, 5, 6, 7));
+  EXPECT_THAT(results, ElementsAre(10, 0, 20, 30, 40, 50, 60, 70));
+  EXPECT_EQ(peak, 3);
+  EXPECT_EQ(sem.tokens(), 3u);
+}
+
+TEST(DeferredSemaphore, RunReleasesOnFailureAndPassesTheFailureOn) {
+  UnhandledLog unhandled;
+  DeferredSemaphore sem(1);
+  Deferred<int> first;
+  std::vector<std::string> log;
+  sem.run([&] { return first; }).add_errback([&](const Failure& f) {
+    log.push_back("first: " + f.error_message());
+    return -1;
+  });
+  // f itself throws: its token comes back too, and run's Deferred fails with the throw.
+  sem.run([&]() -> Deferred<int> { throw std::runtime_error("could not start"); })
+      .add_errback([&](const Failure& f) {
+        log.push_back("second: " + f.error_message());
+        return -1;
+      });
+  sem.run([&] {
+       log.push_back("third started");
+       return succeed();
+     })
+      .add_callback([&] { log.push_back("third done"); });
+  EXPECT_TRUE(log.empty());  // the first holds the only token
+  first.errback(std::runtime_error("reset"));
+  // The token is handed on inside the first's release, before its failure travels on: the
+  // waiters run first, each in turn, as in Twisted.
+  EXPECT_THAT(
+      log, ElementsAre("third started", "third done", "second: could not start", "first: reset"));
+  EXPECT_EQ(sem.tokens(), 1u);
+  EXPECT_TRUE(unhandled.messages.empty());
 }
 
 // ---- Reactor ----------------------------------------------------------------------------
@@ -640,6 +725,238 @@ TEST(CallbacksProtocol, AProtocolThatThrowsIsReportedAndItsConnectionDropped) {
   EXPECT_EQ(endings.server, "bad request");
   EXPECT_EQ(endings.client, "done");
   EXPECT_THAT(reported, ElementsAre("a protocol raised: bad request"));
+}
+
+// ---- flow control: producers and consumers -------------------------------------------------
+
+namespace {
+
+std::string text_of(std::span<const std::byte> data) {
+  return std::string(reinterpret_cast<const char*>(data.data()), data.size());
+}
+
+// One side of a connection that keeps its transport and what it received where the test
+// can see them after the protocol is gone. `paused` pauses it in connection_made; `first`
+// is written once connected.
+struct Side {
+  Transport* transport = nullptr;
+  std::string received, received_at_loss;
+  bool paused = false;
+  std::string first;
+};
+
+template <bool IsServer>
+struct SideProtocol : Protocol {
+  Endings& endings;
+  Side& side;
+  SideProtocol(Endings& e, Side& s) : endings(e), side(s) {}
+  void connection_made(Transport& t) override {
+    side.transport = &t;
+    if (side.paused) t.pause_producing();
+    if (!side.first.empty()) t.write(side.first);
+  }
+  void data_received(std::span<const std::byte> data) override { side.received += text_of(data); }
+  void connection_lost(const Failure& reason) override {
+    side.received_at_loss = side.received;
+    side.transport = nullptr;
+    endings.record(IsServer ? endings.server : endings.client, reason);
+  }
+};
+
+template <class Base, bool IsServer>
+struct SideFactory : Base {
+  Endings& endings;
+  Side& side;
+  SideFactory(Endings& e, Side& s) : endings(e), side(s) {}
+  std::unique_ptr<Protocol> build_protocol() override {
+    return std::make_unique<SideProtocol<IsServer>>(endings, side);
+  }
+};
+
+// A streaming producer (Twisted's IPushProducer) on the server side: writes `total` bytes in
+// 16 KiB pieces whenever it is not paused, then unregisters and closes. `log` records the
+// calls it got.
+struct Streamer : Protocol, PushProducer {
+  Endings& endings;
+  std::vector<std::string>& log;
+  std::size_t total, sent = 0;
+  bool paused = false;
+  Streamer(Endings& e, std::vector<std::string>& l, std::size_t n) : endings(e), log(l), total(n) {}
+  void connection_made(Transport& t) override {
+    t.register_producer(*this);
+    produce();
+  }
+  void pause_producing() override {
+    log.push_back("pause");
+    paused = true;
+  }
+  void resume_producing() override {
+    log.push_back("resume");
+    paused = false;
+    produce();
+  }
+  void stop_producing() override { log.push_back("stop"); }
+  void produce() {
+    const std::string piece(16 * 1024, 's');
+    while (!paused && sent < total) {
+      transport->write(piece);
+      sent += piece.size();
+    }
+    if (sent == total && !paused) {
+      transport->unregister_producer();
+      transport->lose_connection();
+    }
+  }
+  void connection_lost(const Failure& reason) override { endings.record(endings.server, reason); }
+};
+
+}  // namespace
+
+TEST(CallbacksFlowControl, PausingStopsDataReceivedAndResumingDeliversWhatArrivedMeanwhile) {
+  Reactor reactor;
+  Endings endings{reactor};
+  Side server, client;
+  server.paused = true;
+  client.first = "first ";
+  SideFactory<Factory, true> server_factory(endings, server);
+  SideFactory<ClientFactory, false> client_factory(endings, client);
+  reactor.connect_tcp(reactor.listen_tcp(0, server_factory).port(), client_factory);
+  reactor.call_later(100ms, [&] {
+    EXPECT_EQ(server.received, "") << "a paused transport delivered data";
+    ASSERT_NE(client.transport, nullptr);
+    client.transport->write("second");
+  });
+  reactor.call_later(200ms, [&] {
+    EXPECT_EQ(server.received, "") << "a paused transport delivered data";
+    ASSERT_NE(server.transport, nullptr);
+    server.transport->resume_producing();
+  });
+  reactor.call_later(300ms, [&] {  // both pieces arrived: end it
+    EXPECT_EQ(server.received, "first second");
+    if (server.transport) server.transport->lose_connection();
+  });
+  reactor.run();
+  EXPECT_EQ(server.received, "first second");
+  EXPECT_EQ(endings.server, "done");
+  EXPECT_EQ(endings.client, "done");
+}
+
+// As in Twisted, a transport that does not read does not see its peer's end of stream; the
+// resume delivers the bytes sent before it, then connection_lost(ConnectionDone).
+TEST(CallbacksFlowControl, AnEndOfStreamWhilePausedIsNoticedAfterTheDataOnResume) {
+  struct CloseAtOnce : Protocol {
+    Endings& endings;
+    explicit CloseAtOnce(Endings& e) : endings(e) {}
+    void connection_made(Transport& t) override {
+      t.write("last words");
+      t.lose_connection();
+    }
+    void connection_lost(const Failure& r) override { endings.record(endings.client, r); }
+  };
+  Reactor reactor;
+  Endings endings{reactor};
+  Side server;
+  server.paused = true;
+  SideFactory<Factory, true> server_factory(endings, server);
+  FactoryOf<CloseAtOnce, ClientFactory> client_factory(endings);
+  reactor.connect_tcp(reactor.listen_tcp(0, server_factory).port(), client_factory);
+  reactor.call_later(200ms, [&] {
+    EXPECT_EQ(endings.client, "done");
+    EXPECT_EQ(endings.server, "") << "a paused transport noticed the end of stream";
+    EXPECT_EQ(server.received, "");
+    ASSERT_NE(server.transport, nullptr);
+    server.transport->resume_producing();
+  });
+  reactor.run();
+  EXPECT_EQ(endings.server, "done");
+  EXPECT_EQ(server.received_at_loss, "last words");
+}
+
+// The client does not read at first: the server's socket fills, its buffer passes 64 KiB and
+// its producer is paused, and stays paused. Once the client reads, every pause is followed by
+// a resume when the buffer has drained, and all the bytes arrive.
+TEST(CallbacksFlowControl, ARegisteredProducerIsPausedPastTheBufferSizeAndResumedOnceDrained) {
+  const std::size_t total = std::size_t{32} << 20;  // more than any loopback's buffers
+  Reactor reactor;
+  Endings endings{reactor};
+  std::vector<std::string> log;
+  struct StreamerFactory : Factory {
+    Endings& endings;
+    std::vector<std::string>& log;
+    std::size_t total;
+    Streamer* last = nullptr;
+    StreamerFactory(Endings& e, std::vector<std::string>& l, std::size_t n)
+        : endings(e), log(l), total(n) {}
+    std::unique_ptr<Protocol> build_protocol() override {
+      auto p = std::make_unique<Streamer>(endings, log, total);
+      last = p.get();
+      return p;
+    }
+  } server_factory(endings, log, total);
+  Side client;
+  client.paused = true;
+  SideFactory<ClientFactory, false> client_factory(endings, client);
+  reactor.connect_tcp(reactor.listen_tcp(0, server_factory).port(), client_factory);
+  reactor.call_later(300ms, [&] {
+    EXPECT_THAT(log, ElementsAre("pause")) << "the producer was not paused once, and kept so";
+    ASSERT_NE(server_factory.last, nullptr);
+    EXPECT_LT(server_factory.last->sent, total);
+    ASSERT_NE(client.transport, nullptr);
+    client.transport->resume_producing();
+  });
+  reactor.run();
+  EXPECT_EQ(client.received_at_loss.size(), total);
+  EXPECT_EQ(endings.server, "done");
+  EXPECT_EQ(endings.client, "done");
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.size() % 2, 0u) << "a pause was never resumed";
+  for (std::size_t i = 0; i < log.size(); ++i)
+    EXPECT_EQ(log[i], i % 2 == 0 ? "pause" : "resume") << "call " << i;
+}
+
+TEST(CallbacksFlowControl, AProducerIsStoppedWhenItsConsumerIsLostAndOnlyOneMayBeRegistered) {
+  struct Recorder : PushProducer {
+    std::vector<std::string> log;
+    void pause_producing() override { log.push_back("pause"); }
+    void resume_producing() override { log.push_back("resume"); }
+    void stop_producing() override { log.push_back("stop"); }
+  };
+  struct Registers : Protocol {
+    Endings& endings;
+    Recorder &producer, &second;
+    Registers(Endings& e, Recorder& p, Recorder& s) : endings(e), producer(p), second(s) {}
+    void connection_made(Transport& t) override {
+      t.register_producer(producer);
+      EXPECT_THROW(t.register_producer(second), std::logic_error);
+    }
+    void connection_lost(const Failure& r) override {
+      producer.log.push_back("connection_lost");
+      endings.record(endings.server, r);
+    }
+  };
+  struct RegistersFactory : Factory {
+    Endings& endings;
+    Recorder producer, second;
+    explicit RegistersFactory(Endings& e) : endings(e) {}
+    std::unique_ptr<Protocol> build_protocol() override {
+      return std::make_unique<Registers>(endings, producer, second);
+    }
+  };
+  struct ClosesAtOnce : Protocol {
+    Endings& endings;
+    explicit ClosesAtOnce(Endings& e) : endings(e) {}
+    void connection_made(Transport& t) override { t.lose_connection(); }
+    void connection_lost(const Failure& r) override { endings.record(endings.client, r); }
+  };
+  Reactor reactor;
+  Endings endings{reactor};
+  RegistersFactory server(endings);
+  FactoryOf<ClosesAtOnce, ClientFactory> client(endings);
+  reactor.connect_tcp(reactor.listen_tcp(0, server).port(), client);
+  reactor.run();
+  EXPECT_EQ(endings.server, "done");
+  EXPECT_THAT(server.producer.log, ElementsAre("stop", "connection_lost"));
+  EXPECT_TRUE(server.second.log.empty());
 }
 
 // ---- the workloads ------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 // The futures model (Tornado's vocabulary): Future chains, failures, done-callbacks, misuse
 // (InvalidStateError), multi, with_timeout, run_sync; IOLoop callbacks, timers and fd
-// handlers; run_in_executor; IOStream over loopback (delimited, sized and partial reads, a write
-// large enough to be partial, a peer that closes, a refused connection); and the model's
-// workloads, verified.
+// handlers; Semaphore (FIFO waiters, the bound, slots back on failure); run_in_executor;
+// IOStream over loopback (delimited, sized and partial reads, a write large enough to be
+// partial, a peer that closes, a refused connection); and the model's workloads, verified.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "models/futures/info.hpp"
 #include "models/futures/io_loop.hpp"
 #include "models/futures/iostream.hpp"
+#include "models/futures/locks.hpp"
 #include "models/futures/multi.hpp"
 #include "models/futures/tcp_client.hpp"
 #include "models/futures/tcp_server.hpp"
@@ -460,6 +462,75 @@ TEST(IOStream, ConnectingToAClosedPortFails) {
   } catch (const std::system_error& e) {
     EXPECT_EQ(e.code().value(), ECONNREFUSED);
   }
+}
+
+// ---- Semaphore --------------------------------------------------------------------------
+
+TEST(Semaphore, AcquireResolvesAtOnceWhileSlotsAreFreeThenWaitersInOrder) {
+  Semaphore sem(2);
+  std::vector<int> got;
+  for (int i = 0; i < 5; ++i)
+    sem.acquire().add_done_callback([&got, i](Future<void>&) { got.push_back(i); });
+  EXPECT_THAT(got, ::testing::ElementsAre(0, 1));
+  EXPECT_EQ(sem.value(), 0u);
+  EXPECT_EQ(sem.waiting(), 3u);
+  sem.release();  // the slot goes to the first waiter, at once
+  EXPECT_THAT(got, ::testing::ElementsAre(0, 1, 2));
+  sem.release();
+  sem.release();
+  EXPECT_THAT(got, ::testing::ElementsAre(0, 1, 2, 3, 4));
+  sem.release();
+  sem.release();
+  EXPECT_EQ(sem.value(), 2u);
+  sem.release();  // Tornado's Semaphore lets the count grow ...
+  EXPECT_EQ(sem.value(), 3u);
+  BoundedSemaphore bounded(1);
+  bounded.acquire();
+  bounded.release();
+  EXPECT_THROW(bounded.release(), std::logic_error);  // ... a BoundedSemaphore does not
+}
+
+TEST(Semaphore, BoundsOperationsThatReleaseOnSuccessAndFailureAlike) {
+  IOLoop loop;
+  Semaphore sem(3);
+  int running = 0, peak = 0;
+  std::vector<int> started;
+  // Operation i takes (i % 4) ms and fails when i is a multiple of 5.
+  auto operation = [&](int i) {
+    started.push_back(i);
+    peak = std::max(peak, ++running);
+    return futures::sleep(std::chrono::milliseconds(i % 4)).then([&, i] {
+      --running;
+      if (i % 5 == 0) throw std::runtime_error("operation failed");
+      return i;
+    });
+  };
+  std::vector<Future<int>> all;
+  for (int i = 0; i < 20; ++i)
+    all.push_back(sem.acquire().then([&, i] {
+      Future<int> op = operation(i);
+      op.add_done_callback([&](Future<int>&) { sem.release(); });
+      return op;
+    }));
+  std::vector<int> ok;
+  int failed = 0;
+  Future<void> all_done;
+  for (auto& f : all)
+    f.add_done_callback([&](Future<int>& done) {
+      if (done.exception())
+        ++failed;
+      else
+        ok.push_back(done.result());
+      if (ok.size() + failed == all.size()) all_done.set_result();
+    });
+  loop.run_sync([&] { return all_done; });
+  EXPECT_EQ(ok.size() + failed, 20u);
+  EXPECT_EQ(failed, 4);
+  EXPECT_EQ(peak, 3);
+  EXPECT_EQ(running, 0);
+  EXPECT_EQ(started.size(), 20u);
+  EXPECT_THAT(std::vector(started.begin(), started.begin() + 3), ::testing::ElementsAre(0, 1, 2));
+  EXPECT_EQ(sem.value(), 3u);
 }
 
 // ---- the workloads ----------------------------------------------------------------------

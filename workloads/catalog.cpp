@@ -4,6 +4,8 @@
 #include <string>
 
 #include "cpu_bound/spec.hpp"
+#include "echo/spec.hpp"
+#include "http_fetch/spec.hpp"
 #include "http_server/servers.hpp"
 #include "models/callbacks/info.hpp"
 #include "models/coroutines/info.hpp"
@@ -20,12 +22,16 @@ namespace cmbench {
 namespace {
 
 // Registers every model's implementation of one workload, in the catalog's model order.
+// `sequential_not_applicable` names the cells the sequential model has no version of.
 template <class W>
-void add_workload(Catalog& c, Workload spec) {
+void add_workload(
+    Catalog& c, Workload spec,
+    std::function<std::string(const ParamValues&)> sequential_not_applicable = nullptr) {
   const std::string name = spec.name;
   c.add_workload(std::move(spec));
   c.add_cell(name, "sequential",
-             typed_cell(W::make_params, W::sequential, W::verify, sequential::info));
+             typed_cell(W::make_params, W::sequential, W::verify, sequential::info), "",
+             std::move(sequential_not_applicable));
   c.add_cell(name, "threads", typed_cell(W::make_params, W::threads, W::verify, threads::info));
   c.add_cell(name, "processes",
              typed_cell(W::make_params, W::processes, W::verify, processes::info));
@@ -93,6 +99,43 @@ struct CpuBound {
   static constexpr auto fibers_on_loop = cpu_bound::fibers_on_loop;
 };
 
+struct HttpFetch {
+  static constexpr auto make_params = http_fetch::make_params;
+  static constexpr auto verify = http_fetch::verify;
+  static constexpr auto sequential = http_fetch::sequential;
+  static constexpr auto threads = http_fetch::threads;
+  static constexpr auto processes = http_fetch::processes;
+  static constexpr auto callbacks = http_fetch::callbacks;
+  static constexpr auto futures = http_fetch::futures;
+  static constexpr auto coroutines = http_fetch::coroutines;
+  static constexpr auto fibers = http_fetch::fibers;
+  static constexpr const ModelInfo& fibers_info = fibers::info;
+};
+
+// http_fetch: the seven clients. The bound M means nothing to the sequential client, which
+// has one fetch in flight whatever M is: its bounded cells would repeat the unbounded one.
+void add_http_fetch(Catalog& c) {
+  add_workload<HttpFetch>(c, http_fetch::describe(), [](const ParamValues& v) -> std::string {
+    return v.integer("M") > 0 ? "a sequential client fetches one URL at a time whatever M is" : "";
+  });
+  // The floor: the fewest system calls an honest client makes per fetch.
+  c.add_cell("http_fetch", "epoll",
+             typed_cell(http_fetch::make_params, http_fetch::epoll, http_fetch::verify,
+                        references::epoll));
+}
+
+// echo: every model's server and the reference servers, from one table.
+void add_echo(Catalog& c) {
+  c.add_workload(echo::describe());
+  for (const auto& s : echo::servers()) {
+    auto run = [serve = s.serve](const echo::Params& p) {
+      return http_server::run_under_load(p, serve);
+    };
+    c.add_cell("echo", std::string(s.model->name),
+               typed_cell(echo::make_params, run, echo::verify, *s.model), std::string(s.variant));
+  }
+}
+
 // http_server: every model's server and the reference servers, from one table.
 void add_http_server(Catalog& c) {
   c.add_workload(http_server::describe());
@@ -133,6 +176,8 @@ Catalog build_catalog(bool with_selftest) {
   add_frame_pool_variant<SleepFanout>(c, "sleep_fanout");
   add_on_loop_variants<CpuBound>(c, "cpu_bound");
   add_http_server(c);
+  add_http_fetch(c);
+  add_echo(c);
   if (with_selftest) selftest::add_to(c);
   return c;
 }

@@ -4,8 +4,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "models/callbacks/reactor.hpp"
 #include "models/core/tcp.hpp"
@@ -52,7 +54,11 @@ void Connection::make_connection() {
 void Connection::on_ready(std::uint32_t events) {
   try {
     if (state_ == State::connecting) return finish_connecting();
-    if (state_ == State::connected && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) read_some();
+    // A paused connection reads nothing, even if this batch reported EPOLLIN before the
+    // pause: a reset reaches it through the write below, a clean close on resume.
+    if (state_ == State::connected && !reading_paused_ &&
+        (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+      read_some();
     if ((state_ == State::connected || state_ == State::disconnecting) &&
         (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) &&
         (buffered() > 0 || state_ == State::disconnecting))
@@ -106,6 +112,11 @@ void Connection::write(std::span<const std::byte> data) {
     out_sent_ = 0;
   }
   out_.insert(out_.end(), data.begin(), data.end());
+  // Before update_interest: pausing this very transport (an echo) then costs one epoll_ctl.
+  if (producer_ && !producer_paused_ && buffered() > buffer_size) {
+    producer_paused_ = true;
+    producer_->pause_producing();
+  }
   update_interest();
 }
 
@@ -123,7 +134,41 @@ void Connection::write_buffered() {
   out_.clear();
   out_sent_ = 0;
   if (state_ == State::disconnecting) return close(Failure(ConnectionDone()));
+  drained();
   update_interest();
+}
+
+// As Twisted's FileDescriptor.doWrite: only a producer this transport paused is resumed, and
+// only once everything is written (not at a low-water mark). Its resume_producing may write
+// here again, pause again, or close: the flag is cleared first.
+void Connection::drained() {
+  if (!producer_paused_) return;
+  producer_paused_ = false;
+  producer_->resume_producing();
+}
+
+void Connection::pause_producing() {
+  reading_paused_ = true;
+  if (state_ == State::connected) update_interest();
+}
+
+void Connection::resume_producing() {
+  reading_paused_ = false;
+  if (state_ == State::connected) update_interest();
+}
+
+void Connection::register_producer(PushProducer& producer) {
+  if (producer_)
+    throw std::logic_error(
+        "register_producer: this transport already has a producer; unregister it first");
+  if (state_ == State::aborting || state_ == State::closed) return producer.stop_producing();
+  producer_ = &producer;
+  producer_paused_ = false;
+}
+
+void Connection::unregister_producer() {
+  producer_ = nullptr;
+  producer_paused_ = false;
 }
 
 void Connection::lose_connection() {
@@ -152,7 +197,18 @@ void Connection::close(const Failure& reason) {
   fd_.reset();
   out_.clear();
   out_sent_ = 0;
-  reactor_.forget(*this);  // queued: this object outlives the call below
+  reactor_.forget(*this);  // queued: this object outlives the calls below
+  // The consumer is gone: so is the producer's reason to produce (Twisted's connectionLost).
+  if (PushProducer* producer = std::exchange(producer_, nullptr)) {
+    producer_paused_ = false;
+    try {
+      producer->stop_producing();  // a no-op when it is this transport: already closed
+    } catch (const std::exception& e) {
+      reactor_.core().report_error(std::string("stop_producing raised: ") + e.what());
+    } catch (...) {
+      reactor_.core().report_error("stop_producing raised a non-standard exception");
+    }
+  }
   if (!protocol_) return;
   try {
     protocol_->connection_lost(reason);
@@ -179,7 +235,7 @@ void Connection::update_interest() {
       events = EPOLLOUT;
       break;
     case State::connected:
-      events = EPOLLIN | (buffered() > 0 ? EPOLLOUT : 0u);
+      events = (reading_paused_ ? 0u : EPOLLIN) | (buffered() > 0 ? EPOLLOUT : 0u);
       break;
     case State::aborting:
     case State::closed:

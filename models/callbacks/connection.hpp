@@ -10,7 +10,15 @@
 // write() first tries the socket at once when nothing is queued (libuv and asio do the
 // same; Twisted queues and writes on the next writable event), and buffers what is left.
 //
-// Cost: one Connection (144 bytes) and one protocol per connection; a write that fits the
+// Flow control (see protocol.hpp): pausing drops EPOLLIN from the interest. While paused
+// with bytes to write, the socket is still watched for EPOLLOUT, and epoll reports
+// EPOLLERR/EPOLLHUP with it, so a reset is noticed at once; paused with nothing to write it
+// is not watched at all (no wake-ups, and it does not busy-loop on a peer's FIN it must not
+// read yet): end of stream and errors wait for the resume, as in Twisted's reactors.
+// The producer check sits on the buffering path only: a write the socket takes whole, the
+// common case, costs what it did without flow control.
+//
+// Cost: one Connection (152 bytes) and one protocol per connection; a write that fits the
 // socket is one send(); a partial write adds two epoll_ctl (watch, then unwatch, EPOLLOUT).
 // Thread-safety: the reactor's thread only.
 #pragma once
@@ -44,11 +52,18 @@ class Connection final : public Transport {
   void lose_connection() override;
   void abort_connection() override;
 
+  void pause_producing() override;
+  void resume_producing() override;
+  void stop_producing() override { lose_connection(); }
+  void register_producer(PushProducer& producer) override;
+  void unregister_producer() override;
+
  private:
   // Invariant, per state:
   //  connecting     outgoing, not yet connected; watches EPOLLOUT only; no protocol yet.
-  //  connected      the protocol exists and had connection_made; watches EPOLLIN, plus
-  //                 EPOLLOUT exactly while the write buffer holds bytes.
+  //  connected      the protocol exists and had connection_made; watches EPOLLIN unless
+  //                 reading_paused_, plus EPOLLOUT exactly while the write buffer holds
+  //                 bytes.
   //  disconnecting  lose_connection() was called: no more reading; watches EPOLLOUT until
   //                 the buffer is flushed, then closes (ConnectionDone).
   //  aborting       abort_connection() or a failed write: watches nothing, buffer dropped;
@@ -66,6 +81,7 @@ class Connection final : public Transport {
   void close_soon(Failure reason);
   void protocol_failed(std::exception_ptr e);
   void update_interest();
+  void drained();  // the write buffer just emptied: resume the producer this one paused
   std::size_t buffered() const noexcept { return out_.size() - out_sent_; }
 
   Reactor& reactor_;
@@ -75,6 +91,11 @@ class Connection final : public Transport {
   std::unique_ptr<Protocol> protocol_;
   std::vector<std::byte> out_;  // bytes not yet taken by the socket start at out_sent_
   std::size_t out_sent_ = 0;
+  // Flow control. Invariant: producer_paused_ only while producer_ is set, and then this
+  // connection called producer_->pause_producing() and owes it a resume once out_ drains.
+  PushProducer* producer_ = nullptr;
+  bool producer_paused_ = false;
+  bool reading_paused_ = false;  // this transport, as a producer, was paused
   Fd fd_;
   Watcher watcher_;  // after fd_: stops watching before the socket closes
 };

@@ -41,6 +41,7 @@ constexpr ns_t never = std::numeric_limits<ns_t>::max();
 constexpr ns_t retry_pause = 10'000'000;  // after an error: never a busy loop on a dead server
 constexpr std::size_t read_chunk = 4096;  // per read; also each connection's buffer, at least
 constexpr int max_connections = 10'000;
+constexpr std::size_t max_echo_size = 16 << 20;
 constexpr double max_rate = 1e7;  // far above what loopback HTTP reaches; bounds the due queue
 
 [[noreturn]] void fail(const char* what) {
@@ -83,6 +84,8 @@ void validate(const Options& o) {
   if (o.duration.count() <= 0) bad("duration must be positive");
   if (o.timeout.count() <= 0) bad("timeout must be positive");
   if (o.cpu < -1 || o.cpu >= CPU_SETSIZE) bad("cpu must be -1 (unpinned) or a CPU number");
+  if (o.echo_size > max_echo_size)
+    bad("echo size must be 0 (HTTP) or 1.." + std::to_string(max_echo_size) + " bytes");
   // The request line carries the target verbatim: it must be an origin-form path.
   if (o.target.empty() || o.target[0] != '/') bad("target must start with '/'");
   for (char c : o.target)
@@ -161,6 +164,9 @@ struct Connection {
   std::uint64_t serial = 0;      // bumped per timed step: tells stale queue entries apart
   ns_t origin = 0;               // due time (open loop) or send time (closed loop)
   std::size_t written = 0;       // bytes of the request written so far (busy only)
+  std::size_t echoed = 0;        // echo: bytes of the message read back so far (busy only)
+  std::size_t offset = 0;        // echo: where the message starts in the pattern
+  std::uint32_t messages = 0;    // echo: messages sent on this connection
   bool served = false;           // answered at least once on this socket
   bool in_idle_queue = false;
 };
@@ -172,11 +178,29 @@ struct Deadline {
   std::uint64_t serial;
 };
 
+// Echo messages are slices of one pseudo-random pattern, `pattern_period` bytes longer than
+// a message, so that making a message costs nothing per message.
+constexpr std::size_t pattern_period = 251;
+
+std::string echo_pattern(std::size_t size) {
+  if (size == 0) return {};
+  std::string p(size + pattern_period, '\0');
+  std::uint64_t x = 0x2545F4914F6CDD1DULL;
+  for (char& b : p) {
+    x ^= x << 13;  // xorshift64
+    x ^= x >> 7;
+    x ^= x << 17;
+    b = static_cast<char>(x >> 56);
+  }
+  return p;
+}
+
 class Generator {
  public:
   explicit Generator(const Options& o)
       : o_(o),
         request_(http::get_request(o.target)),
+        pattern_(echo_pattern(o.echo_size)),
         conns_(static_cast<std::size_t>(o.connections)),
         timeout_(to_ns(o.timeout)),
         period_(o.rate > 0 ? 1e9 / o.rate : 0) {
@@ -297,6 +321,10 @@ class Generator {
     c.state = Connection::State::busy;
     c.origin = origin;
     c.written = 0;
+    c.echoed = 0;
+    // Each message starts elsewhere in the pattern (101 is prime to its period): an echo of
+    // an earlier message, or of another connection's, differs from the one expected.
+    c.offset = (i * 37 + std::size_t{c.messages++} * 101) % pattern_period;
     ++c.serial;
     ++in_flight_;
     report_.peak_in_flight = std::max<std::uint64_t>(report_.peak_in_flight, in_flight_);
@@ -305,12 +333,19 @@ class Generator {
   }
 
   // Writes what is left of the request; the rest goes when the socket is writable again.
+  // The bytes a busy connection sends: the request, or this message.
+  std::span<const std::byte> payload(const Connection& c) const {
+    if (!echo()) return std::as_bytes(std::span(request_));
+    return std::as_bytes(std::span(pattern_)).subspan(c.offset, o_.echo_size);
+  }
+
   void write(std::uint32_t i) {
     Connection& c = conns_[i];
-    while (c.written < request_.size()) {
+    const std::span<const std::byte> bytes = payload(c);
+    while (c.written < bytes.size()) {
       std::optional<std::size_t> n;
       try {
-        n = tcp::write(c.fd.get(), std::as_bytes(std::span(request_)).subspan(c.written));
+        n = tcp::write(c.fd.get(), bytes.subspan(c.written));
       } catch (const std::system_error& e) {
         return error(i, errno_words(e.code().value()));
       }
@@ -364,6 +399,7 @@ class Generator {
   // connection, but the next request goes only once everything read is accounted for: a
   // second response to one request must be caught as unsolicited, not taken for the next.
   void read(std::uint32_t i) {
+    if (echo()) return read_echo(i);
     Connection& c = conns_[i];
     std::uint32_t generation = c.generation;
     for (;;) {
@@ -399,21 +435,56 @@ class Generator {
         return bad_response(i, "a body of " + std::to_string(r.body.size()) +
                                    " bytes, not the expected " +
                                    std::to_string(o_.expect_body.size()));
-      ns_t now = now_ns();
-      if (c.origin >= measure_from_) {
-        ++report_.ok;
-        latency_.record(static_cast<std::uint64_t>(std::max<ns_t>(0, now - c.origin)));
-      }
-      --in_flight_;
-      ++c.serial;  // its timeout is void
-      c.state = Connection::State::idle;
-      c.served = true;
+      answered(i);
       if (!r.keep_alive) return close(i, 0);  // answered, and the server ends the connection
     }
   }
 
+  // Echo: reads until EAGAIN, comparing each byte with the message as it arrives; the
+  // message is answered once all of it came back. As with HTTP, the next message goes only
+  // once everything read is accounted for: bytes beyond the message are an error.
+  void read_echo(std::uint32_t i) {
+    Connection& c = conns_[i];
+    for (;;) {
+      std::optional<std::size_t> n;
+      try {
+        n = tcp::read(c.fd.get(), std::as_writable_bytes(std::span(scratch_)));
+      } catch (const std::system_error& e) {
+        return error(i, errno_words(e.code().value()));
+      }
+      if (!n) break;
+      if (*n == 0) return end_of_stream(i);
+      if (c.state != Connection::State::busy || c.echoed + *n > o_.echo_size)
+        return bad_response(i, "bytes beyond the message sent");
+      if (std::memcmp(scratch_.data(), pattern_.data() + c.offset + c.echoed, *n) != 0)
+        return bad_response(i, "the echo differs from the message sent, within bytes " +
+                                   std::to_string(c.echoed) + " to " +
+                                   std::to_string(c.echoed + *n));
+      c.echoed += *n;
+      if (c.echoed == o_.echo_size) answered(i);
+    }
+    if (c.state == Connection::State::idle) on_idle(i, now_ns());
+  }
+
+  // The connection's request (or message) was answered in full.
+  void answered(std::uint32_t i) {
+    Connection& c = conns_[i];
+    ns_t now = now_ns();
+    if (c.origin >= measure_from_) {
+      ++report_.ok;
+      latency_.record(static_cast<std::uint64_t>(std::max<ns_t>(0, now - c.origin)));
+    }
+    --in_flight_;
+    ++c.serial;  // its timeout is void
+    c.state = Connection::State::idle;
+    c.served = true;
+  }
+
   void end_of_stream(std::uint32_t i) {
     Connection& c = conns_[i];
+    if (c.state == Connection::State::busy && echo())
+      return error(i, c.echoed == 0 ? "connection closed with a message in flight"
+                                    : "connection closed in the middle of an echo");
     if (c.state == Connection::State::busy)
       return error(i, c.reader.idle() ? "connection closed with a request in flight"
                                       : "connection closed in the middle of a response");
@@ -513,8 +584,12 @@ class Generator {
     return r;
   }
 
+  bool echo() const { return o_.echo_size > 0; }
+
   const Options& o_;
   const std::string request_;
+  const std::string pattern_;  // echo: every message is a slice of it
+  std::vector<char> scratch_ = std::vector<char>(64 * 1024);  // echo: what one read() takes
   std::vector<Connection> conns_;
   Fd epoll_, timer_;
   ns_t timeout_;

@@ -1,6 +1,9 @@
 // The load generator: C keep-alive HTTP/1.1 connections to a server on 127.0.0.1, driven
-// from one thread with epoll, as wrk is. It runs in a process of its own (the executable
-// `cmbench-load`, started by the harness), so that the server's CPU time is the server's.
+// from one thread with epoll, as wrk is; or, with echo_size > 0, C connections to an echo
+// server, each sending a message of echo_size bytes and reading it back whole, compared byte
+// for byte as it arrives, before the next (vmbench's client). It runs in a process of its own (the
+// executable `cmbench-load`, started by the harness), so that the server's CPU time is the
+// server's.
 //
 // Two modes:
 //  - closed loop (rate = 0): each connection sends its next request as soon as the previous
@@ -38,6 +41,10 @@ struct Options {
   std::chrono::milliseconds duration{1000};  // measured, after the warm-up
   std::chrono::milliseconds timeout{1000};   // per request
   int cpu = -1;                              // pin the generator to this CPU; -1: unpinned
+  // > 0: echo messages of this many bytes instead of HTTP (target and expect_body unused).
+  // Each message is a different slice of a pseudo-random pattern, so an echo of another
+  // message, or of another connection's, is caught.
+  std::size_t echo_size = 0;
   // Told "measuring" when the warm-up ends and "done" when the measured window does, at
   // once (within one turn of the loop), so that a caller can read the server's CPU clocks
   // over exactly that window.

@@ -8,13 +8,14 @@
 // deadline forward; the watchdog's timer wakes once per timeout to look at it, so there is no
 // timer operation per request. The slow variant's wait is a steady_timer, once per request.
 // Errors are values (as_tuple): a client that goes away costs no exception.
-#include <asio.hpp>
-#include <asio/experimental/as_tuple.hpp>
-#include <asio/experimental/awaitable_operators.hpp>
+
+// Standard headers before asio's (asio_listener.hpp says why).
 #include <chrono>
-#include <cstdio>
 #include <string>
 
+#include <asio/experimental/awaitable_operators.hpp>
+
+#include "asio_listener.hpp"
 #include "models/core/http.hpp"
 #include "references.hpp"
 
@@ -23,9 +24,9 @@ namespace {
 
 using asio::awaitable;
 using asio::ip::tcp;
+using asio_listener::nothrow;
 using namespace asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
-constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 // Ends once `deadline` has passed (it may move forward while the watchdog sleeps).
 awaitable<void> watchdog(const Clock::time_point& deadline) {
@@ -91,35 +92,13 @@ awaitable<void> session(tcp::socket socket, const Config& config) {
   co_await (serve(socket, deadline, config) || watchdog(deadline));
 }
 
-// Accepts until the acceptor is closed (the server's stop). A failed accept (out of
-// descriptors, say) is reported and retried 10 ms later.
-awaitable<void> listen(tcp::acceptor& acceptor, const Config& config) {
-  auto executor = co_await asio::this_coro::executor;
-  asio::steady_timer pause(executor);
-  while (acceptor.is_open()) {
-    auto [error, socket] = co_await acceptor.async_accept(nothrow);
-    if (error == asio::error::operation_aborted) co_return;
-    if (error) {
-      std::fprintf(stderr, "http_server asio: accept: %s; retrying in 10 ms\n",
-                   error.message().c_str());
-      pause.expires_after(std::chrono::milliseconds(10));
-      co_await pause.async_wait(nothrow);
-      continue;
-    }
-    asio::co_spawn(executor, session(std::move(socket), config), asio::detached);
-  }
-}
-
 }  // namespace
 
 void asio(Control& c) {
-  asio::io_context context(1);  // one thread runs it: asio may skip some locking
-  tcp::acceptor acceptor(context, {asio::ip::address_v4::loopback(), 0});
-  asio::co_spawn(context, listen(acceptor, c.config()), asio::detached);
-  // The loop ends once the acceptor is closed and every session has ended.
-  auto serving = c.serving(acceptor.local_endpoint().port(),
-                           [&] { asio::post(context, [&] { acceptor.close(); }); });
-  context.run();
+  const Config& config = c.config();
+  asio_listener::serve(c, "http_server asio", [&config](tcp::socket socket) {
+    return session(std::move(socket), config);
+  });
 }
 
 }  // namespace cmbench::http_server

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -101,6 +102,21 @@ std::uint64_t serve_connection(Fd connection, const Config& config) {
     if (!send_all(fd, out)) return answered;
     out.clear();
     if (!reader.idle() && monotonic_ns() > deadline) return answered;  // a slowloris
+  }
+}
+
+std::uint64_t echo_connection(Fd connection, std::size_t read_size) {
+  const int fd = connection.get();
+  // On the heap, not the stack: 64 KiB is a lot for a thread's stack, and only the pages
+  // that bytes reach are ever touched.
+  auto buffer = std::make_unique_for_overwrite<char[]>(read_size);
+  std::uint64_t echoed = 0;
+  for (;;) {
+    ssize_t n = ::recv(fd, buffer.get(), read_size, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return echoed;  // closed, or reset
+    if (!send_all(fd, std::string_view(buffer.get(), std::size_t(n)))) return echoed;
+    echoed += std::uint64_t(n);
   }
 }
 

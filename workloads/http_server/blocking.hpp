@@ -4,6 +4,9 @@
 // pre-forked worker processes. That difference is the model; this file is not.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+
 #include "models/core/fd.hpp"
 #include "spec.hpp"
 
@@ -22,5 +25,11 @@ Fd accept_blocking(int listener);
 // slowloris client: closed within twice the timeout). Pipelined requests are answered in
 // order, in one write when they arrive together. Returns the requests answered.
 std::uint64_t serve_connection(Fd connection, const Config& config);
+
+// The echo workload's connection (workloads/echo): writes back what it reads, reading at
+// most `read_size` bytes at a time, until the client closes or resets the connection. No
+// timeout, no framing. A send that blocks holds the next recv back, so a client that does
+// not read stops the echo (the kernel's buffers are the only ones). Returns the bytes echoed.
+std::uint64_t echo_connection(Fd connection, std::size_t read_size);
 
 }  // namespace cmbench::http_server

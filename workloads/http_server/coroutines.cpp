@@ -14,6 +14,7 @@
 #include "models/coroutines/streams.hpp"
 #include "models/coroutines/wait.hpp"
 #include "spec.hpp"
+#include "stream_servers.hpp"
 
 namespace cmbench::http_server {
 namespace {
@@ -66,19 +67,11 @@ Task<void> handle(StreamReader reader, StreamWriter writer, const Config& config
 }
 
 Task<void> serve(Control& c) {
-  const Config& config = c.config();
   // Named: g++ 12 destroys a capturing lambda written inside a co_await expression twice.
-  auto handler = [&config](StreamReader r, StreamWriter w) {
+  coroutines::ClientConnected handler = [&config = c.config()](StreamReader r, StreamWriter w) {
     return handle(std::move(r), std::move(w), config);
   };
-  coroutines::Server server = co_await coroutines::start_server(handler);
-  Reactor& loop = coroutines::EventLoop::current().reactor();
-  // The harness stops us from its own thread: only call_soon_threadsafe may cross over.
-  auto serving = c.serving(server.port(), [&loop, &server] {
-    loop.call_soon_threadsafe([&server] { server.close(); });
-  });
-  co_await server.serve_forever();  // returns once close() has run
-  co_await server.wait_closed();    // and once every handler has finished
+  co_await serve_streams(c, handler);
 }
 
 }  // namespace

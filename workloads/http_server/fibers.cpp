@@ -1,4 +1,4 @@
-// http_server, fibers: gevent's StreamServer written out by hand. An acceptor greenlet
+// http_server, fibers: gevent's StreamServer (stream_servers.hpp): an acceptor greenlet
 // accepts, and each connection gets a greenlet of its own whose code is the blocking
 // server's, word for word: recv, parse, sendall, as after monkey.patch_all(). Each call that
 // would block parks the greenlet on the hub's reactor instead, so one thread serves every
@@ -12,15 +12,12 @@
 #include "models/core/http.hpp"
 #include "models/fibers/fibers.hpp"
 #include "spec.hpp"
+#include "stream_servers.hpp"
 
 namespace cmbench::http_server {
 namespace {
 
 using namespace std::chrono_literals;
-
-// gevent's StreamServer(spawn=Pool(n)): a cap on live connections, far above the load's
-// 10^4, past which the acceptor waits for a handler to finish.
-constexpr std::size_t max_connections = 100'000;
 
 // One connection, until the client closes it, resets it, sends a malformed request, or
 // completes no request for the idle timeout. Answers that are ready together (pipelined
@@ -65,39 +62,11 @@ void handle(fibers::Socket sock, const Config& config) {
   }
 }
 
-// gevent's accept loop: a greenlet per connection. A failed accept (out of descriptors,
-// say) is reported and retried after 10 ms; only kill() ends the loop.
-void accept_forever(fibers::Socket& listener, fibers::Pool& handlers, const Config& config) {
-  for (;;) {
-    try {
-      handlers.spawn(handle, listener.accept(), std::cref(config));
-    } catch (const std::system_error& e) {
-      std::fprintf(stderr, "http_server: accept failed, retrying in 10 ms: %s\n", e.what());
-      fibers::sleep(10ms);
-    }
-  }
-}
-
 }  // namespace
 
 void fibers(Control& c) {
-  fibers::run([&c] {
-    fibers::Socket listener = fibers::Socket::listen();
-    fibers::Pool handlers(max_connections);
-    fibers::Event stop;
-    auto acceptor = fibers::spawn(accept_forever, std::ref(listener), std::ref(handlers),
-                                  std::cref(c.config()));
-    // Called from the harness's thread: the set goes through the hub loop's thread-safe door
-    // (gevent's run_callback_threadsafe) and runs on the hub's thread, so the wake-up never
-    // crosses threads inside Boost's scheduler.
-    Reactor& loop = fibers::Hub::require("http_server").reactor();
-    auto serving = c.serving(
-        listener.port(), [&loop, &stop] { loop.call_soon_threadsafe([&stop] { stop.set(); }); });
-    stop.wait();
-    acceptor.kill();   // GreenletExit at its accept
-    listener.close();  // no new connections
-    handlers.join();   // the open ones end when their clients close or go idle
-  });
+  serve_greenlets(
+      c, [&config = c.config()](fibers::Socket s) { handle(std::move(s), config); }, "http_server");
 }
 
 }  // namespace cmbench::http_server

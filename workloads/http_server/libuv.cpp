@@ -11,19 +11,15 @@
 #include <uv.h>
 
 #include <cstdio>
-#include <stdexcept>
 #include <string>
 #include <utility>
 
+#include "libuv_listener.hpp"
 #include "models/core/http.hpp"
 #include "references.hpp"
 
 namespace cmbench::http_server {
 namespace {
-
-void check(int rc, const char* what) {
-  if (rc < 0) throw std::runtime_error(std::string("libuv: ") + what + ": " + uv_strerror(rc));
-}
 
 // One client: a TCP handle and two timers, freed once all three are closed. Invariant: the
 // connection reads (`reading`) unless a uv_write is in flight (`out` holds its bytes), its
@@ -190,38 +186,7 @@ void on_connection(uv_stream_t* listener, int status) {
 }  // namespace
 
 void libuv(Control& c) {
-  uv_loop_t loop;
-  check(uv_loop_init(&loop), "uv_loop_init");
-  uv_tcp_t listener;
-  uv_tcp_init(&loop, &listener);  // no socket yet: bind makes it
-  listener.data = const_cast<Config*>(&c.config());
-  sockaddr_in address;
-  int length = sizeof address;
-  uv_ip4_addr("127.0.0.1", 0, &address);
-  // A failure here closes what the loop has (the loop finishes closing it) and throws.
-  auto give_up = [&](int rc, const char* what) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&listener), nullptr);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    check(rc, what);
-  };
-  int rc = uv_tcp_bind(&listener, reinterpret_cast<const sockaddr*>(&address), 0);
-  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener), 1024, on_connection);
-  if (rc == 0) rc = uv_tcp_getsockname(&listener, reinterpret_cast<sockaddr*>(&address), &length);
-  if (rc < 0) give_up(rc, "listening on 127.0.0.1");
-  // Stopping closes the listener and this handle; the loop ends with the last connection.
-  uv_async_t stop;
-  stop.data = &listener;
-  rc = uv_async_init(&loop, &stop, [](uv_async_t* a) {
-    uv_close(static_cast<uv_handle_t*>(a->data), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(a), nullptr);
-  });
-  if (rc < 0) give_up(rc, "uv_async_init");
-  {
-    auto serving = c.serving(ntohs(address.sin_port), [&stop] { uv_async_send(&stop); });
-    uv_run(&loop, UV_RUN_DEFAULT);
-  }
-  check(uv_loop_close(&loop), "uv_loop_close");
+  libuv_listener::serve(c, const_cast<Config*>(&c.config()), on_connection);
 }
 
 }  // namespace cmbench::http_server

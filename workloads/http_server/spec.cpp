@@ -136,6 +136,10 @@ Driven drive_load(const load::Options& o) {
                                    "--cpu",
                                    std::to_string(o.cpu),
                                    "--phases"};
+  if (o.echo_size > 0) {  // the echo workload's client (models/core/load.hpp)
+    args.push_back("--echo");
+    args.push_back(std::to_string(o.echo_size));
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -287,19 +291,11 @@ Workload describe() {
        1,
        1,
        {"hello", "slow"}},
-      {"C", ParamKind::integer, "50", "concurrent keep-alive connections", 1, 10'000},
+      connections_param("50"),
       {"rate", ParamKind::integer, "0", "offered requests per second; 0: as many as possible", 0,
        10'000'000},
-      {"T", ParamKind::duration, "1s", "measured time, after a 200 ms warm-up", 100'000,
-       60'000'000},
-      {"pin",
-       ParamKind::choice,
-       "none",
-       "none, or split: server on CPU 0, client on CPU 1",
-       1,
-       1,
-       {"none", "split"}},
   };
+  for (auto& spec : window_params()) w.params.push_back(spec);
   w.scale_param = "C";
   w.scales = [](Profile profile) {
     std::vector<ParamValues> s;
@@ -332,37 +328,64 @@ Workload describe() {
   return w;
 }
 
-Params make_params(const ParamValues& v) {
+ParamSpec connections_param(const std::string& default_c) {
+  return {"C", ParamKind::integer, default_c, "concurrent connections, each kept open", 1, 10'000};
+}
+
+std::vector<ParamSpec> window_params() {
+  return {
+      {"T", ParamKind::duration, "1s", "measured time, after a 200 ms warm-up", 100'000,
+       60'000'000},
+      {"pin",
+       ParamKind::choice,
+       "none",
+       "none, or split: server on CPU 0, client on CPU 1",
+       1,
+       1,
+       {"none", "split"}},
+  };
+}
+
+Params loaded(const ParamValues& v) {
   Params p;
-  p.server.variant = v.text("variant") == "slow" ? Variant::slow : Variant::hello;
   p.load.connections = static_cast<int>(v.integer("C"));
   p.server.workers = p.load.connections;  // processes: a pre-forked worker per connection
-  p.load.rate = static_cast<double>(v.integer("rate"));
   p.load.duration = std::chrono::duration_cast<std::chrono::milliseconds>(v.duration("T"));
   p.load.warmup = std::chrono::milliseconds(200);
-  // Within the window, so that requests a server never answers (the sequential server's
-  // other clients) are counted as timeouts rather than left in flight.
   p.load.timeout = std::clamp(p.load.duration / 2, std::chrono::milliseconds(250),
                               std::chrono::milliseconds(1000));
   p.pin = v.text("pin") == "split";
   return p;
 }
 
-Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
+Verdict verify_load(const Result& r, const ModelInfo& m, const std::string& answers,
+                    const std::string& requests) {
   const load::Report& l = r.load;
   const std::string first = l.first_error.empty() ? "" : " (first: " + l.first_error + ")";
   if (l.bad_responses > 0)
-    return Verdict::fail(std::to_string(l.bad_responses) + " wrong responses" + first);
+    return Verdict::fail(std::to_string(l.bad_responses) + " wrong " + answers + first);
   if (l.errors > 0) return Verdict::fail(std::to_string(l.errors) + " connection errors" + first);
-  if (l.ok == 0) return Verdict::fail("no correct response in the measured window" + first);
+  if (l.ok == 0) return Verdict::fail("no correct " + answers + " in the measured window" + first);
   if (m.concurrent && l.timeouts > 0)
-    return Verdict::fail(std::to_string(l.timeouts) + " requests timed out" + first);
+    return Verdict::fail(std::to_string(l.timeouts) + " " + requests + " timed out" + first);
+  if (r.server_cpu_ns <= 0) return Verdict::fail("the server's CPU time was not measured");
+  return {true, "", l.ok, l.peak_in_flight};
+}
+
+Params make_params(const ParamValues& v) {
+  Params p = loaded(v);
+  p.server.variant = v.text("variant") == "slow" ? Variant::slow : Variant::hello;
+  p.load.rate = static_cast<double>(v.integer("rate"));
+  return p;
+}
+
+Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
+  Verdict v = verify_load(r, m, "responses", "requests");
+  if (!v.ok) return v;
+  const load::Report& l = r.load;
   if (p.server.variant == Variant::slow && l.p50_us < p.server.backend.count())
     return Verdict::fail("the median latency " + std::to_string(l.p50_us) +
                          " us is below the backend's wait: the server did not wait");
-  if (r.server_cpu_ns <= 0) return Verdict::fail("the server's CPU time was not measured");
-  // Tasks are requests: the most the server had outstanding at once, as the client saw it.
-  Verdict v{true, "", l.ok, l.peak_in_flight};
   v.metrics = {
       {"req_per_s", l.requests_per_second},
       {"p50_us", l.p50_us},

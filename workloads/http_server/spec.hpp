@@ -27,7 +27,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "models/core/load.hpp"
 #include "models/core/registry.hpp"
@@ -116,6 +118,22 @@ struct Result {
 Workload describe();
 Params make_params(const ParamValues& v);
 Verdict verify(const Params& p, const Result& r, const ModelInfo& m);
+
+// What every workload of a server under the load generator shares (http_server, echo).
+// The load's shape from the parameters C, T and pin: C connections (and as many pre-forked
+// workers), a closed loop, T measured after a 200 ms warm-up, and a per-request timeout
+// within the window, so that requests a server never answers (the sequential server's other
+// clients) are counted as timeouts rather than left in flight.
+Params loaded(const ParamValues& v);
+// The parameters loaded() reads: C (with its default), and T and pin.
+ParamSpec connections_param(const std::string& default_c);
+std::vector<ParamSpec> window_params();
+// What the generator saw, checked: no wrong answer, no connection error, answers in the
+// window, no timeout for a concurrent model, the server's CPU measured. `answers` and
+// `requests` word it ("responses" and "requests", "echoes" and "messages"). Ok: tasks are
+// the answers, and the peak in flight is the most the client had outstanding at once.
+Verdict verify_load(const Result& r, const ModelInfo& m, const std::string& answers,
+                    const std::string& requests);
 
 // Runs `serve` on this thread while the load generator, started from a second thread in a
 // process of its own, loads it; then stops the server and collects both sides' figures.

@@ -1,0 +1,16 @@
+// http_fetch, sequential: the plain loop a script writes first, urlopen(url).read() for one
+// URL after another. Each fetch blocks the only thread for the origin's whole delay, so the
+// N pages take N·d; M does not matter (one request is ever in flight).
+#include "blocking.hpp"
+#include "spec.hpp"
+
+namespace cmbench::http_fetch {
+
+Result sequential(const Params& p) {
+  Result pages;
+  pages.reserve(p.n);
+  for (std::size_t i = 0; i < p.n; ++i) pages.push_back(fetch_blocking(p.port, i));
+  return pages;
+}
+
+}  // namespace cmbench::http_fetch

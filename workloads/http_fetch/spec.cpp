@@ -1,0 +1,198 @@
+#include "spec.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "origin.hpp"
+
+namespace cmbench::http_fetch {
+
+// ---- The pages ----------------------------------------------------------------------------
+
+std::string target(std::size_t i) {
+  return "/item/" + std::to_string(i);
+}
+
+long long index_of(std::string_view target) {
+  constexpr std::string_view prefix = "/item/";
+  if (!target.starts_with(prefix)) return -1;
+  std::string_view digits = target.substr(prefix.size());
+  if (digits.empty() || digits.size() > 12 || (digits.size() > 1 && digits[0] == '0')) return -1;
+  long long i = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), i);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return -1;
+  return i;
+}
+
+std::string body(std::size_t i) {
+  // A splitmix64 stream seeded by i: lengths and bytes that differ from URL to URL.
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL * (i + 1);
+  auto next = [&state] {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  };
+  std::string b(100 + next() % 1024, '\0');
+  for (char& c : b) c = static_cast<char>('a' + next() % 26);  // printable, for curl users
+  return b;
+}
+
+Digest digest_of(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a, 64 bits
+  for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ULL;
+  return {static_cast<std::uint32_t>(bytes.size()), h};
+}
+
+Digest expected(std::size_t i) {
+  return digest_of(body(i));
+}
+
+std::string request(std::size_t i) {
+  return "GET " + target(i) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+}
+
+// ---- Page ---------------------------------------------------------------------------------
+
+bool Page::commit(std::size_t n) {
+  reader_.commit(n);
+  received_ += n;
+  return take();
+}
+
+bool Page::feed(std::string_view bytes) {
+  reader_.feed(bytes);
+  received_ += bytes.size();
+  return take();
+}
+
+bool Page::take() {
+  if (done_) fail("bytes after the end of the response");
+  http::Response r;
+  switch (reader_.next(r)) {
+    case http::Status::incomplete:
+      return false;
+    case http::Status::bad:
+      fail("malformed response: " + std::string(reader_.error()));
+    case http::Status::ready:
+      break;
+  }
+  if (r.status != 200) fail("status " + std::to_string(r.status));
+  digest_ = digest_of(r.body);
+  done_ = true;
+  if (!reader_.idle()) fail("bytes after the end of the response");
+  return true;
+}
+
+void Page::end_of_stream() const {
+  if (done_) return;
+  fail(received_ == 0 ? "the connection closed before any response"
+                      : "the connection closed after " + std::to_string(received_) +
+                            " bytes, in the middle of the response");
+}
+
+void Page::fail(std::string_view why) const {
+  throw FetchError("GET " + target(index_) + ": " + std::string(why));
+}
+
+// ---- The workload -------------------------------------------------------------------------
+
+namespace {
+
+ParamValues at(const std::string& n, const std::string& d, const std::string& m = "0") {
+  return ParamValues({{"N", n}, {"d", d}, {"M", m}});
+}
+
+// A rough cost per fetch in the client: connect, write, a read or two, close, and the
+// model's task (for time limits only).
+constexpr double fetch_cost_s = 60e-6;
+
+}  // namespace
+
+Workload describe() {
+  Workload w;
+  w.name = "http_fetch";
+  w.title = "fetch N URLs from a server that waits d per request";
+  w.summary =
+      "A client fetches N pages, each over a connection of its own, from a loopback origin "
+      "server that answers each request d after it arrives. One after another the fetches "
+      "take N·d; concurrently, about d plus what N connections cost the client. With M > 0 "
+      "at most M fetches may be in flight (a Semaphore, a Pool(M), M workers), and the time "
+      "is about N/M·d.";
+  w.params = {
+      {"N", ParamKind::integer, "100", "URLs to fetch", 1, 10'000},
+      {"d", ParamKind::duration, "10ms", "the origin's delay per request", 1, 10'000'000},
+      {"M", ParamKind::integer, "0", "most fetches in flight at once; 0: no bound", 0, 10'000},
+  };
+  w.scale_param = "N";
+  w.scales = [](Profile profile) {
+    std::vector<ParamValues> s;
+    if (profile == Profile::quick) {
+      s.push_back(at("100", "1ms"));
+      s.push_back(at("1000", "10ms"));
+      s.push_back(at("1000", "10ms", "100"));
+    } else {
+      for (auto d : {"1ms", "10ms"})
+        for (auto n : {"10", "100", "1000", "10000"}) s.push_back(at(n, d));
+      for (auto m : {"10", "100"}) s.push_back(at("1000", "10ms", m));
+    }
+    return s;
+  };
+  // d = 10 ms: overlap must show even where starting a task is slow (a thread under TSan).
+  w.smallest = at("8", "10ms");
+  w.tasks = [](const ParamValues& v) {
+    auto n = static_cast<std::uint64_t>(v.integer("N"));
+    auto m = static_cast<std::uint64_t>(v.integer("M"));
+    return m > 0 ? std::min(n, m) : n;
+  };
+  w.estimate_seconds = [](const ParamValues& v, const ModelInfo& m) {
+    double n = static_cast<double>(v.integer("N"));
+    double d = static_cast<double>(v.duration("d").count()) * 1e-6;
+    double bound = static_cast<double>(v.integer("M"));
+    double rounds = !m.concurrent ? n : bound > 0 ? std::ceil(n / bound) : 1;
+    return rounds * d + n * (fetch_cost_s + m.task_start_us * 1e-6);
+  };
+  return w;
+}
+
+Params make_params(const ParamValues& v) {
+  Params p;
+  p.n = static_cast<std::size_t>(v.integer("N"));
+  p.delay = v.duration("d");
+  p.max_in_flight = static_cast<std::size_t>(v.integer("M"));
+  p.origin = Origin::start({p.delay, std::nullopt});
+  p.port = p.origin->port();
+  return p;
+}
+
+Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
+  if (r.size() != p.n)
+    return Verdict::fail(std::to_string(r.size()) + " pages for " + std::to_string(p.n) + " URLs");
+  std::vector<Span> spans;
+  spans.reserve(r.size());
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    const Digest want = expected(i);
+    const Digest& got = r[i].digest;
+    if (got != want)
+      return Verdict::fail(target(i) + ": " + std::to_string(got.length) + " bytes with checksum " +
+                           std::to_string(got.checksum) + ", expected " +
+                           std::to_string(want.length) + " bytes with " +
+                           std::to_string(want.checksum));
+    if (r[i].span.length_ns() < std::chrono::nanoseconds(p.delay).count())
+      return Verdict::fail(target(i) + " took " + std::to_string(r[i].span.length_ns() / 1000) +
+                           " us, less than the origin's delay: it was not fetched");
+    spans.push_back(r[i].span);
+  }
+  auto peak = peak_overlap(spans);
+  if (!m.concurrent && peak != 1)
+    return Verdict::fail("a sequential client had " + std::to_string(peak) + " fetches in flight");
+  if (m.concurrent && p.n >= 2 && p.max_in_flight != 1 && peak < 2)
+    return Verdict::fail("the fetches never overlapped (peak 1): they did not run concurrently");
+  if (p.max_in_flight > 0 && peak > p.max_in_flight)
+    return Verdict::fail(std::to_string(peak) + " fetches in flight at once, above the bound M=" +
+                         std::to_string(p.max_in_flight));
+  return {true, "", r.size(), peak};
+}
+
+}  // namespace cmbench::http_fetch

@@ -1,0 +1,139 @@
+// http_fetch: the aiohttp "fetch many sites" example, made measurable. A client fetches N
+// URLs, /item/0 … /item/N-1, from an origin server on 127.0.0.1 that waits d before it
+// answers each request (origin.hpp). Fetched one after another the N pages take N·d;
+// fetched concurrently, about d plus what N connections cost the client.
+//
+// Every page is fetched over a connection of its own (connect, GET with Connection: close,
+// read the response framed by its Content-Length, close), as the source examples do with a
+// fresh session per site. The body of /item/i has a length and bytes that depend on i, so
+// the client cannot answer from a cache or mix two responses up: the verifier recomputes
+// the length and checksum of every page.
+//
+// Parameters: N URLs; d, the origin's delay; M, the most requests in flight at once (0: no
+// bound). With M > 0 each model bounds itself in its own idiom (a Semaphore, a Pool(M), an
+// executor of M workers) and the verifier checks that the bound held.
+// Result: one Fetched per URL, in URL order: the body's length and checksum as the client
+// computed them, and the span from before the connect to the last byte read.
+// Verified: every page present with the right length and checksum; every span at least d
+// (the origin waited); the peak number of fetches in flight, measured from the spans, is 1
+// for sequential, at least 2 for a concurrent model (N ≥ 2, no bound below 2), at most M
+// when M > 0.
+//
+// A fetch that fails (refused, reset, the connection closed before the whole response, a
+// malformed response, a status other than 200) makes the whole run throw FetchError,
+// naming the URL: a cell fails, it never hangs and never reports a time.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/core/http.hpp"
+#include "models/core/registry.hpp"
+#include "models/core/span.hpp"
+
+namespace cmbench::http_fetch {
+
+class Origin;
+
+// A body's length and its 64-bit FNV-1a checksum.
+struct Digest {
+  std::uint32_t length = 0;
+  std::uint64_t checksum = 0;
+  friend bool operator==(const Digest&, const Digest&) = default;
+};
+
+// One page as the client got it. Trivially copyable: it travels through pipes.
+struct Fetched {
+  Digest digest;
+  Span span;
+};
+
+struct Params {
+  std::size_t n = 0;
+  std::chrono::microseconds delay{10'000};
+  std::size_t max_in_flight = 0;  // M; 0: no bound
+  // The origin server, started when the cell is prepared (not timed) and stopped when the
+  // last copy of the parameters goes.
+  std::shared_ptr<const Origin> origin;
+  std::uint16_t port = 0;  // the origin's
+};
+using Result = std::vector<Fetched>;
+
+// Thrown by a client when a fetch fails; what() names the URL and the cause.
+struct FetchError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// ---- The pages --------------------------------------------------------------------------
+
+// "/item/<i>"
+std::string target(std::size_t i);
+// The URL index of a target, or -1 when it is not /item/<decimal>.
+long long index_of(std::string_view target);
+// The body of /item/i: 100 to 1 123 bytes, a length and content that depend on i.
+std::string body(std::size_t i);
+// What the body of /item/i must digest to (computed from body(i)).
+Digest expected(std::size_t i);
+// The digest of bytes.
+Digest digest_of(std::string_view bytes);
+
+// The request every client sends for /item/i: GET, Host, Connection: close.
+std::string request(std::size_t i);
+
+// What every client does with the bytes of one response. Read into buffer() and commit()
+// what arrived (or feed() bytes read elsewhere); done() turns true once the whole response
+// (head and Content-Length body) is in. A malformed response or a status other than 200
+// throws FetchError at once. end_of_stream() says the connection ended: it throws
+// FetchError unless done(). fail() rewords another error (ECONNRESET from a read, say) as
+// a FetchError naming the URL.
+class Page {
+ public:
+  explicit Page(std::size_t index) : index_(index) {}
+  std::size_t index() const { return index_; }
+
+  std::span<char> buffer(std::size_t n = 4096) { return reader_.buffer(n); }
+  bool commit(std::size_t n);
+  bool feed(std::string_view bytes);
+  bool done() const { return done_; }
+  void end_of_stream() const;
+  [[noreturn]] void fail(std::string_view why) const;
+
+  // Once done(): the body's digest.
+  Digest digest() const { return digest_; }
+
+ private:
+  bool take();
+  std::size_t index_;
+  http::ResponseReader reader_;
+  std::size_t received_ = 0;
+  bool done_ = false;
+  Digest digest_;
+};
+
+// ---- The workload -----------------------------------------------------------------------
+
+Workload describe();
+// Starts the origin (a process of its own) for this cell's d.
+Params make_params(const ParamValues& v);
+Verdict verify(const Params& p, const Result& r, const ModelInfo& m);
+
+// One client per model, in workloads/http_fetch/<model>.cpp. Each honours p.max_in_flight.
+Result sequential(const Params& p);
+Result threads(const Params& p);
+Result processes(const Params& p);
+Result callbacks(const Params& p);
+Result futures(const Params& p);
+Result fibers(const Params& p);
+Result coroutines(const Params& p);
+
+// The floor: a hand-written epoll client (a reference row, not a model).
+Result epoll(const Params& p);
+
+}  // namespace cmbench::http_fetch

@@ -1,0 +1,59 @@
+// What the asio reference servers (http_server's and echo's) share: how they listen, run and
+// stop. One io_context, run by the calling thread; an accept loop co_spawned on it that
+// co_spawns a session per connection; Control's stop closes the acceptor (posted onto the
+// loop's thread), and run() returns once the last session has ended. The servers differ
+// only in their session.
+//
+// A failed accept (out of descriptors, say) is reported on stderr and retried 10 ms later:
+// a resource limit slows the server, it does not end it.
+#pragma once
+
+// How asio allocates its coroutine frames is fixed for every file by the build
+// (ASIO_HAS_STD_ALIGNED_ALLOC, see the top-level CMakeLists.txt), whatever the order of
+// includes.
+#include <chrono>
+#include <cstdio>
+
+#include <asio.hpp>
+#include <asio/experimental/as_tuple.hpp>
+
+#include "spec.hpp"
+
+namespace cmbench::http_server::asio_listener {
+
+using asio::awaitable;
+using asio::ip::tcp;
+// Errors as values: a client that goes away costs no exception.
+inline constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+// Accepts until the acceptor is closed; session(socket) is an awaitable<void> per client.
+template <class Session>
+awaitable<void> accept_loop(tcp::acceptor& acceptor, const char* server, Session session) {
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer pause(executor);
+  while (acceptor.is_open()) {
+    auto [error, socket] = co_await acceptor.async_accept(nothrow);
+    if (error == asio::error::operation_aborted) co_return;
+    if (error) {
+      std::fprintf(stderr, "%s: accept: %s; retrying in 10 ms\n", server, error.message().c_str());
+      pause.expires_after(std::chrono::milliseconds(10));
+      co_await pause.async_wait(nothrow);
+      continue;
+    }
+    asio::co_spawn(executor, session(std::move(socket)), asio::detached);
+  }
+}
+
+// Listens on 127.0.0.1 (an ephemeral port) and serves through `control` until it stops.
+template <class Session>
+void serve(Control& control, const char* server, Session session) {
+  asio::io_context context(1);  // one thread runs it: asio may skip some locking
+  tcp::acceptor acceptor(context, {asio::ip::address_v4::loopback(), 0});
+  asio::co_spawn(context, accept_loop(acceptor, server, std::move(session)), asio::detached);
+  // The loop ends once the acceptor is closed and every session has ended.
+  auto serving = control.serving(acceptor.local_endpoint().port(),
+                                 [&] { asio::post(context, [&] { acceptor.close(); }); });
+  context.run();
+}
+
+}  // namespace cmbench::http_server::asio_listener
