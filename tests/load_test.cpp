@@ -280,6 +280,140 @@ TEST(Load, OptionsOutOfRangeAreRefused) {
 
 // ---- the report ---------------------------------------------------------------------------
 
+// ---- echo mode ----------------------------------------------------------------------------
+
+namespace {
+
+// A poll() echo server on 127.0.0.1 that answers each chunk it reads as `mangle` says,
+// given the connection's byte offset and the chunk: the bytes to send, and whether to close.
+class EchoTestServer {
+ public:
+  using Mangle = std::function<Reply(std::uint64_t, std::string)>;
+  explicit EchoTestServer(Mangle mangle)
+      : listener_(tcp::listen(0)),
+        port_(tcp::local_port(listener_.get())),
+        mangle_(std::move(mangle)),
+        thread_([this] { serve(); }) {}
+  ~EchoTestServer() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  struct Client {
+    Fd fd;
+    std::uint64_t offset = 0;
+  };
+
+  void serve() {
+    std::vector<Client> clients;
+    while (!stop_) {
+      std::vector<pollfd> fds{{listener_.get(), POLLIN, 0}};
+      for (auto& c : clients) fds.push_back({c.fd.get(), POLLIN, 0});
+      if (::poll(fds.data(), fds.size(), 10) <= 0) continue;
+      for (std::size_t k = 1; k < fds.size(); ++k)
+        if (fds[k].revents) handle(clients[k - 1]);
+      std::erase_if(clients, [](const Client& c) { return !c.fd; });
+      if (fds[0].revents & POLLIN)
+        while (Fd fd = tcp::accept(listener_.get())) clients.push_back({std::move(fd), 0});
+    }
+  }
+
+  void handle(Client& c) {
+    char buf[16384];
+    try {
+      auto n = tcp::read(c.fd.get(), std::as_writable_bytes(std::span(buf)));
+      if (!n) return;
+      if (*n == 0) return c.fd.reset();
+      Reply reply = mangle_(c.offset, std::string(buf, *n));
+      c.offset += *n;
+      const std::string& out = reply.bytes;
+      for (std::size_t done = 0; done < out.size();) {
+        if (auto w = tcp::write(c.fd.get(), std::as_bytes(std::span(out)).subspan(done))) {
+          done += *w;
+        } else {
+          pollfd p{c.fd.get(), POLLOUT, 0};
+          ::poll(&p, 1, 100);
+        }
+      }
+      if (reply.close) c.fd.reset();
+    } catch (const std::system_error&) {  // the generator reset the connection
+      c.fd.reset();
+    }
+  }
+
+  Fd listener_;
+  std::uint16_t port_;
+  Mangle mangle_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;  // last: starts once everything above is constructed
+};
+
+load::Options echo_options(std::uint16_t port, std::size_t size) {
+  load::Options o = options(port);
+  o.echo_size = size;
+  return o;
+}
+
+}  // namespace
+
+TEST(LoadEcho, CountsEveryMessageEchoedWhole) {
+  EchoTestServer server([](std::uint64_t, std::string chunk) { return Reply{chunk}; });
+  for (std::size_t size : {std::size_t{1}, std::size_t{1024}, std::size_t{100 * 1024}}) {
+    load::Report r = load::run_load(echo_options(server.port(), size));
+    EXPECT_GT(r.ok, 10u) << size;
+    EXPECT_EQ(r.bad_responses, 0u) << size << ": " << r.first_error;
+    EXPECT_EQ(r.errors, 0u) << size << ": " << r.first_error;
+    EXPECT_EQ(r.timeouts, 0u) << size;
+  }
+}
+
+TEST(LoadEcho, AChangedByteIsABadEcho) {
+  // Byte 5000 of each connection's stream (inside its fifth 1 KiB message) comes back wrong.
+  EchoTestServer server([](std::uint64_t at, std::string chunk) {
+    if (at <= 5000 && 5000 < at + chunk.size()) chunk[5000 - at] ^= 1;
+    return Reply{chunk};
+  });
+  load::Report r = load::run_load(echo_options(server.port(), 1024));
+  EXPECT_GT(r.bad_responses, 0u);
+  EXPECT_THAT(r.first_error, HasSubstr("the echo differs from the message sent"));
+}
+
+TEST(LoadEcho, BytesBeyondTheMessageAreABadEcho) {
+  EchoTestServer server([](std::uint64_t, std::string chunk) { return Reply{chunk + "!"}; });
+  load::Report r = load::run_load(echo_options(server.port(), 64));
+  EXPECT_EQ(r.ok, 0u);
+  EXPECT_GT(r.bad_responses, 0u);
+  EXPECT_THAT(r.first_error, HasSubstr("bytes beyond the message sent"));
+}
+
+TEST(LoadEcho, ACloseInTheMiddleOfAnEchoIsAnError) {
+  // Each connection's first 100 bytes come back, then the server closes it.
+  EchoTestServer server([](std::uint64_t at, std::string chunk) {
+    return Reply{at == 0 ? chunk.substr(0, 100) : "", true};
+  });
+  load::Options o = echo_options(server.port(), 1024);
+  load::Report r = load::run_load(o);
+  EXPECT_EQ(r.ok, 0u);
+  EXPECT_GT(r.errors, 0u);
+  EXPECT_THAT(r.first_error, HasSubstr("connection closed in the middle of an echo"));
+}
+
+TEST(LoadEcho, ASilentServerTimesOut) {
+  EchoTestServer server([](std::uint64_t, std::string) { return Reply{}; });
+  load::Options o = echo_options(server.port(), 512);
+  o.timeout = 100ms;
+  load::Report r = load::run_load(o);
+  EXPECT_EQ(r.ok, 0u);
+  EXPECT_GT(r.timeouts, 0u);
+}
+
+TEST(LoadEcho, AnOversizedMessageIsRefused) {
+  load::Options o = echo_options(closed_port(), (16u << 20) + 1);
+  EXPECT_THROW(load::run_load(o), std::invalid_argument);
+}
+
 TEST(LoadReport, JsonRoundTrip) {
   load::Report r;
   r.ok = 123456789012;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdio>
 #include <cerrno>
 #include <cstdlib>
 #include <deque>
@@ -127,10 +128,12 @@ class Server {
       try {
         fd = tcp::accept(listener_.get());
       } catch (const std::system_error& e) {
-        // Out of descriptors: the client sees its connection wait, and the cell fails by
-        // its own bound. Say so once rather than per turn.
-        if (!told_) ::write(STDERR_FILENO, "cmbench-origin: accept failed\n", 30);
+        // Out of descriptors, say: the connection waits in the listen queue. Said once, and
+        // the loop pauses 1 ms so that the level-triggered listener cannot make it spin;
+        // answers due meanwhile go out that much later, which only a failing cell sees.
+        if (!told_) std::fprintf(stderr, "cmbench-origin: accept failed: %s\n", e.what());
         told_ = true;
+        ::usleep(1000);
         return;
       }
       if (!fd) return;
