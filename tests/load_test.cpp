@@ -43,14 +43,13 @@ Reply hello() {
   return {std::string(http::hello_response(true)), false};
 }
 
-// A single-threaded poll() server on 127.0.0.1, answering each request as `behaviour` says.
+// A single-threaded poll() server on 127.0.0.1, answering each request as `behaviour` says;
+// or, built as an EchoTestServer, answering each chunk it reads as `mangle` says, given the
+// connection's byte offset and the chunk.
 class TestServer {
  public:
-  explicit TestServer(std::function<Reply()> behaviour)
-      : listener_(tcp::listen(0)),
-        port_(tcp::local_port(listener_.get())),
-        behaviour_(std::move(behaviour)),
-        thread_([this] { serve(); }) {}
+  using Mangle = std::function<Reply(std::uint64_t, std::string)>;
+  explicit TestServer(std::function<Reply()> behaviour) : TestServer(std::move(behaviour), {}) {}
   ~TestServer() {
     stop_ = true;
     thread_.join();
@@ -58,10 +57,19 @@ class TestServer {
   std::uint16_t port() const { return port_; }
   std::uint64_t requests() const { return requests_; }
 
+ protected:
+  TestServer(std::function<Reply()> behaviour, Mangle mangle)
+      : listener_(tcp::listen(0)),
+        port_(tcp::local_port(listener_.get())),
+        behaviour_(std::move(behaviour)),
+        mangle_(std::move(mangle)),
+        thread_([this] { serve(); }) {}
+
  private:
   struct Client {
     Fd fd;
     http::RequestReader reader;
+    std::uint64_t offset = 0;  // echo: bytes read so far
   };
 
   void serve() {
@@ -74,11 +82,12 @@ class TestServer {
         if (fds[k].revents) handle(clients[k - 1]);
       std::erase_if(clients, [](const Client& c) { return !c.fd; });
       if (fds[0].revents & POLLIN)
-        while (Fd fd = tcp::accept(listener_.get())) clients.push_back({std::move(fd), {}});
+        while (Fd fd = tcp::accept(listener_.get())) clients.push_back({std::move(fd), {}, 0});
     }
   }
 
   void handle(Client& c) {
+    if (mangle_) return echo(c);
     try {
       for (;;) {
         std::span<char> room = c.reader.buffer();
@@ -99,6 +108,21 @@ class TestServer {
     }
   }
 
+  void echo(Client& c) {
+    char buf[16384];
+    try {
+      auto n = tcp::read(c.fd.get(), std::as_writable_bytes(std::span(buf)));
+      if (!n) return;
+      if (*n == 0) return c.fd.reset();
+      Reply reply = mangle_(c.offset, std::string(buf, *n));
+      c.offset += *n;
+      write_all(c.fd.get(), reply.bytes);
+      if (reply.close) c.fd.reset();
+    } catch (const std::system_error&) {  // the generator reset the connection
+      c.fd.reset();
+    }
+  }
+
   static void write_all(int fd, const std::string& bytes) {
     std::size_t done = 0;
     while (done < bytes.size()) {
@@ -114,6 +138,7 @@ class TestServer {
   Fd listener_;
   std::uint16_t port_;
   std::function<Reply()> behaviour_;
+  Mangle mangle_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> requests_{0};
   std::thread thread_;  // last: starts once everything above is constructed
@@ -284,70 +309,9 @@ TEST(Load, OptionsOutOfRangeAreRefused) {
 
 namespace {
 
-// A poll() echo server on 127.0.0.1 that answers each chunk it reads as `mangle` says,
-// given the connection's byte offset and the chunk: the bytes to send, and whether to close.
-class EchoTestServer {
+class EchoTestServer : public TestServer {
  public:
-  using Mangle = std::function<Reply(std::uint64_t, std::string)>;
-  explicit EchoTestServer(Mangle mangle)
-      : listener_(tcp::listen(0)),
-        port_(tcp::local_port(listener_.get())),
-        mangle_(std::move(mangle)),
-        thread_([this] { serve(); }) {}
-  ~EchoTestServer() {
-    stop_ = true;
-    thread_.join();
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  struct Client {
-    Fd fd;
-    std::uint64_t offset = 0;
-  };
-
-  void serve() {
-    std::vector<Client> clients;
-    while (!stop_) {
-      std::vector<pollfd> fds{{listener_.get(), POLLIN, 0}};
-      for (auto& c : clients) fds.push_back({c.fd.get(), POLLIN, 0});
-      if (::poll(fds.data(), fds.size(), 10) <= 0) continue;
-      for (std::size_t k = 1; k < fds.size(); ++k)
-        if (fds[k].revents) handle(clients[k - 1]);
-      std::erase_if(clients, [](const Client& c) { return !c.fd; });
-      if (fds[0].revents & POLLIN)
-        while (Fd fd = tcp::accept(listener_.get())) clients.push_back({std::move(fd), 0});
-    }
-  }
-
-  void handle(Client& c) {
-    char buf[16384];
-    try {
-      auto n = tcp::read(c.fd.get(), std::as_writable_bytes(std::span(buf)));
-      if (!n) return;
-      if (*n == 0) return c.fd.reset();
-      Reply reply = mangle_(c.offset, std::string(buf, *n));
-      c.offset += *n;
-      const std::string& out = reply.bytes;
-      for (std::size_t done = 0; done < out.size();) {
-        if (auto w = tcp::write(c.fd.get(), std::as_bytes(std::span(out)).subspan(done))) {
-          done += *w;
-        } else {
-          pollfd p{c.fd.get(), POLLOUT, 0};
-          ::poll(&p, 1, 100);
-        }
-      }
-      if (reply.close) c.fd.reset();
-    } catch (const std::system_error&) {  // the generator reset the connection
-      c.fd.reset();
-    }
-  }
-
-  Fd listener_;
-  std::uint16_t port_;
-  Mangle mangle_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;  // last: starts once everything above is constructed
+  explicit EchoTestServer(Mangle mangle) : TestServer(nullptr, std::move(mangle)) {}
 };
 
 load::Options echo_options(std::uint16_t port, std::size_t size) {
