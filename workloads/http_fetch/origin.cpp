@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include <array>
-#include <cstdio>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <stdexcept>

@@ -26,6 +26,7 @@
 #include <system_error>
 #include <vector>
 
+#include "epoll_accept.hpp"
 #include "models/core/http.hpp"
 #include "models/core/span.hpp"
 #include "models/core/tcp.hpp"
@@ -160,28 +161,11 @@ void Loop::on_event(std::uint64_t key, std::uint32_t events) {
 }
 
 void Loop::accept_all() {
-  for (;;) {
-    Fd fd;
-    try {
-      fd = tcp::accept(listener_.get());
-    } catch (const std::system_error& e) {  // out of descriptors, say: report, retry later
-      std::fprintf(stderr, "http_server epoll: %s; retrying in 10 ms\n", e.what());
-      ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
-      accept_at_ = now_ + 10'000'000;
-      return;
-    }
-    if (!fd) return;
-    const int n = fd.get();
-    if (std::size_t(n) >= conns_.size()) conns_.resize(n + 1);
-    auto c = std::make_unique<Connection>(std::move(fd), next_id_++, now_);
-    epoll_event e{EPOLLIN, {.u64 = c->key()}};
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, n, &e) < 0) {  // out of kernel memory: drop it
-      std::fprintf(stderr, "http_server epoll: epoll_ctl: %s\n", std::strerror(errno));
-      continue;
-    }
-    conns_[n] = std::move(c);
-    ++live_;
-  }
+  auto make = [this](Fd fd) {
+    return std::make_unique<Connection>(std::move(fd), next_id_++, now_);
+  };
+  if (!accept_waiting(listener_.get(), epoll_.get(), conns_, live_, make, "http_server epoll"))
+    accept_at_ = now_ + 10'000'000;  // out of descriptors, say: listen again in 10 ms
 }
 
 // Answers the complete requests the reader holds, in order, until it needs more bytes, the
