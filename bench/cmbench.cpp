@@ -5,7 +5,11 @@
 //                                                                   cells in this process
 //   cmbench suite [--quick|--full] [-w W]... [-m M]... [--out DIR]  each cell in its own
 //                                                                   process, then the report
+//   cmbench run   --cell NAME --trace FILE                         one verified run recorded
+//                                                                   as a timeline (JSON)
+//   cmbench trace CELL... [--out DIR]                              timelines and their chart
 //   cmbench micro [--benchmark_*...]                                runtime micro-benchmarks
+//   cmbench trace-cost [--rounds R] [--min-time S] [--json FILE]    the recorder's cost
 //   cmbench serve -m M [--variant hello|slow] [--seconds S]         one http_server, until
 //                                                                   Ctrl-C (for wrk, curl)
 //   cmbench env                                                     the recorded environment
@@ -20,6 +24,7 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +34,8 @@
 #include "harness/environment.hpp"
 #include "harness/gbench.hpp"
 #include "harness/suite.hpp"
+#include "harness/trace_cost.hpp"
+#include "harness/trace_run.hpp"
 #include "http_server/servers.hpp"
 #include "micro/micro.hpp"
 
@@ -108,6 +115,43 @@ int serve(const std::string& label, const std::string& variant, double seconds) 
   return 0;
 }
 
+std::string file_stem(const std::string& cell_name) {
+  std::string s = cell_name;
+  for (char& c : s) c = (c == '/') ? '-' : (c == ':') ? '_' : c;
+  return s;
+}
+
+// Traces each cell into its own JSON file; 0 if every traced run verified, else 1.
+int trace_cells(const std::vector<Cell>& cells, const std::vector<std::string>& paths,
+                std::uint64_t capacity) {
+  int status = 0;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    TraceOutcome t = trace_cell(cells[i], paths[i], capacity);
+    if (t.ok) {
+      std::cout << fmt::format("{}: {}\n  {}\n", cells[i].name(), paths[i], describe(t));
+    } else {
+      std::cerr << fmt::format("{}: FAILED: {}\n", cells[i].name(), t.why);
+      status = 1;
+    }
+  }
+  return status;
+}
+
+// Draws the charts: one per trace, and one of them all stacked when there are several.
+int draw_timelines(const std::vector<std::string>& jsons, const fs::path& dir) {
+  fs::path script = fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "timeline.py";
+  auto draw = [&](const std::vector<std::string>& inputs, const fs::path& stem) {
+    std::string command = "/usr/bin/python3 '" + script.string() + "'";
+    for (const auto& j : inputs) command += " '" + j + "'";
+    command += " --out '" + stem.string() + "'";
+    return std::system(command.c_str()) == 0;
+  };
+  bool ok = true;
+  for (const auto& j : jsons) ok = draw({j}, fs::path(j).replace_extension()) && ok;
+  if (jsons.size() > 1) ok = draw(jsons, dir / "timelines") && ok;
+  return ok ? 0 : 1;
+}
+
 int list_cells(const std::vector<Cell>& cells) {
   std::cout << fmt::format("{:<48} {:<12} {:>10}  {}\n", "cell", "model", "est. s/run", "limit");
   for (const auto& c : cells) {
@@ -146,6 +190,24 @@ int main(int argc, char** argv) {
       app.add_subcommand("run", "run cells in this process (Google Benchmark flags pass through)");
   run->add_option("--profile", run_sel.profile, "quick or full");
   add_selection(run, run_sel, true);
+  std::string trace_file;
+  run->add_option("--trace", trace_file,
+                  "record one verified run (after the warm-up) of the one selected cell as a "
+                  "timeline: Chrome Trace Event JSON for ui.perfetto.dev");
+  std::uint64_t trace_capacity = trace::default_capacity;
+  app.add_option("--trace-capacity", trace_capacity,
+                 "events a timeline may hold; past it, events are dropped and counted")
+      ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{1} << 28));
+
+  std::vector<std::string> trace_names;
+  std::string trace_out = ".";
+  bool trace_no_chart = false;
+  auto* trace_cmd = app.add_subcommand(
+      "trace", "record one run of each cell as a timeline and draw it (docs/timelines.md)");
+  trace_cmd->add_option("cells", trace_names, "cells by name, e.g. sleep_fanout/threads/N:3")
+      ->required();
+  trace_cmd->add_option("--out", trace_out, "where the JSON and the charts go (default: .)");
+  trace_cmd->add_flag("--no-chart", trace_no_chart, "write the JSON only");
 
   SuiteOptions so;
   bool full = false;
@@ -173,6 +235,14 @@ int main(int argc, char** argv) {
   auto* micro = app.add_subcommand(
       "micro", "micro-benchmarks of the runtimes beside their floors and peers (ns per operation)");
   app.add_subcommand("env", "print the environment recorded with every result");
+  TraceCostOptions tco;
+  auto* trace_cost_cmd = app.add_subcommand(
+      "trace-cost", "the trace recorder's cost: off vs built without it, and per event on");
+  trace_cost_cmd->add_option("--rounds", tco.rounds, "A B rounds (default 5)")
+      ->check(CLI::Range(1, 1000));
+  trace_cost_cmd->add_option("--min-time", tco.min_time_s, "--benchmark_min_time (default 0.5)")
+      ->check(CLI::Range(0.001, 600.0));
+  trace_cost_cmd->add_option("--json", tco.json_path, "also write the numbers here");
 
   std::string serve_label, serve_variant = "hello";
   double serve_seconds = 0;
@@ -205,6 +275,27 @@ int main(int argc, char** argv) {
           catalog.select(parse_profile(list_sel.profile), list_sel.workloads, list_sel.models));
     }
     if (serve_cmd->parsed()) return serve(serve_label, serve_variant, serve_seconds);
+    if (trace_cost_cmd->parsed()) return trace_cost(tco);
+    if (trace_cmd->parsed()) {
+      std::vector<Cell> cells;
+      std::vector<std::string> paths;
+      fs::create_directories(trace_out);
+      for (const auto& name : trace_names) {
+        cells.push_back(catalog.parse_cell(name));
+        paths.push_back(
+            (fs::path(trace_out) / (file_stem(cells.back().name()) + ".json")).string());
+      }
+      int status = trace_cells(cells, paths, trace_capacity);
+      if (status == 0 && !trace_no_chart) status = draw_timelines(paths, trace_out);
+      return status;
+    }
+    if (run->parsed() && !trace_file.empty()) {
+      auto cells = select_cells(catalog, run_sel);
+      if (cells.size() != 1)
+        throw BadInput("--trace records one cell; this selection has " +
+                       std::to_string(cells.size()) + " (name one with --cell)");
+      return trace_cells(cells, {trace_file}, trace_capacity);
+    }
     if (app.got_subcommand("env")) {
       for (const auto& [k, v] : environment()) std::cout << k << ": " << v << "\n";
       return 0;
@@ -222,6 +313,7 @@ int main(int argc, char** argv) {
         micro::register_fiber_references();
         micro::register_fibers();
         micro::register_coroutines();
+        micro::register_trace();
       } else {
         register_benchmarks(select_cells(catalog, run_sel));
       }

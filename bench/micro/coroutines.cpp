@@ -61,12 +61,19 @@ Task<std::int64_t> pingpong(std::int64_t rounds) {
   co_return total;
 }
 
+}  // namespace
+
+std::int64_t run_pingpong(std::int64_t rounds, bool pooled) {
+  return coroutines::run(pingpong(rounds), {.frame_pool = pooled});
+}
+
+namespace {
+
 template <bool Pooled>
 void task_pingpong(benchmark::State& state) {
   constexpr std::int64_t rounds = 10'000;
   while (state.KeepRunningBatch(rounds))
-    check(coroutines::run(pingpong(rounds), {.frame_pool = Pooled}), 2 * rounds,
-          "task_pingpong/coroutines");
+    check(run_pingpong(rounds, Pooled), 2 * rounds, "task_pingpong/coroutines");
   state.SetItemsProcessed(state.iterations());
 }
 

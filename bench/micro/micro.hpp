@@ -24,5 +24,11 @@ void register_coroutine_references();  // bench/micro/coroutine_references.cpp: 
 void register_coroutines();            // bench/micro/coroutines.cpp: the coroutines model's rows
 void register_fiber_references();      // bench/micro/fiber_references.cpp: Boost floors
 void register_fibers();                // bench/micro/fibers.cpp: the fibers model's rows
+void register_trace();  // bench/micro/trace.cpp: the trace recorder's cost per event, on
+
+// One run of the coroutines' ping-pong (micro/task_pingpong/coroutines): two tasks handing
+// a value back and forth `rounds` times; returns 2·rounds. Shared with micro/trace/*, which
+// times the same exchange with the recorder on.
+std::int64_t run_pingpong(std::int64_t rounds, bool pooled);  // bench/micro/coroutines.cpp
 
 }  // namespace cmbench::micro

@@ -45,7 +45,36 @@ void Chain::operator delete(void* p) noexcept {
 }
 
 Chain::~Chain() {
+  if (traced_) [[unlikely]]
+    trace_dropped();
   if (called && failed) report_unhandled(failure);
+}
+
+void Chain::trace_created() noexcept {
+  traced_ = true;
+  trace::created(task_id());
+}
+
+// The last handle went while the chain's task had not finished: it never will.
+void Chain::trace_dropped() noexcept {
+  traced_ = false;
+  trace::finished(task_id(), trace::Outcome::cancelled);
+}
+
+void Chain::run_traced() {
+  if (!called || paused_ || running_) return;  // run_links would do nothing either
+  ChainRef keep(this);                         // a link may drop the last handle
+  const trace::TaskId me = task_id();
+  if (trace::current() != me) trace::woken(me, wake_cause);
+  const trace::TaskId previous = switch_to(me);
+  run_links();
+  if (paused_) {
+    trace::suspended(me, trace::Wait::join);  // on the Deferred a callback returned
+  } else {
+    trace::finished(me, failed ? trace::Outcome::exception : trace::Outcome::ok);
+    traced_ = false;  // callbacks added from now on run at once, as their adder's work
+  }
+  switch_back(me, previous);
 }
 
 void Chain::cannot_fire(const std::type_info& t) const {
@@ -69,6 +98,8 @@ void Chain::tail_mismatch(const std::type_info& t) const {
 
 void Chain::fire() {
   called = true;
+  if (traced_) [[unlikely]]
+    return run_traced();
   run_links();
 }
 
@@ -102,7 +133,10 @@ void Chain::run_links() {
     inner->add_link([outer = ChainRef(this), in = inner.get()] {
       outer->take_outcome_of(*in);
       outer->paused_ = false;
-      outer->run_links();
+      if (outer->traced_) [[unlikely]]
+        outer->run_traced();  // woken by the Deferred it waited on
+      else
+        outer->run_links();
     });
     break;
   }

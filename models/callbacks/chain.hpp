@@ -30,6 +30,7 @@
 
 #include "models/callbacks/failure.hpp"
 #include "models/callbacks/rc.hpp"
+#include "models/callbacks/task_trace.hpp"
 #include "models/core/callback.hpp"
 
 namespace cmbench::callbacks::detail {
@@ -129,7 +130,10 @@ using ChainRef = Rc<Chain>;
 //    this one: no link may be added any more.
 class Chain final {  // final: every chain block has the same size (see operator new)
  public:
-  explicit Chain(const std::type_info& type) noexcept : head(&type), tail(&type) {}
+  explicit Chain(const std::type_info& type) noexcept : head(&type), tail(&type) {
+    if (trace::on()) [[unlikely]]
+      trace_created();
+  }
   Chain(const Chain&) = delete;
   Chain& operator=(const Chain&) = delete;
   ~Chain();  // reports a failure nobody handled
@@ -172,8 +176,17 @@ class Chain final {  // final: every chain block has the same size (see operator
   bool called = false;
   std::uint32_t refs = 0;  // the Rc handles on this chain
 
+  // The chain as a task in a trace (task_trace.hpp). `traced()`: made while recording and
+  // not finished yet; only such a chain records its runs.
+  trace::TaskId task_id() const noexcept { return reinterpret_cast<std::uintptr_t>(this); }
+  bool traced() const noexcept { return traced_; }
+
  private:
   void run_links();
+  // run_links as the chain's task: woken, running meanwhile, then waiting or finished.
+  [[gnu::noinline]] void run_traced();
+  [[gnu::noinline]] void trace_created() noexcept;
+  [[gnu::noinline]] void trace_dropped() noexcept;
   void take_outcome_of(Chain& inner) noexcept;
   void cannot_fire(const std::type_info& t) const;
   void tail_mismatch(const std::type_info& t) const;
@@ -181,11 +194,71 @@ class Chain final {  // final: every chain block has the same size (see operator
 
   bool running_ = false;
   bool paused_ = false;
+  bool traced_ = false;      // see traced(); in what was padding: the block stays 160 bytes
   std::uint32_t links_ = 0;  // links added since the chain last ran dry
   std::uint32_t next_ = 0;   // the first link not run yet
   Callback first_link_;      // most chains have one link (a DeferredList's collector, say)
   std::vector<Callback> more_links_;
   ChainRef returned_;
+};
+
+// The hooks of the runtime's entry points (task_trace.hpp), for a chain's task.
+
+// While alive: chain c's task runs its own set-up, then waits on `w` (a Deferred just
+// made by defer_later, defer_to_thread, a list...). Nothing when c is not traced.
+class Starting {
+ public:
+  Starting(Chain& c, trace::Wait w) noexcept {
+    if (c.traced()) [[unlikely]]
+      enter(c, w);
+  }
+  ~Starting() {
+    if (task_) [[unlikely]]
+      leave();
+  }
+  Starting(const Starting&) = delete;
+  Starting& operator=(const Starting&) = delete;
+
+ private:
+  void enter(Chain& c, trace::Wait w) noexcept {
+    task_ = c.task_id();
+    wait_ = w;
+    previous_ = switch_to(task_);
+  }
+  void leave() noexcept {
+    if (trace::current() == task_) trace::suspended(task_, wait_);  // unless it finished
+    switch_back(task_, previous_);
+  }
+  trace::TaskId task_ = 0, previous_ = 0;
+  trace::Wait wait_ = trace::Wait::none;
+};
+
+// While alive: chain c's task, woken by `why`, runs (the event it waited for came: its
+// timer, its pool job). Firing it inside records how it ends.
+class Resume {
+ public:
+  Resume(Chain& c, trace::Cause why) noexcept {
+    if (c.traced()) [[unlikely]]
+      enter(c, why);
+  }
+  ~Resume() {
+    if (task_) [[unlikely]]
+      leave();
+  }
+  Resume(const Resume&) = delete;
+  Resume& operator=(const Resume&) = delete;
+
+ private:
+  void enter(Chain& c, trace::Cause why) noexcept {
+    task_ = c.task_id();
+    if (trace::current() != task_) trace::woken(task_, why);
+    previous_ = switch_to(task_);
+  }
+  void leave() noexcept {
+    if (trace::current() == task_) trace::suspended(task_, trace::Wait::none);  // not fired
+    switch_back(task_, previous_);
+  }
+  trace::TaskId task_ = 0, previous_ = 0;
 };
 
 }  // namespace cmbench::callbacks::detail

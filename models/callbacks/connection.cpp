@@ -10,9 +10,49 @@
 #include <utility>
 
 #include "models/callbacks/reactor.hpp"
+#include "models/callbacks/task_trace.hpp"
 #include "models/core/tcp.hpp"
 
 namespace cmbench::callbacks {
+
+// While alive: the connection's task runs (woken by `why`); after, it waits to read or to
+// write, or it has finished once closed. Nothing unless the connection is traced.
+class Connection::Step {
+ public:
+  Step(Connection& c, trace::Cause why) noexcept : c_(c) {
+    if (c.traced_) [[unlikely]]
+      enter(why);
+  }
+  ~Step() {
+    if (active_) [[unlikely]]
+      leave();
+  }
+  Step(const Step&) = delete;
+  Step& operator=(const Step&) = delete;
+
+ private:
+  void enter(trace::Cause why) noexcept {
+    active_ = true;
+    const trace::TaskId me = c_.task_id();
+    if (trace::current() != me) trace::woken(me, why);
+    previous_ = detail::switch_to(me);
+  }
+  void leave() noexcept {
+    const trace::TaskId me = c_.task_id();
+    if (c_.state_ == State::closed) {
+      if (c_.traced_)
+        trace::finished(me, c_.raised_ ? trace::Outcome::exception : trace::Outcome::ok);
+      c_.traced_ = false;
+    } else if (trace::current() == me) {
+      const bool writing = c_.state_ != State::connected || c_.buffered() > 0;
+      trace::suspended(me, writing ? trace::Wait::write : trace::Wait::read);
+    }
+    detail::switch_back(me, previous_);
+  }
+  Connection& c_;
+  bool active_ = false;
+  trace::TaskId previous_ = 0;
+};
 
 Connection::Connection(Reactor& reactor, Fd fd, Factory& factory)
     : reactor_(reactor),
@@ -20,7 +60,18 @@ Connection::Connection(Reactor& reactor, Fd fd, Factory& factory)
       client_(nullptr),
       state_(State::connected),
       fd_(std::move(fd)),
-      watcher_(reactor.core(), fd_.get(), [this](std::uint32_t events) { on_ready(events); }) {}
+      watcher_(reactor.core(), fd_.get(), [this](std::uint32_t events) { on_ready(events); }) {
+  if (trace::on()) [[unlikely]] {
+    traced_ = true;
+    trace::created(task_id());
+  }
+}
+
+Connection::~Connection() {
+  // Closed with the reactor, still open: it never ends on its own.
+  if (traced_) [[unlikely]]
+    trace::finished(task_id(), trace::Outcome::cancelled);
+}
 
 Connection::Connection(Reactor& reactor, Fd fd, ClientFactory& factory)
     : Connection(reactor, std::move(fd), static_cast<Factory&>(factory)) {
@@ -29,6 +80,7 @@ Connection::Connection(Reactor& reactor, Fd fd, ClientFactory& factory)
 }
 
 void Connection::start() {
+  Step step(*this, trace::Cause::io);  // accepted, or its connect has begun
   if (state_ == State::connecting) return update_interest();
   try {
     make_connection();
@@ -52,6 +104,8 @@ void Connection::make_connection() {
 // The watcher's handler: the only place, with the queued close of close_soon, from which
 // connection_lost is called.
 void Connection::on_ready(std::uint32_t events) {
+  Step step(*this, trace::Cause::io);
+  detail::Because io(trace::Cause::io);  // what its protocol fires was woken by the socket
   try {
     if (state_ == State::connecting) return finish_connecting();
     // A paused connection reads nothing, even if this batch reported EPOLLIN before the
@@ -187,7 +241,10 @@ void Connection::close_soon(Failure reason) {
   out_.clear();
   out_sent_ = 0;
   watcher_.want(0);
-  reactor_.core().call_soon([this, reason = std::move(reason)] { close(reason); });
+  reactor_.core().call_soon([this, reason = std::move(reason)] {
+    Step step(*this, trace::Cause::event);
+    close(reason);
+  });
 }
 
 void Connection::close(const Failure& reason) {
@@ -223,6 +280,7 @@ void Connection::close(const Failure& reason) {
 // the exception as connection_lost's reason.
 void Connection::protocol_failed(std::exception_ptr e) {
   Failure why(e);
+  raised_ = true;
   reactor_.core().report_error("a protocol raised: " + why.error_message());
   close(why);
 }

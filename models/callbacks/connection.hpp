@@ -32,6 +32,7 @@
 #include "models/callbacks/protocol.hpp"
 #include "models/core/fd.hpp"
 #include "models/core/reactor.hpp"
+#include "models/core/trace.hpp"
 
 namespace cmbench::callbacks {
 
@@ -43,6 +44,7 @@ class Connection final : public Transport {
   Connection(Reactor& reactor, Fd fd, ClientFactory& factory);  // outgoing: connecting
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
+  ~Connection();
 
   // Once the reactor owns it: builds the protocol (accepted), or waits to be connected.
   void start();
@@ -84,6 +86,11 @@ class Connection final : public Transport {
   void drained();  // the write buffer just emptied: resume the producer this one paused
   std::size_t buffered() const noexcept { return out_.size() - out_sent_; }
 
+  // In a trace the connection is a task (task_trace.hpp): it runs while the reactor runs its
+  // protocol, and in between waits to read, or to write while bytes wait to go out.
+  class Step;
+  trace::TaskId task_id() const noexcept { return reinterpret_cast<std::uintptr_t>(this); }
+
   Reactor& reactor_;
   Factory& factory_;
   ClientFactory* client_;  // the factory, if this connection is outgoing
@@ -96,6 +103,8 @@ class Connection final : public Transport {
   PushProducer* producer_ = nullptr;
   bool producer_paused_ = false;
   bool reading_paused_ = false;  // this transport, as a producer, was paused
+  bool traced_ = false;          // made while recording, and not finished in the trace
+  bool raised_ = false;          // its protocol raised: the task ends with an exception
   Fd fd_;
   Watcher watcher_;  // after fd_: stops watching before the socket closes
 };

@@ -114,6 +114,14 @@ void report_unhandled(const Failure& f) noexcept;  // through the thread's handl
 template <class U, class F>
 void settle(Chain& c, F&& produce) noexcept;
 
+// A Deferred's chain, for the runtime's trace hooks (Starting, Resume in chain.hpp).
+struct ChainOf {
+  template <class T>
+  static Chain& get(const Deferred<T>& d) noexcept {
+    return *d.chain_;
+  }
+};
+
 template <class T, class F>
 auto call_with_value(F& f, Value& v) {
   if constexpr (std::is_void_v<T>)
@@ -213,6 +221,7 @@ class Deferred {
  private:
   template <class>
   friend class Deferred;
+  friend struct detail::ChainOf;
   template <class U, class F>
   friend void detail::settle(detail::Chain& c, F&& produce) noexcept;
   explicit Deferred(detail::ChainRef c) noexcept : chain_(std::move(c)) {}

@@ -55,6 +55,8 @@ class DeferredList : public Deferred<std::vector<ListEntry<T>>> {
     auto s = detail::Rc<State>::make(
         std::vector<ListEntry<T>>(deferreds.size(), ListEntry<T>{false, Failure()}),
         deferreds.size(), *this);
+    // In a trace, the list is a task that collects its Deferreds and waits on them.
+    detail::Starting collecting(detail::ChainOf::get(*this), trace::Wait::join);
     if (deferreds.empty()) this->callback(std::vector<ListEntry<T>>{});
     for (std::size_t i = 0; i < deferreds.size(); ++i) {
       deferreds[i].add_both([s, i](auto outcome) {  // a T, or a Failure
@@ -83,6 +85,8 @@ Deferred<std::vector<T>> gather_results(std::vector<Deferred<T>> deferreds) {
   auto s = detail::Rc<State>::make();
   s->values.resize(deferreds.size());
   s->waiting = deferreds.size();
+  // In a trace, the gathering is a task that collects its Deferreds and waits on them.
+  detail::Starting collecting(detail::ChainOf::get(s->done), trace::Wait::join);
   if (deferreds.empty()) s->done.callback(std::vector<T>{});
   for (std::size_t i = 0; i < deferreds.size(); ++i) {
     // Taken out of the vector: the handle goes while its chain is still in cache, instead of

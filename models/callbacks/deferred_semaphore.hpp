@@ -48,6 +48,7 @@ class DeferredSemaphore {
       --tokens_;
       d.callback();
     } else {
+      detail::Starting queued(detail::ChainOf::get(d), trace::Wait::lock);
       waiting_.push_back(d);
     }
     return d;

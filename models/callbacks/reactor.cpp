@@ -26,6 +26,7 @@ void DelayedCall::arm(const detail::Rc<State>& state) {
     // have moved the call later since: then wait for the rest.
     if (state->time > state->core->now_ns()) return arm(state);
     state->called = true;
+    detail::Because timer(trace::Cause::timer);  // what the call fires was woken by it
     state->call();
     state->call.reset();
   });

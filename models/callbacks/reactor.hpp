@@ -186,6 +186,9 @@ class Reactor {
     };
     auto out = std::make_shared<Outcome>();
     Deferred<R> d;
+    // In a trace, the Deferred's task hands the job over (the core names the job after the
+    // task running) and waits on the pool until `done` fires it.
+    detail::Starting handing_over(detail::ChainOf::get(d), trace::Wait::pool);
     core_.offload(
         [out, call = detail::bind_call(std::move(fn), std::move(args)...)]() mutable {
           try {
@@ -198,6 +201,7 @@ class Reactor {
           }
         },
         [out, d]() mutable {
+          detail::Resume resume(detail::ChainOf::get(d), trace::Cause::pool);
           if (out->error)
             d.errback(out->error);
           else if constexpr (std::is_void_v<R>)
@@ -244,9 +248,12 @@ template <class Rep, class Period, class F, class... Args>
 auto defer_later(Reactor& reactor, std::chrono::duration<Rep, Period> delay, F fn, Args... args) {
   using R = std::invoke_result_t<F&, Args&...>;
   Deferred<R> d;
+  // In a trace, the task runs fn as its first step, once the timer has woken it.
+  detail::Starting waiting(detail::ChainOf::get(d), trace::Wait::timer);
   reactor.core().call_later(
       detail::delay_ns(delay),
       [d, call = detail::bind_call(std::move(fn), std::move(args)...)]() mutable {
+        detail::Resume resume(detail::ChainOf::get(d), trace::Cause::timer);
         detail::fire_with_result(d, call);
       });
   return d;
@@ -262,7 +269,26 @@ auto react(Main main) {
   Reactor reactor;
   std::conditional_t<std::is_void_v<T>, bool, std::optional<T>> result{};
   Failure failure;
+  // In a trace, main is the task "main": it runs main(reactor), waits for its Deferred,
+  // and finishes when that fires.
+  trace::TaskId main_task = 0;
+  auto main_done = [&main_task](trace::Outcome o) noexcept {
+    if (!main_task) return;
+    if (trace::current() != main_task) trace::woken(main_task, detail::wake_cause);
+    const trace::TaskId previous = detail::switch_to(main_task);
+    trace::finished(main_task, o);
+    detail::switch_back(main_task, previous);
+    main_task = 0;
+  };
   reactor.call_when_running([&] {
+    trace::TaskId previous = 0;
+    if (trace::on()) [[unlikely]] {
+      main_task = trace::fresh_id();
+      trace::created(main_task);
+      trace::named(main_task, trace::intern("main"));
+      previous = detail::switch_to(main_task);
+    }
+    const trace::TaskId me = main_task;
     D d = [&]() -> D {  // Twisted's maybeDeferred(main, reactor)
       try {
         return main(reactor);
@@ -272,12 +298,14 @@ auto react(Main main) {
     }();
     auto failed = [&](const Failure& f) {
       failure = f;
+      main_done(trace::Outcome::exception);
       reactor.stop();
     };
     if constexpr (std::is_void_v<T>)
       d.add_callbacks(
           [&] {
             result = true;
+            main_done(trace::Outcome::ok);
             reactor.stop();
           },
           failed);
@@ -285,9 +313,14 @@ auto react(Main main) {
       d.add_callbacks(
           [&](T value) {
             result.emplace(std::move(value));
+            main_done(trace::Outcome::ok);
             reactor.stop();
           },
           failed);
+    if (me) [[unlikely]] {
+      if (trace::current() == me) trace::suspended(me, trace::Wait::join);  // on d
+      detail::switch_back(me, previous);
+    }
   });
   reactor.run();
   if (failure) failure.raise_exception();

@@ -18,7 +18,12 @@ void OffloadPool::submit(Job job) {
   {
     std::lock_guard lock(mutex_);
     jobs_.push_back(std::move(job));
-    while (threads_.size() < count_) threads_.emplace_back([this] { thread_main(); });
+    while (threads_.size() < count_) {
+      threads_.emplace_back([this, n = threads_.size() + 1] {
+        trace::name_thread("offload " + std::to_string(n));
+        thread_main();
+      });
+    }
   }
   ready_.notify_one();
 }
@@ -28,11 +33,16 @@ void OffloadPool::thread_main() {
     Job job;
     {
       std::unique_lock lock(mutex_);
-      ready_.wait(lock, [this] { return !jobs_.empty(); });
+      if (jobs_.empty()) {  // idle in a trace until a job comes
+        trace::blocked(trace::Wait::lock);
+        ready_.wait(lock, [this] { return !jobs_.empty(); });
+        trace::unblocked();
+      }
       job = jobs_.pop_front();
     }
     std::string error;
     bool failed = false;
+    trace::offload_begin(job.task);
     try {
       job.work();
     } catch (const std::exception& e) {
@@ -42,6 +52,7 @@ void OffloadPool::thread_main() {
       failed = true;
       error = "an exception not derived from std::exception";
     }
+    trace::offload_end(job.task);
     job.finished(failed ? &error : nullptr);
   }
 }

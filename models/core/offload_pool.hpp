@@ -23,6 +23,7 @@
 
 #include "models/core/callback.hpp"
 #include "models/core/ring_queue.hpp"
+#include "models/core/trace.hpp"
 
 namespace cmbench {
 
@@ -32,6 +33,8 @@ class OffloadPool {
     Callback work;
     // Runs on the pool thread after `work`, with its exception's message or nothing.
     std::function<void(const std::string* error)> finished;
+    // The task the work is done for, shown on the pool thread's lane in a trace (0: none).
+    trace::TaskId task = 0;
   };
 
   static OffloadPool& instance();  // one per process, never destroyed

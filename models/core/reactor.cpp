@@ -12,6 +12,7 @@
 
 #include "models/core/offload_pool.hpp"
 #include "models/core/span.hpp"
+#include "models/core/trace.hpp"
 
 namespace cmbench {
 namespace {
@@ -87,6 +88,7 @@ void Reactor::invoke(Callback& cb) noexcept {
 }
 
 void Reactor::run() {
+  trace::LoopScope loop_thread;
   stop_requested_ = false;
   while (!stop_requested_ && alive()) run_once(true);
 }
@@ -145,8 +147,13 @@ void Reactor::run_once(bool block) {
 
   // 5. Poll for I/O and run each ready watcher's handler. A handler may destroy any
   //    watcher: forget() removes it from the rest of this batch.
+  // A wait that may block is the loop's idle time in a trace: on a timer if nothing but
+  // timers can end it, else on I/O.
+  const bool idle = may_block && trace::on();
+  if (idle) trace::blocked(watching_ > 0 ? trace::Wait::read : trace::Wait::timer);
   int n = epoll_pwait2(epoll_fd_.get(), events_.data(), static_cast<int>(events_.size()), wait,
                        nullptr);
+  if (idle) trace::unblocked();
   if (n < 0) {
     if (errno == EINTR) return;
     fail("epoll_pwait2");
@@ -247,7 +254,7 @@ void Reactor::drain_remote() {
   for (auto& cb : batch) ready_->push_back(std::move(cb));
 }
 
-void Reactor::offload(Callback work, Callback done) {
+void Reactor::offload(Callback work, Callback done, trace::TaskId for_task) {
   ++offloaded_;
   in_pool_.fetch_add(1, std::memory_order_relaxed);
   auto finished = [this,
@@ -264,7 +271,7 @@ void Reactor::offload(Callback work, Callback done) {
     });
     in_pool_.fetch_sub(1, std::memory_order_release);  // after the last touch of *this
   };
-  OffloadPool::instance().submit({std::move(work), std::move(finished)});
+  OffloadPool::instance().submit({std::move(work), std::move(finished), for_task});
 }
 
 }  // namespace cmbench

@@ -46,6 +46,7 @@
 #include "models/core/ring_queue.hpp"
 #include "models/core/span.hpp"
 #include "models/core/timer_wheel.hpp"
+#include "models/core/trace.hpp"
 
 namespace cmbench {
 
@@ -134,7 +135,11 @@ class Reactor {
   // The loop stays alive until `done` has run; `done` (with what it captured) is destroyed
   // on the loop thread too. An exception from `work` is reported like a
   // callback's; pass results and errors through state the two share.
-  void offload(Callback work, Callback done);
+  // In a trace, the job is shown as done for `for_task` (by default the task running now).
+  void offload(Callback work, Callback done) {
+    offload(std::move(work), std::move(done), trace::current());
+  }
+  void offload(Callback work, Callback done, trace::TaskId for_task);
 
   // Keeps the loop alive without any work pending (a server waiting for a peer in another
   // thread, say). Every hold() needs a release().

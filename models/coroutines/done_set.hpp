@@ -88,6 +88,7 @@ class DoneSet final : public Suspension {
   // The index of the task that failed first, or `none`.
   std::size_t first_failed() const noexcept { return first_failed_; }
 
+  trace::Wait waits_on() const noexcept override { return trace::Wait::join; }
   bool withdraw() noexcept override {
     if (cancel_on_withdraw_) {
       withdrawn_ = true;

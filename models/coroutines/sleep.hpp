@@ -25,11 +25,11 @@ class [[nodiscard]] Sleep final : public detail::Suspension {
 
   bool await_ready() const noexcept { return false; }
   bool await_suspend(std::coroutine_handle<> h) {
+    yielded_ = delay_.count() <= 0;  // before begin(), so that a trace sees a yield
     if (!begin(h)) return false;
-    if (delay_.count() <= 0) {
+    if (yielded_) {
       // Not a zero-delay timer: timers run before the ready queue on a turn, so once a wheel
       // tick had passed, the task would resume ahead of tasks that were ready before it.
-      yielded_ = true;
       task_->wake();
       return true;
     }
@@ -41,6 +41,10 @@ class [[nodiscard]] Sleep final : public detail::Suspension {
     // A yielding task is scheduled, not waiting, so a cancel could not withdraw it: the cancel
     // is pending, and this suspension point delivers it (nothing is lost by raising here).
     if (yielded_ && task_->take_cancel()) throw CancelledError{};
+  }
+
+  trace::Wait waits_on() const noexcept override {
+    return yielded_ ? trace::Wait::none : trace::Wait::timer;
   }
 
   bool withdraw() noexcept override {  // only while the timer waits (a yield never waits)

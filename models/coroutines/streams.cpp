@@ -407,6 +407,7 @@ class Connection::DataWait final : public Suspension {
 
   // Leaves the interest as it is: recomputing it could throw, and one extra read into the
   // buffer on the next event (then reading pauses again) is harmless.
+  trace::Wait waits_on() const noexcept override { return trace::Wait::read; }
   bool withdraw() noexcept override {
     c_.reader_ = nullptr;
     cancelled_ = true;
@@ -495,6 +496,7 @@ class Connecting final : public Suspension {
     return true;
   }
   void await_resume() const { end(); }
+  trace::Wait waits_on() const noexcept override { return trace::Wait::write; }
   bool withdraw() noexcept override {
     waiting_ = false;  // the watcher goes with this awaiter, at the task's next step
     cancelled_ = true;

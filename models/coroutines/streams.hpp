@@ -188,6 +188,7 @@ class StreamWriter {
     bool await_ready() noexcept;
     bool await_suspend(std::coroutine_handle<> h);
     void await_resume() const;
+    trace::Wait waits_on() const noexcept override { return trace::Wait::write; }
     bool withdraw() noexcept override;
 
    private:
@@ -203,6 +204,7 @@ class StreamWriter {
     bool await_ready() const noexcept;
     bool await_suspend(std::coroutine_handle<> h);
     void await_resume() const;
+    trace::Wait waits_on() const noexcept override { return trace::Wait::read; }
     bool withdraw() noexcept override;
 
    private:

@@ -121,12 +121,14 @@ bool TaskCore::cancel() noexcept {
 }
 
 void TaskCore::wake() noexcept {
+  trace::woken(trace_id(), trace::Cause::event);
   waiting_ = nullptr;
   state_ = State::scheduled;
   loop_->reactor_.call_soon([this] { step(this); });
 }
 
 void TaskCore::wake_now() noexcept {
+  trace::woken(trace_id(), trace::Cause::event);
   waiting_ = nullptr;
   state_ = State::scheduled;
   step(this);
@@ -137,6 +139,10 @@ void TaskCore::step(TaskCore* task) noexcept {
   task->state_ = State::running;
   TaskCore* outer = running;
   running = task;
+  // One look at the recorder's flag per step, kept for its end too.
+  const bool traced = trace::on();
+  if (traced) [[unlikely]]
+    trace::record(trace::Kind::resumed, task->trace_id());
   if (!loop.debug_) {
     task->resume_.resume();  // may finish the task and free it: `task` is not used after
   } else {
@@ -152,6 +158,9 @@ void TaskCore::step(TaskCore* task) noexcept {
     }
   }
   running = outer;
+  // An eager task's first step ran nested in its creator's: the creator goes on now.
+  if (traced && outer) [[unlikely]]
+    trace::record(trace::Kind::resumed, outer->trace_id());
 }
 
 void TaskCore::watch(DoneWatch& w) noexcept {
@@ -189,6 +198,9 @@ void TaskCore::finish() noexcept {
     } catch (...) {
     }
   }
+  trace::finished(trace_id(), cancelled_ ? trace::Outcome::cancelled
+                              : error_   ? trace::Outcome::exception
+                                         : trace::Outcome::ok);
   // Oldest watcher first; a watcher may unlink others (gather resolving early) meanwhile.
   while (DoneWatch* w = watchers_) {
     unwatch(*w);
@@ -231,6 +243,10 @@ void TaskCore::become_task(EventLoop& loop, std::string name, const std::source_
     origin_->has_where = true;
   }
   loop.link(*this);
+  if (trace::on()) {
+    trace::created(trace_id());
+    trace::named(trace_id(), trace::intern(this->name()));
+  }
   add_ref();  // the loop's, until the task is done
   resume_ = self_;
   state_ = State::scheduled;

@@ -42,6 +42,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "models/core/trace.hpp"
 #include "models/coroutines/errors.hpp"
 #include "models/coroutines/frame_pool.hpp"
 
@@ -66,6 +67,8 @@ class Waiting {
   // task): the event still wakes the task, and the cancel stays pending for its next
   // suspension.
   virtual bool withdraw() noexcept = 0;
+  // What the task waits on, for a trace: a lock, a queue or an event unless said otherwise.
+  virtual trace::Wait waits_on() const noexcept { return trace::Wait::lock; }
 
  protected:
   ~Waiting() = default;
@@ -146,7 +149,12 @@ class TaskCore {
     resume_ = at;
     waiting_ = on;
     state_ = State::waiting;
+    if (trace::on()) [[unlikely]]
+      trace::record(trace::Kind::suspended, trace_id(), 0,
+                    static_cast<std::uint8_t>(on->waits_on()));
   }
+  // The task's identity in a trace: its frame's state, unique while it lives.
+  trace::TaskId trace_id() const noexcept { return reinterpret_cast<std::uintptr_t>(this); }
   // Queues the next step of a waiting task on the loop (asyncio's call_soon(__wakeup)).
   void wake() noexcept;
   // Runs the next step of a waiting task now. Only from a callback the loop itself runs
@@ -308,6 +316,7 @@ class TaskAwaiter final : public Waiting {
     forwarded_ = true;
     return false;  // and it keeps waiting for that task to finish
   }
+  trace::Wait waits_on() const noexcept override { return trace::Wait::join; }
 
  private:
   Promise<T>* p_;

@@ -60,6 +60,7 @@ class TaskGroup {
     bool await_ready() const noexcept { return group_.remaining_ == 0; }
     bool await_suspend(std::coroutine_handle<> h);
     void await_resume();
+    trace::Wait waits_on() const noexcept override { return trace::Wait::join; }
     bool withdraw() noexcept override;
 
    private:

@@ -46,7 +46,8 @@ class [[nodiscard]] ToThread final : public detail::Suspension {
                         job->to->value_ = std::move(job->call.value);
                         job->to->error_ = std::move(job->call.error);
                         job->to->task_->wake();
-                      });
+                      },
+                      task_->trace_id());
     return true;
   }
 
@@ -55,6 +56,8 @@ class [[nodiscard]] ToThread final : public detail::Suspension {
     if (error_) std::rethrow_exception(error_);
     if constexpr (!std::is_void_v<R>) return std::move(*value_);
   }
+
+  trace::Wait waits_on() const noexcept override { return trace::Wait::pool; }
 
   bool withdraw() noexcept override {
     job_->to = nullptr;

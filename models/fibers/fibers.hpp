@@ -1,7 +1,8 @@
 // The fibers model in one include: gevent's vocabulary on Boost.Fiber and the shared
 // reactor. fibers::run(main) is gevent's "spawn main and join it": it sets up the hub on
 // this thread, runs main as a greenlet, kills what main left running, and returns main's
-// result (or raises its exception).
+// result (or raises its exception). In a trace, the thread's lane is a loop's for the
+// length of the call.
 #pragma once
 
 #include <optional>
@@ -23,6 +24,9 @@ namespace cmbench::fibers {
 template <class F>
 auto run(F&& main, const RunOptions& options = {}) {
   using R = std::invoke_result_t<std::decay_t<F>>;
+  // This thread runs the hub's loop meanwhile: its lane is the loop's, and the trace's
+  // blocking-call hooks leave the greenlets' non-blocking sockets alone.
+  trace::LoopScope loop;
   boost::intrusive_ptr<Hub> hub(new Hub(options));
   hub->open();
   std::optional<Greenlet<R>> g;
@@ -33,6 +37,7 @@ auto run(F&& main, const RunOptions& options = {}) {
       ~Closer() { hub.close(); }
     } closer{*hub};
     g.emplace(spawn(std::forward<F>(main)));
+    g->set_name("main");
     g->join();
   }
   return g->get();

@@ -51,11 +51,11 @@ void offload(const char* what, const std::shared_ptr<Call>& call, Work work) {
   reactor.offload([call, work] { work(*call); },
                   [call] {
                     if (!call->abandoned)
-                      wake(std::exchange(call->waiter, nullptr));
+                      wake(std::exchange(call->waiter, nullptr), trace::Cause::pool);
                     else if (call->owns_fd && call->result >= 0)
                       ::close(static_cast<int>(call->result));
                   });
-  park(waiting);
+  park(waiting, trace::Wait::pool);
   if (call->result < 0) throw std::system_error(call->error, std::generic_category(), what);
 }
 

@@ -74,6 +74,7 @@ void GreenletCore::start() noexcept {
   ctx_->set_properties(local_);
   // An eager child starts without the hub's pick: tell the hub it runs.
   if (hub_) hub_->running(this);
+  trace::resumed(trace_id(this));
 }
 
 std::exception_ptr GreenletCore::take_interrupt() noexcept {
@@ -95,7 +96,23 @@ void GreenletCore::finish(std::exception_ptr error) noexcept {
   ctx_ = nullptr;
   if (hub_) hub_->running(nullptr);
   if (link) link();
+  if (trace::on()) [[unlikely]]
+    trace_finished();
   if (hub_) hub_->finished(this);
+}
+
+void GreenletCore::trace_finished() const noexcept {
+  trace::Outcome outcome = trace::Outcome::ok;
+  if (std::exception_ptr e = exception()) {
+    outcome = trace::Outcome::exception;
+    try {
+      std::rethrow_exception(e);
+    } catch (const GreenletExit&) {
+      outcome = trace::Outcome::cancelled;
+    } catch (...) {
+    }
+  }
+  trace::finished(trace_id(this), outcome);
 }
 
 void GreenletCore::join() {
@@ -107,7 +124,7 @@ void GreenletCore::join() {
   }
   if (GreenletCore::current() == this)
     throw std::logic_error("fibers: a greenlet cannot join itself");
-  joiners_.wait(lock);
+  joiners_.wait(lock, trace::Wait::join);
 }
 
 bool GreenletCore::join(std::chrono::nanoseconds timeout) {
@@ -115,7 +132,7 @@ bool GreenletCore::join(std::chrono::nanoseconds timeout) {
   if (done_.load(std::memory_order_relaxed)) return true;
   if (GreenletCore::current() == this)
     throw std::logic_error("fibers: a greenlet cannot join itself");
-  return joiners_.wait_until(lock, monotonic_ns() + timeout.count());
+  return joiners_.wait_until(lock, monotonic_ns() + timeout.count(), trace::Wait::join);
 }
 
 void GreenletCore::interrupt(std::exception_ptr error, const void* from) noexcept {
@@ -126,7 +143,8 @@ void GreenletCore::interrupt(std::exception_ptr error, const void* from) noexcep
   }
   if (parked_ && parked_->withdraw()) {
     parked_ = nullptr;
-    wake(ctx_);
+    // A Timeout's timer, or kill() from a greenlet (the trace names it).
+    wake(ctx_, from ? trace::Cause::timer : trace::Cause::event);
   }
 }
 
@@ -157,6 +175,10 @@ void GreenletCore::on_finish(Callback cb) {
 }
 
 namespace detail {
+
+void trace_woken(context* ctx, trace::Cause cause) noexcept {
+  if (GreenletCore* g = GreenletCore::of(ctx)) trace::woken(trace_id(g), cause);
+}
 
 void no_scheduler(const char* what) {
   throw std::logic_error(std::string(what) +

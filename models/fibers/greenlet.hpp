@@ -15,6 +15,11 @@
 // A greenlet whose exception nobody asks for is still finished: it is kept for get() and
 // exception(). Nothing is printed (gevent prints it; here the handle is the report).
 //
+// In a trace (models/core/trace.hpp) each greenlet is a task whose id is its core's address:
+// created by the greenlet that spawned it, resumed where it first runs and after each
+// park() (wait.cpp), suspended on what it parks on, woken by wake(), finished (cancelled
+// when killed). No memory of its own for that; off, each point costs one flag test.
+//
 // Thread-safety: a handle may be joined from any thread (a greenlet on the work-stealing
 // pool finishes on either of its threads); kill() only on the greenlet's hub's thread.
 #pragma once
@@ -32,12 +37,14 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "models/core/callback.hpp"
+#include "models/core/trace.hpp"
 #include "models/fibers/hub.hpp"
 #include "models/fibers/tsan_fibers.hpp"
 #include "models/fibers/wait.hpp"
@@ -93,12 +100,14 @@ class GreenletCore {
   // The fiber's life, around the function: start() before, finish() after.
   void start() noexcept;
   void finish(std::exception_ptr error) noexcept;
+  // Records its end in the trace: ok, exception, or cancelled (GreenletExit).
+  void trace_finished() const noexcept;
   // A pending interrupt taken before the function ran: it never runs.
   std::exception_ptr take_interrupt() noexcept;
 
  private:
-  friend void park(Park&, SpinGuard&);
-  friend void park(Park&);
+  friend void park(Park&, SpinGuard&, trace::Wait);
+  friend void park(Park&, trace::Wait);
   friend void interruption_point();
   friend class Hub;
   friend class Timeout;
@@ -125,6 +134,11 @@ class GreenletCore {
   GreenletCore* prev_live_ = nullptr;   // the hub's list of live greenlets
   GreenletCore* next_live_ = nullptr;
 };
+
+// A greenlet's task id in a trace: its core's address.
+inline trace::TaskId trace_id(const GreenletCore* g) noexcept {
+  return reinterpret_cast<std::uintptr_t>(g);
+}
 
 // A counted reference to a greenlet's core.
 template <class C>
@@ -196,9 +210,13 @@ void launch_on_hub(Hub& hub, F&& body) {
   using boost::fibers::launch;
   const bool eager = hub.options().eager_spawn;
   if (eager) hub.next_ready_first();
+  // An eager parent switches to its child here, ready at once: the trace shows it so.
+  GreenletCore* parent = eager && trace::on() ? hub.running() : nullptr;
+  if (parent) trace::suspended(trace_id(parent), trace::Wait::none);
   boost::fibers::fiber(eager ? launch::dispatch : launch::post, std::allocator_arg,
                        StackPool::Allocator(hub.stacks()), std::forward<F>(body))
       .detach();
+  if (parent) trace::resumed(trace_id(parent));
 }
 
 // Whether this thread is one of the work-stealing pool's (work_stealing.hpp).
@@ -246,6 +264,12 @@ class Greenlet {
     core_->kill(std::make_exception_ptr(std::move(error)), block);
   }
 
+  // gevent's `g.name = ...`: the greenlet's name in a trace (nothing is kept otherwise).
+  void set_name(std::string_view name) const {
+    if (trace::on()) [[unlikely]]
+      trace::named(trace_id(core_.get()), trace::intern(name));
+  }
+
   bool ready() const noexcept { return core_->ready(); }
   bool dead() const noexcept { return core_->ready(); }
   bool successful() const noexcept { return core_->successful(); }
@@ -263,6 +287,7 @@ template <class F, class... Args>
 auto spawn(F&& fn, Args&&... args) {
   using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
   auto* core = new detail::Core<R>();
+  trace::created(trace_id(core));  // by the greenlet running now, if one is
   Greenlet<R> handle(core);
   auto body = [core = Ref<detail::Core<R>>(core), fn = std::forward<F>(fn),
                args = std::make_tuple(std::forward<Args>(args)...)]() mutable {

@@ -19,7 +19,10 @@
 #include <boost/fiber/algo/work_stealing.hpp>
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/scheduler.hpp>
+#include <chrono>
 #include <cstdint>
+
+#include "models/core/trace.hpp"
 
 namespace cmbench::fibers::detail {
 
@@ -44,6 +47,14 @@ class PoolAlgorithm : public boost::fibers::algo::work_stealing {
 
   bool has_ready_fibers() const noexcept override {
     return !pinned_.empty() || work_stealing::has_ready_fibers();
+  }
+
+  // Nothing to run or steal: the thread sleeps until notified. The trace shows its lane
+  // blocked meanwhile (Wait::lock: Boost's condition variable).
+  void suspend_until(std::chrono::steady_clock::time_point const& tp) noexcept override {
+    trace::blocked(trace::Wait::lock);
+    work_stealing::suspend_until(tp);
+    trace::unblocked();
   }
 
  private:

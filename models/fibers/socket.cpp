@@ -27,13 +27,13 @@ struct Socket::State {
     const bool out = events & (EPOLLOUT | EPOLLERR | EPOLLHUP);
     if (in) {
       if (reader)
-        wake(std::exchange(reader, nullptr));
+        wake(std::exchange(reader, nullptr), trace::Cause::io);
       else
         keep &= ~EPOLLIN;
     }
     if (out) {
       if (writer)
-        wake(std::exchange(writer, nullptr));
+        wake(std::exchange(writer, nullptr), trace::Cause::io);
       else
         keep &= ~EPOLLOUT;
     }
@@ -113,7 +113,7 @@ void Socket::wait(std::uint32_t event) {
   } waiting(slot);
   slot = waiting.me;
   s.watcher.want(s.watcher.wanted() | event);
-  park(waiting);
+  park(waiting, event == EPOLLIN ? trace::Wait::read : trace::Wait::write);
   if (!s.fd) closed_under(event == EPOLLIN ? "recv" : "send");
 }
 

@@ -7,7 +7,10 @@ namespace cmbench::fibers {
 void sleep(std::chrono::nanoseconds d) {
   if (d.count() <= 0) {
     // One check, after the turn: an interrupt pending before it is still pending then.
+    GreenletCore* g = trace::on() ? GreenletCore::current() : nullptr;
+    if (g) trace::suspended(trace_id(g), trace::Wait::none);  // ready at once
     context::active()->yield();
+    if (g) trace::resumed(trace_id(g));
     interruption_point();
     return;
   }
@@ -19,8 +22,9 @@ void sleep(std::chrono::nanoseconds d) {
     explicit Sleeping(Reactor& r) : reactor(r) {}
     bool withdraw() noexcept override { return reactor.cancel(timer); }
   } sleeping(reactor);
-  sleeping.timer = reactor.call_later(d, [ctx = context::active()] { wake(ctx); });
-  park(sleeping);
+  sleeping.timer =
+      reactor.call_later(d, [ctx = context::active()] { wake(ctx, trace::Cause::timer); });
+  park(sleeping, trace::Wait::timer);
 }
 
 TimeoutError::TimeoutError(const Timeout* source)

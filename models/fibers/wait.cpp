@@ -16,9 +16,12 @@ void interruption_point() {
   }
 }
 
-void park(Park& p, SpinGuard& held) {
+void park(Park& p, SpinGuard& held, trace::Wait on) {
   GreenletCore* g = GreenletCore::current();
-  if (g) g->parked_ = &p;
+  if (g) {
+    g->parked_ = &p;
+    trace::suspended(trace_id(g), on);
+  }
 #if defined(__SANITIZE_THREAD__)
   // Boost unlocks `held` after the switch, in libboost_fiber, where TSan does not see it:
   // what this fiber did under the lock happens before whoever takes it next.
@@ -26,16 +29,21 @@ void park(Park& p, SpinGuard& held) {
 #endif
   context::active()->suspend(held);
   if (g) {
+    trace::resumed(trace_id(g));  // on the thread it resumes on (the pool's: either)
     g->parked_ = nullptr;
     interruption_point();
   }
 }
 
-void park(Park& p) {
+void park(Park& p, trace::Wait on) {
   GreenletCore* g = GreenletCore::current();
-  if (g) g->parked_ = &p;
+  if (g) {
+    g->parked_ = &p;
+    trace::suspended(trace_id(g), on);
+  }
   context::active()->suspend();
   if (g) {
+    trace::resumed(trace_id(g));
     g->parked_ = nullptr;
     interruption_point();
   }
@@ -75,7 +83,7 @@ void WaitQueue::unlink(Node& n) noexcept {
   n.linked = false;
 }
 
-void WaitQueue::wait(SpinGuard& held) {
+void WaitQueue::wait(SpinGuard& held, trace::Wait on) {
   GreenletCore* g = GreenletCore::current();
   if (g && g->pending_) {
     held.unlock();
@@ -83,10 +91,10 @@ void WaitQueue::wait(SpinGuard& held) {
   }
   Node n(*this);
   link(n);
-  park(n, held);
+  park(n, held, on);
 }
 
-bool WaitQueue::wait_until(SpinGuard& held, std::int64_t deadline_ns) {
+bool WaitQueue::wait_until(SpinGuard& held, std::int64_t deadline_ns, trace::Wait on) {
   GreenletCore* g = GreenletCore::current();
   if (g && g->pending_) {
     held.unlock();
@@ -99,7 +107,7 @@ bool WaitQueue::wait_until(SpinGuard& held, std::int64_t deadline_ns) {
   auto timer = reactor.call_at(deadline_ns, [&n, &timed_out] {
     if (n.withdraw()) {
       timed_out = true;
-      wake(n.ctx);
+      wake(n.ctx, trace::Cause::timer);
     }
   });
   // The timer refers to this frame: it must not outlive the wait, however it ends.
@@ -108,7 +116,7 @@ bool WaitQueue::wait_until(SpinGuard& held, std::int64_t deadline_ns) {
     Reactor::TimerHandle h;
     ~Disarm() { r.cancel(h); }
   } disarm{reactor, timer};
-  park(n, held);
+  park(n, held, on);
   return !timed_out;
 }
 

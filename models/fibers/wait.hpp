@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <mutex>
 
+#include "models/core/trace.hpp"
+
 #if defined(__SANITIZE_THREAD__)
 #include <sanitizer/tsan_interface.h>
 #endif
@@ -41,16 +43,26 @@ class Park {
 
 // Suspends the calling fiber until wake(). `held`, if given, is released once the fiber
 // has switched away, so a waker that takes the same lock cannot wake it before it sleeps.
-// Raises the greenlet's pending interrupt, if one came while it was parked.
-void park(Park& p, SpinGuard& held);
-void park(Park& p);
+// Raises the greenlet's pending interrupt, if one came while it was parked. `on`: what it
+// waits on, for the trace (trace.hpp): the greenlet is suspended on it, and resumed here.
+void park(Park& p, SpinGuard& held, trace::Wait on = trace::Wait::lock);
+void park(Park& p, trace::Wait on);
 
 // Raises the calling greenlet's pending interrupt, if any. Every blocking call starts with
 // this, before it waits.
 void interruption_point();
 
-// Makes a parked fiber ready; any thread.
-inline void wake(context* ctx) noexcept {
+namespace detail {
+// Records that ctx's greenlet (if it is one) was woken: by the greenlet running now, or
+// else by `cause`. Only while a trace is recorded.
+void trace_woken(context* ctx, trace::Cause cause) noexcept;
+}  // namespace detail
+
+// Makes a parked fiber ready; any thread. `cause`: what woke it when no greenlet did (a
+// reactor timer, a socket's readiness, the offload pool), for the trace.
+inline void wake(context* ctx, trace::Cause cause = trace::Cause::event) noexcept {
+  if (trace::on()) [[unlikely]]
+    detail::trace_woken(ctx, cause);
 #if defined(__SANITIZE_THREAD__)
   __tsan_release(ctx);  // what the waker did happens before ctx runs (tsan_fibers.hpp)
 #endif
@@ -66,11 +78,12 @@ class WaitQueue {
   WaitQueue& operator=(const WaitQueue&) = delete;
 
   // Parks the calling fiber at the back until notified; `held` locks the guard and is
-  // unlocked on return (as on every exit).
-  void wait(SpinGuard& held);
+  // unlocked on return (as on every exit). `on`: what the trace says it waits on (a join
+  // waits on Wait::join; events, queues and pool slots on Wait::lock).
+  void wait(SpinGuard& held, trace::Wait on = trace::Wait::lock);
   // The same, up to deadline_ns (CLOCK_MONOTONIC); false if the deadline came first. Needs
   // the hub (its reactor's timers).
-  bool wait_until(SpinGuard& held, std::int64_t deadline_ns);
+  bool wait_until(SpinGuard& held, std::int64_t deadline_ns, trace::Wait on = trace::Wait::lock);
   // Wakes the first waiter; false if there was none.
   bool notify_one() noexcept;
   void notify_all() noexcept;

@@ -6,9 +6,11 @@
 #include <deque>
 #include <latch>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "models/core/trace.hpp"
 #include "models/fibers/pool_algorithm.hpp"
 #include "models/fibers/tsan_fibers.hpp"
 #include "models/fibers/wait.hpp"
@@ -114,6 +116,7 @@ class WorkStealingPool {
 
   void serve(unsigned index, std::latch& ready) {
     pool_thread = true;
+    trace::name_thread("fiber worker " + std::to_string(index + 1));
     this_index = index;
     algorithms_[index] = new Algorithm(work_stealing_threads, true);
     boost::fibers::context::active()->get_scheduler()->set_algo(algorithms_[index]);

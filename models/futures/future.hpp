@@ -53,7 +53,9 @@
 #include <vector>
 
 #include "models/core/callback.hpp"
+#include "models/core/trace.hpp"
 #include "models/futures/recycler.hpp"
+#include "models/futures/task_trace.hpp"
 
 namespace cmbench::futures {
 
@@ -153,7 +155,10 @@ class State {
       throw;
     }
     done_ = true;
-    finish(more);
+    if (traced_) [[unlikely]]
+      finish_traced(more);
+    else
+      finish(more);
     return true;
   }
 
@@ -163,9 +168,22 @@ class State {
     std::vector<Callback>* more = more_;
     error_ = std::move(error);
     done_ = true;
-    finish(more);
+    if (traced_) [[unlikely]]
+      finish_traced(more);
+    else
+      finish(more);
     return true;
   }
+
+  // The future as a task in a trace (task_trace.hpp). traced(): made a task while
+  // recording, and not resolved yet. wait(): what a follower of this future waits on.
+  trace::TaskId task_id() const noexcept { return reinterpret_cast<std::uintptr_t>(this); }
+  bool traced() const noexcept { return traced_; }
+  void set_traced() noexcept { traced_ = true; }
+  trace::Wait wait() const noexcept {
+    return traced_ ? trace::Wait::join : static_cast<trace::Wait>(wait_);
+  }
+  void set_wait(trace::Wait w) noexcept { wait_ = static_cast<std::uint8_t>(w); }
 
   // fn is anything Callback takes: built in place, it costs no move (an indirect call).
   template <class F>
@@ -206,6 +224,19 @@ class State {
     run_all(callback_, more);
     delete more;
     --nested_resolutions;
+    unref();
+  }
+
+  // finish() as the task's last step: woken (unless running), its followers run inside it,
+  // then it finishes.
+  [[gnu::noinline]] void finish_traced(std::vector<Callback>* more) {
+    traced_ = false;
+    ref();
+    const trace::TaskId me = task_id();
+    const trace::TaskId previous = wake_and_run(me);
+    finish(more);
+    trace::finished(me, error_ ? trace::Outcome::exception : trace::Outcome::ok);
+    switch_back(me, previous);
     unref();
   }
 
@@ -257,7 +288,45 @@ class State {
   };
   std::uint32_t refs_ = 1;
   bool done_ = false;
+  bool traced_ = false;  // see traced(); these two bytes were padding
+  std::uint8_t wait_ = static_cast<std::uint8_t>(trace::Wait::join);
 };
+
+// While alive: task `next` (a `then`'s future) runs its continuation, woken by the future it
+// followed; after, it has finished, or it waits on the future its continuation returned.
+class ThenStep {
+ public:
+  template <class U>
+  explicit ThenStep(State<U>& next) noexcept {
+    if (next.traced()) [[unlikely]] {
+      task_ = next.task_id();
+      previous_ = wake_and_run(task_);
+    }
+  }
+  ~ThenStep() {
+    if (task_) [[unlikely]]
+      leave();
+  }
+  ThenStep(const ThenStep&) = delete;
+  ThenStep& operator=(const ThenStep&) = delete;
+
+ private:
+  void leave() noexcept {
+    if (trace::current() == task_) trace::suspended(task_, trace::Wait::join);
+    switch_back(task_, previous_);
+  }
+  trace::TaskId task_ = 0, previous_ = 0;
+};
+
+// A `then`'s future `next`, just made by the running task, becomes a task following `source`.
+template <class U, class T>
+[[gnu::noinline]] void trace_then(State<U>& next, const State<T>& source) noexcept {
+  next.set_traced();
+  if (source.done())
+    trace::created(next.task_id());  // its continuation runs at once
+  else
+    born_waiting(next.task_id(), source.wait());
+}
 
 // What fn returns when it continues a Future<T>.
 template <class T, class F>
@@ -382,10 +451,13 @@ class Future {
     using Unwrap = detail::unwrap_future<R>;
     using U = typename Unwrap::type;
     Future<U> out;
+    if (trace::on()) [[unlikely]]
+      detail::trace_then(detail::Access::state(out), *state_);
     // The continuation lives in this future's state, holding `out` and fn: no allocation
     // beyond `out`'s own while it fits Callback's inline storage (fn up to 16 bytes).
     state_->add_callback([fn = Fn(std::forward<F>(fn)), out, source = state_]() mutable {
       auto& next = detail::Access::state(out);
+      detail::ThenStep step(next);
       if (source->error()) {
         next.try_set_error(source->error());
         return;

@@ -74,7 +74,11 @@ void IOLoop::remove_handler(int fd) {
 
 Future<void> sleep(std::chrono::nanoseconds duration) {
   Future<void> done;
-  IOLoop::current().call_later(duration, [done]() mutable { done.set_result(); });
+  detail::Access::state(done).set_wait(trace::Wait::timer);  // what its follower waits on
+  IOLoop::current().call_later(duration, [done]() mutable {
+    detail::Because timer(trace::Cause::timer);
+    done.set_result();
+  });
   return done;
 }
 

@@ -159,13 +159,38 @@ Future<void> sleep(std::chrono::nanoseconds duration);
 template <class F>
 auto IOLoop::run_sync(F&& fn) {
   Running running(*this);
+  // In a trace, fn is the task "main": it runs fn, waits on its future, and finishes once
+  // that resolves.
+  trace::TaskId main = 0, previous = 0;
+  if (trace::on()) [[unlikely]] {
+    main = trace::fresh_id();
+    trace::created(main);
+    trace::named(main, trace::intern("main"));
+    previous = detail::switch_to(main);
+  }
+  auto main_done = [main](bool failed) noexcept {
+    if (!main) return;
+    const trace::TaskId before = detail::wake_and_run(main);
+    trace::finished(main, failed ? trace::Outcome::exception : trace::Outcome::ok);
+    detail::switch_back(main, before);
+  };
   auto future = std::forward<F>(fn)();
   using T = typename decltype(future)::value_type;
   if (!future.done()) {
-    future.add_done_callback([this](Future<T>&) { stop(); });
+    future.add_done_callback([this, main_done](Future<T>& f) {
+      main_done(f.exception() != nullptr);
+      stop();
+    });
+    if (main) [[unlikely]] {
+      trace::suspended(main, detail::Access::state(future).wait());
+      detail::switch_back(main, previous);
+    }
     reactor_.run();
     if (!future.done())
       throw std::runtime_error("run_sync: the loop stopped before the future resolved");
+  } else if (main) [[unlikely]] {
+    main_done(future.exception() != nullptr);
+    detail::switch_back(main, previous);
   }
   if constexpr (std::is_void_v<T>)
     future.result();
@@ -181,8 +206,19 @@ auto IOLoop::run_in_executor(F&& fn) -> Future<std::invoke_result_t<std::decay_t
   auto job = std::make_unique<Offloaded<Fn>>(Offloaded<Fn>{Fn(std::forward<F>(fn)), {}, {}});
   Offloaded<Fn>* work = job.get();
   Future<R> future;
+  // In a trace, the future is a task that hands the job over (the core names the job after
+  // the task running) and waits on the pool until the job is done.
+  trace::TaskId task = 0, previous = 0;
+  if (trace::on()) [[unlikely]] {
+    auto& state = detail::Access::state(future);
+    state.set_traced();
+    task = state.task_id();
+    trace::created(task);
+    previous = detail::switch_to(task);
+  }
   reactor_.offload([work] { work->run(); },
                    [job = std::move(job), future]() mutable {
+                     detail::Because pool(trace::Cause::pool);
                      auto& state = detail::Access::state(future);
                      if (job->error) {
                        state.try_set_error(job->error);
@@ -192,6 +228,10 @@ auto IOLoop::run_in_executor(F&& fn) -> Future<std::invoke_result_t<std::decay_t
                        state.try_set_value(std::move(*job->value));
                      }
                    });
+  if (task) [[unlikely]] {
+    trace::suspended(task, trace::Wait::pool);
+    detail::switch_back(task, previous);
+  }
   return future;
 }
 

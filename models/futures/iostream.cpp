@@ -60,9 +60,15 @@ class Stream : public std::enable_shared_from_this<Stream> {
         watcher_(std::make_unique<Watcher>(loop.reactor(), socket_.get(),
                                            [this](std::uint32_t events) { on_ready(events); })) {
     loop_->streams_.insert(this);
+    if (trace::on()) [[unlikely]] {
+      traced_ = true;
+      trace::created(task_id());
+    }
   }
 
   ~Stream() {
+    if (traced_) [[unlikely]]
+      trace_finished(trace::Outcome::cancelled);
     if (!loop_) return;  // the loop closed it (and freed its watcher) as it went away
     loop_->streams_.erase(this);
     retire_watcher();
@@ -78,6 +84,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
                                  bool partial = false) {
     auto keep = shared_from_this();
     Future<std::string> read;
+    Access::state(read).set_wait(trace::Wait::read);  // what its follower waits on
     if (reading_ != Reading::none) {
       read.set_exception(std::make_exception_ptr(std::logic_error("IOStream: already reading")));
       return read;
@@ -105,6 +112,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   Future<void> write(std::string_view data) {
     auto keep = shared_from_this();
     Future<void> written;
+    Access::state(written).set_wait(trace::Wait::write);
     if (closed_) {
       written.set_exception(closed_error());
       return written;
@@ -119,6 +127,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   Future<IOStream> connect() {
     connecting_ = Future<IOStream>();
+    Access::state(*connecting_).set_wait(trace::Wait::write);
     auto connected = *connecting_;
     update_interest();
     return connected;
@@ -146,6 +155,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
     out_.clear();
     sent_ = 0;
     keep_alive_.reset();  // callers hold their own reference
+    // Closed by another task (or none): the stream's task ends now. From its own event,
+    // when that event has been handled (on_ready).
+    if (traced_ && !handling_) [[unlikely]]
+      trace_finished(trace::Outcome::ok);
   }
 
   bool closed() const noexcept { return closed_; }
@@ -154,6 +167,20 @@ class Stream : public std::enable_shared_from_this<Stream> {
  private:
   void on_ready(std::uint32_t events) {
     auto keep = shared_from_this();  // this may lose its last other reference in here
+    // In a trace, the stream's task runs while its event is handled, woken by the socket.
+    Because io(trace::Cause::io);
+    struct Step {
+      Stream& s;
+      trace::TaskId previous = 0;
+      explicit Step(Stream& stream) noexcept : s(stream) {
+        if (s.traced_) [[unlikely]]
+          previous = wake_and_run(s.task_id());
+      }
+      ~Step() {
+        if (s.traced_) [[unlikely]]
+          s.trace_step_end(previous);
+      }
+    } step(*this);
     // While set, the continuations run below leave the interest to the update at the end:
     // a read answered, then a write and the next read started from its continuation, would
     // otherwise stop watching and watch again (two epoll_ctl) for an interest unchanged.
@@ -284,6 +311,22 @@ class Stream : public std::enable_shared_from_this<Stream> {
   }
 
   // Watches for what the pending operations need; holds the stream alive while it does.
+  trace::TaskId task_id() const noexcept { return reinterpret_cast<std::uintptr_t>(this); }
+  void trace_finished(trace::Outcome o) noexcept {
+    traced_ = false;
+    trace::finished(task_id(), o);
+  }
+  // The end of a step of the stream's task: it finished if closed, else waits on its socket.
+  void trace_step_end(trace::TaskId previous) noexcept {
+    const trace::TaskId me = task_id();
+    if (closed_)
+      trace_finished(why_ ? trace::Outcome::exception : trace::Outcome::ok);
+    else if (trace::current() == me)
+      trace::suspended(me,
+                       connecting_ || sent_ < out_.size() ? trace::Wait::write : trace::Wait::read);
+    switch_back(me, previous);
+  }
+
   void update_interest() {
     std::uint32_t want = 0;
     if (!closed_) {
@@ -332,6 +375,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::size_t bytes_wanted_ = 0;
   bool partial_ = false;     // read_bytes answers with what there is, once there is some
   bool handling_ = false;    // on_ready is running (see there)
+  bool traced_ = false;      // a task in the trace (task_trace.hpp), not finished yet
   std::size_t scanned_ = 0;  // buffered bytes already searched for the delimiter
   Buffer in_;
 

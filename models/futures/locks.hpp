@@ -45,6 +45,7 @@ class Semaphore {
       --value_;
       slot.set_result();
     } else {
+      detail::Access::state(slot).set_wait(trace::Wait::lock);  // what its follower waits on
       waiters_.push_back(slot);
     }
     return slot;

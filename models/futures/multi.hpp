@@ -106,6 +106,24 @@ Future<typename Gather<T>::Out> gather(std::vector<Future<T>>& children) {
   auto* g = new Gather<T>(children.size());
   typename Gather<T>::Hold attaching(g);  // a child already done may finish the rest at once
   auto result = g->result();
+  // In a trace, the result is a task that gathers its children and waits on them.
+  trace::TaskId task = 0, previous = 0;
+  if (trace::on()) [[unlikely]] {
+    auto& state = Access::state(result);
+    state.set_traced();
+    task = state.task_id();
+    trace::created(task);
+    previous = switch_to(task);
+  }
+  struct Waiting {  // at the end, however it ends
+    trace::TaskId task, previous;
+    ~Waiting() {
+      if (!task) [[likely]]
+        return;
+      if (trace::current() == task) trace::suspended(task, trace::Wait::join);
+      switch_back(task, previous);
+    }
+  } waiting{task, previous};
   for (std::size_t i = 0; i < children.size(); ++i) {
     State<T>* child = &Access::state(children[i]);
     child->add_callback(

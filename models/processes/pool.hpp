@@ -36,6 +36,11 @@
 // input ≈ 7 µs; 30–40 µs more whenever a sleeping worker must be woken on another vCPU. So
 // each input should carry ≥ 50 µs of work: map chunks of work, not single numbers.
 // Destruction ≈ one wake-up and one waitpid per worker.
+// Tracing (models/core/trace.hpp): while a trace is recorded at construction, each worker
+// is a task on a lane of its own ("worker 1", ...), busy except where it blocks reading the
+// task pipe. Each traced worker also gets a pipe of its own, on which it sends its events
+// as it stops; the destructor reads them all before it reaps the workers and merges them.
+// The task and result pipes carry the same bytes traced or not.
 // Thread-safety: none. One thread creates, uses and destroys a Pool.
 #pragma once
 
@@ -151,15 +156,19 @@ class Pool {
     workers_.reserve(workers);  // so that recording a forked pid cannot fail
     try {
       for (unsigned i = 0; i < workers; ++i) {
+        const trace::TaskId task = detail::trace_child_created();
+        Pipe events = task ? make_pipe() : Pipe{};  // the worker's trace, if it is traced
         const pid_t pid = detail::fork_child();
         if (pid == 0) {
           // Worker. Without this close the task pipe would never reach EOF: the worker
           // would hold a write end itself.
           tasks.write.reset();
           results.read.reset();
-          serve(fn, tasks.read.get(), results.write.get());
+          events.read.reset();
+          if (task) detail::trace_child_started(task, "worker " + std::to_string(i + 1));
+          serve(fn, tasks.read.get(), results.write.get(), task, events.write.get());
         }
-        workers_.push_back({pid, false});
+        workers_.push_back({pid, false, std::move(events.read)});
       }
       set_nonblocking(tasks.write.get());
     } catch (...) {
@@ -180,8 +189,10 @@ class Pool {
   Pool& operator=(const Pool&) = delete;
 
   ~Pool() {
-    if (!broken_) stop_workers();
+    std::vector<std::string> traces;
+    if (!broken_) traces = stop_workers();
     tear_down();
+    for (const std::string& t : traces) trace::import_child(t);
   }
 
   // fn(input) for every input, in input order; a std::vector<T> or std::array converts to
@@ -216,21 +227,28 @@ class Pool {
   struct Worker {
     pid_t pid;
     bool reaped;  // once reaped the pid may belong to another process: never signal it
+    Fd events;    // read end of its trace pipe, if it is traced
   };
 
   // The worker's whole life: read a task, run fn, send the result, until told to stop.
   // Never returns (see Process: a child must not unwind into the parent's stack).
-  [[noreturn]] static void serve(Fn& fn, int task_fd, int result_fd) noexcept {
+  // `traced`: its task in a trace (0: none), whose events go to `events_fd` as it stops.
+  [[noreturn]] static void serve(Fn& fn, int task_fd, int result_fd, trace::TaskId traced,
+                                 int events_fd) noexcept {
     try {
       const pid_t self = ::getpid();
       std::array<std::byte, task_size> task;
       std::array<std::byte, PIPE_BUF> reply;
+      auto stop = [&] {
+        if (traced) detail::trace_child_finished(events_fd, traced, trace::Outcome::ok, false);
+        detail::exit_child(0);
+      };
       for (;;) {
         // Fewer bytes than a whole task only happens at EOF: the pool closed the pipe.
-        if (read_full(task_fd, task.data(), task_size) != task_size) detail::exit_child(0);
+        if (read_full(task_fd, task.data(), task_size) != task_size) stop();
         std::uint64_t index;
         std::memcpy(&index, task.data(), sizeof index);
-        if (index == stop_index) detail::exit_child(0);
+        if (index == stop_index) stop();
         std::array<std::byte, sizeof(T)> input_bytes;
         std::memcpy(input_bytes.data(), task.data() + sizeof index, sizeof(T));
         const T input = std::bit_cast<T>(input_bytes);  // T need not be default-constructible
@@ -359,6 +377,7 @@ class Pool {
       const pid_t r = ::waitpid(w.pid, &status, WNOHANG);
       if (r == 0 || (r < 0 && errno == EINTR)) continue;
       w.reaped = true;
+      if (r > 0) trace::reaped(r);
       if (r < 0) {
         throw ChildError(w.pid, "child " + std::to_string(w.pid) +
                                     " was reaped by someone else (is SIGCHLD ignored?)");
@@ -386,7 +405,11 @@ class Pool {
   // stop message is what ends a worker even when another child of this process (a Process,
   // another Pool's worker) inherited a copy of the task pipe's write end and so withholds
   // EOF. Exit is seen as EOF on the result pipe: each worker's end closes as it exits.
-  void stop_workers() noexcept {
+  // Traced workers first send their events, each on its own pipe, read here before the
+  // result pipe's EOF is awaited (a worker blocked on a full trace pipe never exits).
+  // Returns those events, for the caller to merge once the workers are reaped.
+  std::vector<std::string> stop_workers() noexcept {
+    std::vector<std::string> traces;
     std::array<std::byte, task_size> stop{};
     std::memcpy(stop.data(), &stop_index, sizeof stop_index);
     for (std::size_t i = 0; i < workers_.size(); ++i) {
@@ -395,18 +418,26 @@ class Pool {
     }
     tasks_.reset();
     const auto deadline = std::chrono::steady_clock::now() + exit_grace;
+    for (Worker& w : workers_) {
+      if (!w.events) continue;
+      try {
+        traces.push_back(detail::read_until_eof(w.events.get(), deadline));
+      } catch (...) {
+      }
+      w.events.reset();
+    }
     std::array<std::byte, 4096> sink;
     for (;;) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return;
+      if (left.count() <= 0) return traces;
       pollfd fd{results_.get(), POLLIN, 0};
       const int ready = ::poll(&fd, 1, static_cast<int>(left.count()));
       if (ready < 0 && errno == EINTR) continue;
-      if (ready <= 0) return;
+      if (ready <= 0) return traces;
       const ssize_t got = ::read(results_.get(), sink.data(), sink.size());
-      if (got == 0) return;  // EOF: all workers have exited
-      if (got < 0 && errno != EINTR) return;
+      if (got == 0) return traces;  // EOF: all workers have exited
+      if (got < 0 && errno != EINTR) return traces;
     }
   }
 

@@ -2,6 +2,7 @@
 #include "models/processes/process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -86,7 +87,78 @@ pid_t fork_child() {
   std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) throw_errno("fork");
+  if (pid > 0) trace::forked(pid);
   return pid;
+}
+
+trace::TaskId trace_child_created() noexcept {
+  if (!trace::on()) [[likely]]
+    return 0;
+  const trace::TaskId task = trace::fresh_id();
+  trace::created(task);
+  return task;
+}
+
+void trace_child_started(trace::TaskId task, std::string_view lane) noexcept {
+  if (!task) return;
+  trace::start_in_child();
+  try {
+    const std::string name =
+        lane.empty() ? "process " + std::to_string(::getpid()) : std::string(lane);
+    trace::name_thread(name);  // not a loop's lane, whatever the parent's thread was
+    trace::named(task, trace::intern(name));
+  } catch (...) {
+  }
+  trace::resumed(task);
+}
+
+void trace_child_finished(int fd, trace::TaskId task, trace::Outcome outcome,
+                          bool trailer) noexcept {
+  if (!task) return;
+  trace::finished(task, outcome);
+  std::uint64_t size = 0;
+  try {
+    const std::string events = trace::export_child();
+    write_all(fd, events.data(), events.size());
+    size = events.size();
+  } catch (...) {
+    size = 0;  // the pipe failed: the parent is gone, or gets an empty export
+  }
+  if (trailer) {
+    try {
+      write_all(fd, &size, sizeof size);
+    } catch (...) {
+    }
+  }
+}
+
+std::string read_until_eof(int fd, std::chrono::steady_clock::time_point deadline) {
+  std::string data;
+  char chunk[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return data;
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return data;
+    const ssize_t got = ::read(fd, chunk, sizeof chunk);
+    if (got == 0) return data;
+    if (got < 0 && errno != EINTR) return data;
+    if (got > 0) data.append(chunk, static_cast<std::size_t>(got));
+  }
+}
+
+std::string take_child_trace(std::string& message) {
+  std::uint64_t size = 0;
+  if (message.size() < sizeof size) return {};
+  std::memcpy(&size, message.data() + message.size() - sizeof size, sizeof size);
+  if (size > message.size() - sizeof size) return {};  // no trailer: the child died first
+  const std::size_t start = message.size() - sizeof size - size;
+  std::string events = message.substr(start, size);
+  message.resize(start);
+  return events;
 }
 
 void exit_child(int code) noexcept {
@@ -109,6 +181,7 @@ int wait_for(pid_t pid) {
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw_errno("waitpid");
   }
+  trace::reaped(pid);
   return status;
 }
 
@@ -117,6 +190,7 @@ void kill_and_reap(pid_t pid) noexcept {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  trace::reaped(pid);
 }
 
 std::string describe_wait_status(int wait_status) {

@@ -22,6 +22,11 @@
 // test program), more as the parent's address space grows (its page tables are copied); the
 // result's trip through the pipe is a few µs; waking a parent on the other vCPU 30–40 µs.
 // One descriptor in the parent per Process not yet joined.
+// Tracing (models/core/trace.hpp): while a trace is recorded at construction, the child is
+// a task and its process a lane ("process <pid>"); it records its own blocking calls, and
+// its events travel back after the result, in the same pipe (see run_process_child), for
+// join() to merge. Off, the pipe carries exactly the bytes it did before and the cost is
+// one flag test.
 // Thread-safety: a Process is used by one thread. Creating Processes from several threads
 // is safe, but a child forked by another thread between this constructor's pipe2 and its
 // close of the write end also holds that write end, and join() then waits for that child too.
@@ -33,6 +38,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <chrono>
 #include <concepts>
 #include <cstring>
 #include <functional>
@@ -42,6 +48,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "models/core/trace.hpp"
 #include "models/processes/pipe.hpp"
 
 namespace cmbench::processes {
@@ -88,7 +95,27 @@ void kill_and_reap(pid_t pid) noexcept;
 // "killed by signal 11 (Segmentation fault)" or "exited with status 3".
 std::string describe_wait_status(int wait_status);
 
-// How a Process child reports: one tag byte, then the result's bytes or the error's text.
+// ---- tracing a child (trace.hpp); each costs one flag test when no trace is recorded ----
+// In the parent, before fork: the child's task id if a trace is being recorded (the task
+// is recorded as created by the task running now), else 0.
+trace::TaskId trace_child_created() noexcept;
+// In the child right after fork, if `task`: records into the child's own lane, named `lane`
+// ("" names it "process <pid>"), with the child running `task` (named the same).
+void trace_child_started(trace::TaskId task, std::string_view lane) noexcept;
+// In the child before it exits, if `task`: `task` finished, and the child's events written
+// to `fd` for the parent; then, if `trailer`, their size as 8 bytes (so that they can follow
+// a message of unknown length in the same pipe). Never throws: a failure sends nothing
+// (trailer: a size of 0).
+void trace_child_finished(int fd, trace::TaskId task, trace::Outcome outcome,
+                          bool trailer) noexcept;
+// In the parent: takes a trailer-framed export off the end of `message` (if one is there)
+// and returns it. Imported by the caller once the child is reaped (trace::import_child).
+std::string take_child_trace(std::string& message);
+// Reads `fd` until EOF or `deadline`, whichever is first: what arrived by then.
+std::string read_until_eof(int fd, std::chrono::steady_clock::time_point deadline);
+
+// How a Process child reports: one tag byte, then the result's bytes or the error's text;
+// when it is traced (task != 0), then its trace export and the export's size (8 bytes).
 inline constexpr char result_tag = 'R';
 inline constexpr char error_tag = 'E';
 inline constexpr int exit_result = 0;  // the child wrote result_tag + the R
@@ -97,11 +124,12 @@ inline constexpr std::size_t max_error_text = 4096;
 
 // The child's side: run fn, send its result or its exception's text, _exit.
 template <class R, class F>
-[[noreturn]] void run_process_child(F& fn, int result_fd) noexcept {
+[[noreturn]] void run_process_child(F& fn, int result_fd, trace::TaskId task) noexcept {
   try {
     const R result = std::invoke(fn);
     write_all(result_fd, &result_tag, 1);
     write_all(result_fd, &result, sizeof(R));
+    if (task) trace_child_finished(result_fd, task, trace::Outcome::ok, true);
     exit_child(exit_result);
   } catch (...) {
     try {
@@ -109,6 +137,7 @@ template <class R, class F>
       message += current_exception_text();
       message.resize(std::min(message.size(), max_error_text));
       write_all(result_fd, message.data(), message.size());
+      if (task) trace_child_finished(result_fd, task, trace::Outcome::exception, true);
       exit_child(exit_error);
     } catch (...) {
       exit_child(2);  // the pipe failed too; the parent reports the exit status
@@ -133,13 +162,15 @@ class Process {
   requires std::invocable<F&> && std::convertible_to<std::invoke_result_t<F&>, R>
   explicit Process(F&& fn) {
     Pipe pipe = make_pipe();
+    trace_task_ = detail::trace_child_created();
     pid_ = detail::fork_child();
     if (pid_ == 0) {
       // Child. It also holds the read ends of every earlier sibling still running (they
       // were open in the parent at fork): harmless, since only write ends delay EOF, and
       // closed at _exit. It holds no sibling's write end: the parent closes each at once.
       pipe.read.reset();
-      detail::run_process_child<R>(fn, pipe.write.get());
+      if (trace_task_) detail::trace_child_started(trace_task_, "");
+      detail::run_process_child<R>(fn, pipe.write.get(), trace_task_);
     }
     // Parent. Closing the write end now is what lets join() see EOF when the child ends,
     // and keeps the parent at one descriptor per child.
@@ -150,7 +181,8 @@ class Process {
   Process(Process&& other) noexcept
       : pid_(std::exchange(other.pid_, -1)),
         joined_(other.joined_),
-        result_(std::move(other.result_)) {}
+        result_(std::move(other.result_)),
+        trace_task_(other.trace_task_) {}
   // A child still owned by *this is killed and reaped first (std::thread would terminate).
   Process& operator=(Process&& other) noexcept {
     if (this != &other) {
@@ -158,6 +190,7 @@ class Process {
       pid_ = std::exchange(other.pid_, -1);
       joined_ = other.joined_;
       result_ = std::move(other.result_);
+      trace_task_ = other.trace_task_;
     }
     return *this;
   }
@@ -179,8 +212,10 @@ class Process {
     }
     result_.reset();
     joined_ = true;  // wait_for either reaps the child or fails for good (ECHILD)
+    const std::string child_trace = trace_task_ ? detail::take_child_trace(message) : "";
     const pid_t pid = pid_;
     const int status = detail::wait_for(pid);
+    if (!child_trace.empty()) trace::import_child(child_trace);
     if (WIFEXITED(status) && WEXITSTATUS(status) == detail::exit_result &&
         message.size() == 1 + sizeof(R) && message[0] == detail::result_tag) {
       std::array<char, sizeof(R)> bytes;
@@ -211,6 +246,7 @@ class Process {
   pid_t pid_ = -1;
   bool joined_ = false;
   Fd result_;
+  trace::TaskId trace_task_ = 0;  // the child's task in a trace; 0: not traced
 };
 
 }  // namespace cmbench::processes

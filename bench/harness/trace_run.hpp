@@ -1,0 +1,31 @@
+// Recording one run of a cell as a timeline (docs/timelines.md).
+//
+// trace_cell prepares the cell, runs it once untimed and verified (the warm-up every timed
+// cell gets), then records exactly one more run with the trace recorder on, verifies it
+// too, and writes the Chrome Trace Event JSON. The recorded run is never a timing: the
+// recorder costs ≈ 30 ns per event, which a cell of 10^6 tasks feels.
+#pragma once
+
+#include <string>
+
+#include "models/core/registry.hpp"
+#include "models/core/trace_json.hpp"
+
+namespace cmbench {
+
+struct TraceOutcome {
+  bool ok = false;
+  std::string why;  // when not ok: set-up, warm-up or verification failed, or beyond limit
+  trace::Summary summary;
+  std::uintmax_t bytes = 0;  // the JSON file's size
+};
+
+// Writes the trace to `path` (also when the traced run fails verification: the file shows
+// what happened; `ok` says whether to trust it). Throws only if the file cannot be written.
+TraceOutcome trace_cell(const Cell& cell, const std::string& path,
+                        std::uint64_t capacity = trace::default_capacity);
+
+// One line for a person: "3 tasks, 41 events, 12.3 KiB; concurrency 2.00x, parallelism 0.00x".
+std::string describe(const TraceOutcome& t);
+
+}  // namespace cmbench
