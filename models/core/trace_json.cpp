@@ -52,6 +52,7 @@ struct TaskInfo {
   // where it was created until then.
   std::uint32_t home = 0;
   bool ran = false;
+  bool has_children = false;
   std::int64_t created = 0, ended = -1, since = 0, running_ns = 0, join_ns = 0;
   State state = State::ready;
   Wait wait = Wait::none;
@@ -257,6 +258,7 @@ class Converter {
     info.lane = lane;
     tasks_.push_back(std::move(info));
     if (t) ids_[t] = uid;
+    if (parent) tasks_[parent].has_children = true;
     async('b', uid, ts, lane, nullptr);
     async('b', uid, ts, lane, "ready", "state", "ready");
     return uid;
@@ -338,7 +340,7 @@ class Converter {
       case Kind::created: {
         std::uint32_t parent = e.arg ? lookup(e.arg) : none;
         if (!parent) parent = l.current ? l.current : l.own;
-        std::uint32_t uid = create(e.task, parent, lane, e.ts, "task");
+        std::uint32_t uid = create(e.task, parent, lane, e.ts, fmt::format("task {}", tasks_.size()));
         tasks_[uid].spawn = {true, e.ts, lane, parent, "task"};
         break;
       }
@@ -348,7 +350,7 @@ class Converter {
         break;
       case Kind::resumed: {
         std::uint32_t uid = lookup(e.task);
-        if (!uid) uid = create(e.task, none, lane, e.ts, "task");
+        if (!uid) uid = create(e.task, none, lane, e.ts, fmt::format("task {}", tasks_.size()));
         if (l.current && l.current != uid && tasks_[l.current].state == State::running)
           become(l.current, State::ready, Wait::none, e.ts, lane);  // nested: it waits
         busy(lane, e.ts);
@@ -537,10 +539,12 @@ std::string Converter::json(const RunInfo& info, Summary& sum) {
                                                     : end_ - rec_.start_ns;
   for (std::uint32_t uid = 1; uid < tasks_.size(); ++uid) {
     const TaskInfo& t = tasks_[uid];
-    // A task that mostly waits for others (a main joining its threads, a gather) adds no
-    // work of its own: counting it would make every fan-out look one task more concurrent.
+    // A task that made others, or mostly waits for others (a main joining its threads, a
+    // gather), adds no work of its own: counting it would make every fan-out look one task
+    // more concurrent than it is.
     std::int64_t life = t.ended - t.created;
-    if (2 * t.join_ns <= life) sum.task_lifetime_ns += life;
+    if ((!t.has_children && 2 * t.join_ns <= life) || tasks_.size() == 2)
+      sum.task_lifetime_ns += life;
     sum.task_running_ns += t.running_ns;
   }
   for (const auto& l : lanes_) sum.busy_ns += l.busy_ns;

@@ -42,9 +42,9 @@ struct RunInfo {
 struct Summary {
   std::uint64_t tasks = 0;
   std::int64_t wall_ns = 0;
-  // Σ over tasks of end − creation, but for tasks that spent more than half their life
-  // waiting for other tasks (a main joining its threads, a gather): the average number of
-  // tasks alive and working, times the wall time.
+  // Σ over tasks of end − creation, but for tasks that made others or spent more than half
+  // their life waiting for others (a main joining its threads, a gather): the average
+  // number of tasks alive and working, times the wall time.
   std::int64_t task_lifetime_ns = 0;
   std::int64_t task_running_ns = 0;  // Σ over all tasks: time in the running state
   std::int64_t busy_ns = 0;          // Σ over OS lanes: time not blocked
