@@ -251,13 +251,9 @@ int main(int argc, char** argv) {
       std::cout << "\n" << summary.rdbuf() << "\n";
     std::cout << "report: " << (r.run_dir / (no_report ? "results.json" : "report.html")).string()
               << "\n";
-    auto clock = [](double s) {
-      auto total = static_cast<long>(s + 0.5);
-      return fmt::format("{}:{:02}", total / 60, total % 60);
-    };
     std::cout << fmt::format("took {} (cells {}, micro-benchmarks {}, report {}); expected {}\n",
-                             clock(r.seconds), clock(r.cells_s), clock(r.micro_s),
-                             clock(r.report_s), clock(r.expected_s()));
+                             clock_text(r.seconds), clock_text(r.cells_s), clock_text(r.micro_s),
+                             clock_text(r.report_s), clock_text(r.expected_s()));
     return (r.failed + r.crashed + r.timeout) == 0 && !r.report_failed && !r.micro_failed ? 0 : 1;
   } catch (const BadInput& e) {
     std::cerr << "cmbench: " << e.what() << "\n";

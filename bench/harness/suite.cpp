@@ -46,11 +46,6 @@ std::string utc_now(const char* format) {
   return buf;
 }
 
-std::string clock_text(double s) {
-  auto total = static_cast<long>(s + 0.5);
-  return fmt::format("{}:{:02}", total / 60, total % 60);
-}
-
 std::string file_stem(const std::string& cell_name) {
   std::string s = cell_name;
   for (char& c : s)
@@ -275,6 +270,13 @@ double report_seconds(std::size_t cells) {
 }
 
 }  // namespace
+
+std::string clock_text(double seconds) {
+  auto total = static_cast<long>(seconds + 0.5);
+  if (total >= 3600)
+    return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
+  return fmt::format("{}:{:02}", total / 60, total % 60);
+}
 
 SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
   const bool quick = o.profile == Profile::quick;

@@ -52,4 +52,7 @@ struct SuiteOutcome {
 
 SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& options);
 
+// A duration as the suite prints it: "2:36", or "2:08:50" from an hour on.
+std::string clock_text(double seconds);
+
 }  // namespace cmbench
