@@ -242,15 +242,15 @@ json error_entry(const std::string& cell, int repetitions, const std::string& re
 // this 2-vCPU VM against the seconds measured per cell (kept beside each estimate in
 // results.json, `expected_s`), so that a drift shows at the end of every run.
 
-// One cell's process: its start (the binary, its libraries, the catalog: ≈ 0.1 s), the
+// One cell's process: its start (the binary, its libraries, the catalog: ≈ 0.08 s), the
 // untimed warm-up run, then Google Benchmark's repetitions. A repetition lasts at least
 // min_time. In the first one Google Benchmark finds how many runs fill min_time by timing
-// growing batches (1, 10, ... runs), about 2·min_time in all when one run is shorter than
-// min_time; the others then repeat that count, ≈ 1.4·min_time (it aims 40 % above).
+// growing batches (1, 10, ... runs), ≈ 1.2·min_time in all when one run is much shorter than
+// min_time; the others then repeat that count, ≈ 1.1·min_time.
 double cell_seconds(double run, double min_time, int reps) {
-  constexpr double start_s = 0.1;
+  constexpr double start_s = 0.08;
   if (run >= min_time) return start_s + run * (1 + reps);
-  return start_s + run + 2 * min_time + (reps - 1) * 1.4 * min_time;
+  return start_s + run + 1.2 * min_time + (reps - 1) * 1.1 * min_time;
 }
 
 // The micro-benchmarks' process (bench/micro/): about 24 rows of a cheap operation that fill
