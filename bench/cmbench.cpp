@@ -214,14 +214,14 @@ int main(int argc, char** argv) {
   std::string out = std::string(CMBENCH_SOURCE_DIR) + "/reports";
   auto* suite = app.add_subcommand("suite", "each cell in its own process, then the report");
   bool quick = false;
-  suite->add_flag("--quick", quick, "the quick profile (default): about 5 minutes on 2 cores");
+  suite->add_flag("--quick", quick, "the quick profile (default): about 3 minutes on 2 cores");
   suite->add_flag("--full", full, "the full profile");
   add_selection(suite, suite_sel, false);
   suite->add_option("--out", out, "runs land in OUT/<timestamp>/ (default: reports/)");
   suite
       ->add_option(
           "--repetitions", so.repetitions,
-          "repetitions per cell (default: quick 5, full 10, at least 3 for cells over a minute)")
+          "repetitions per cell (default: quick 3, full 10, at least 3 for cells over a minute)")
       ->check(CLI::Range(1, 1000));
   suite->add_option("--min-time", so.min_time_s, "minimum seconds per repetition")
       ->check(CLI::Range(0.001, 600.0));
@@ -343,6 +343,9 @@ int main(int argc, char** argv) {
       std::cout << "\n" << summary.rdbuf() << "\n";
     std::cout << "report: " << (r.run_dir / (no_report ? "results.json" : "report.html")).string()
               << "\n";
+    std::cout << fmt::format("took {} (cells {}, micro-benchmarks {}, report {}); expected {}\n",
+                             clock_text(r.seconds), clock_text(r.cells_s), clock_text(r.micro_s),
+                             clock_text(r.report_s), clock_text(r.expected_s()));
     return (r.failed + r.crashed + r.timeout) == 0 && !r.report_failed && !r.micro_failed ? 0 : 1;
   } catch (const BadInput& e) {
     std::cerr << "cmbench: " << e.what() << "\n";

@@ -2,6 +2,12 @@
 // one test per (workload, model), named after the cell.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "catalog.hpp"
 
 using namespace cmbench;
@@ -64,4 +70,28 @@ TEST(Catalog, ParsesCellNamesAndFillsDefaults) {
   EXPECT_THROW(catalog().parse_cell("nosuch/threads"), BadInput);
   EXPECT_THROW(catalog().parse_cell("sleep_fanout/threads/N:x"), BadInput);
   EXPECT_THROW(catalog().parse_cell("sleep_fanout"), BadInput);
+}
+
+// The quick profile is a subset of the full one: every implementation (each model, variant and
+// reference row) runs at least one cell in it, so that the report shows every row side by
+// side, and every quick cell is one of full's, measured the same way. The one difference
+// allowed is the measured window T of a server under load (http_server, echo): quick measures
+// 200 ms of it, full 2 s.
+TEST(Profiles, QuickRunsEveryImplementationAndIsASubsetOfFull) {
+  auto without_window = [](const Cell& c) {
+    std::vector<std::pair<std::string, std::string>> kept;
+    for (const auto& kv : c.params.items())
+      if (kv.first != "T") kept.push_back(kv);
+    return Cell{c.impl, ParamValues(kept)}.name();
+  };
+  std::set<std::string> full;
+  for (const auto& c : catalog().select(Profile::full, {}, {})) full.insert(without_window(c));
+  std::map<const CellImpl*, int> runnable;
+  for (const auto& c : catalog().select(Profile::quick, {}, {})) {
+    EXPECT_TRUE(full.count(without_window(c))) << c.name() << " is not in the full profile";
+    if (!c.beyond_limit()) ++runnable[c.impl];
+  }
+  for (const auto& impl : catalog().impls())
+    EXPECT_GT(runnable[impl.get()], 0)
+        << impl->workload->name << "/" << impl->label() << " has no cell in the quick profile";
 }

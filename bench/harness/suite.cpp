@@ -46,11 +46,6 @@ std::string utc_now(const char* format) {
   return buf;
 }
 
-std::string clock_text(double s) {
-  auto total = static_cast<long>(s + 0.5);
-  return fmt::format("{}:{:02}", total / 60, total % 60);
-}
-
 std::string file_stem(const std::string& cell_name) {
   std::string s = cell_name;
   for (char& c : s)
@@ -242,12 +237,51 @@ json error_entry(const std::string& cell, int repetitions, const std::string& re
           {"error_message", reason}};
 }
 
+// ---- What the suite expects to take ------------------------------------------------------
+// For the ETA and the estimate printed before a run; never used as a result. Calibrated on
+// this 2-vCPU VM against the seconds measured per cell (kept beside each estimate in
+// results.json, `expected_s`), so that a drift shows at the end of every run.
+
+// One cell's process: its start (the binary, its libraries, the catalog: ≈ 0.08 s), the
+// untimed warm-up run, then Google Benchmark's repetitions. A repetition lasts at least
+// min_time. In the first one Google Benchmark finds how many runs fill min_time by timing
+// growing batches (1, 10, ... runs), ≈ 1.2·min_time in all when one run is much shorter than
+// min_time; the others then repeat that count, ≈ 1.1·min_time.
+double cell_seconds(double run, double min_time, int reps) {
+  constexpr double start_s = 0.08;
+  if (run >= min_time) return start_s + run * (1 + reps);
+  return start_s + run + 1.2 * min_time + (reps - 1) * 1.1 * min_time;
+}
+
+// The micro-benchmarks' process (bench/micro/): about 24 rows of a cheap operation that fill
+// each repetition with min_time, and 6 whose single run (a 10^6-task skynet, 10^6 timers in
+// a heap) takes ≈ 0.45 s and is a repetition by itself.
+double micro_seconds(double min_time, int reps) {
+  constexpr int short_rows = 24, long_rows = 6;
+  constexpr double long_run_s = 0.45;
+  return 0.5 + short_rows * cell_seconds(0, min_time, reps) +
+         long_rows * reps * std::max(min_time, long_run_s);
+}
+
+// The report (scripts/report.py): starting Python and matplotlib, then its charts, a few per
+// workload group; about proportional to the cells.
+double report_seconds(std::size_t cells) {
+  return 3 + 0.05 * static_cast<double>(cells);
+}
+
 }  // namespace
+
+std::string clock_text(double seconds) {
+  auto total = static_cast<long>(seconds + 0.5);
+  if (total >= 3600)
+    return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
+  return fmt::format("{}:{:02}", total / 60, total % 60);
+}
 
 SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
   const bool quick = o.profile == Profile::quick;
-  const int reps = o.repetitions > 0 ? o.repetitions : (quick ? 5 : 10);
-  const double min_time = o.min_time_s > 0 ? o.min_time_s : (quick ? 0.1 : 0.5);
+  const int reps = o.repetitions > 0 ? o.repetitions : (quick ? 3 : 10);
+  const double min_time = o.min_time_s > 0 ? o.min_time_s : (quick ? 0.05 : 0.5);
   const auto cells = catalog.select(o.profile, o.workloads, o.models);
   if (cells.empty()) throw BadInput("no cell matches the selection");
 
@@ -281,14 +315,28 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
     return std::clamp(static_cast<int>(60.0 / one), std::min(3, reps), reps);
   };
   auto expected = [&](const Cell& c) {
-    return 0.3 + reps_for(c) * 2 * std::max(min_time, c.estimate_seconds());
+    return cell_seconds(c.estimate_seconds(), min_time, reps_for(c));
   };
   double expected_left = 0;
-  for (const auto& c : cells)
-    if (!c.beyond_limit()) expected_left += expected(c);
+  std::size_t to_run = 0;
+  for (const auto& c : cells) {
+    if (c.beyond_limit()) continue;
+    expected_left += expected(c);
+    ++to_run;
+  }
   double expected_done = 0, actual_done = 0;
 
   SuiteOutcome outcome;
+  outcome.expected_cells_s = expected_left;
+  outcome.expected_micro_s = o.micro ? micro_seconds(min_time, reps) : 0;
+  outcome.expected_report_s = o.report_script.empty() ? 0 : report_seconds(cells.size());
+  std::cerr << fmt::format(
+      "{} profile: {} cells ({} beyond a model's limit, listed, not run), {} repetitions of at "
+      "least {} s\nexpected: about {} on an idle machine (cells {}{}{})\n",
+      profile_name(o.profile), cells.size(), cells.size() - to_run, reps, min_time,
+      clock_text(outcome.expected_s()), clock_text(outcome.expected_cells_s),
+      o.micro ? ", micro-benchmarks " + clock_text(outcome.expected_micro_s) : "",
+      o.report_script.empty() ? "" : ", report " + clock_text(outcome.expected_report_s));
   json benchmarks = json::array(), cell_rows = json::array(), context;
   // The cells' processes inherit the commit rather than each running git (environment.cpp).
   setenv("CMBENCH_COMMIT", describe_commit().c_str(), 1);
@@ -312,6 +360,7 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
                 {"status", "ok"},
                 {"reason", ""},
                 {"seconds", 0.0},
+                {"expected_s", 0.0},
                 {"log", ""}};
     for (const auto& [k, v] : cell.params.items()) row["params"][k] = v;
 
@@ -320,7 +369,9 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
       double ratio = expected_done > 0 ? actual_done / expected_done : 1.0;
       std::cerr << fmt::format("\r\033[K[{:>3}/{}] {} elapsed, ETA {}  {}", i + 1, cells.size(),
                                clock_text(seconds_since(t0)),
-                               clock_text(std::max(0.0, expected_left * ratio)), name)
+                               clock_text(std::max(0.0, expected_left * ratio) +
+                                          outcome.expected_micro_s + outcome.expected_report_s),
+                               name)
                 << std::flush;
     };
 
@@ -333,6 +384,7 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
       const fs::path out_json = partial / "logs" / (file_stem(name) + ".json");
       const int cell_reps = reps_for(cell);
       row["repetitions"] = cell_reps;
+      row["expected_s"] = expected(cell);
       const double limit = o.timeout_s > 0
                                ? o.timeout_s
                                : 30 + cell_reps * 4 * std::max(min_time, cell.estimate_seconds());
@@ -380,8 +432,10 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
 
   // The runtimes' micro-benchmarks, in one process of their own: each operation beside its
   // floor and its peer, so that the report's ratios come from this same run.
+  outcome.cells_s = seconds_since(t0);
   json micro = {{"status", "not run"}, {"reason", ""}};
   if (o.micro && !interrupted) {
+    const auto micro_t0 = std::chrono::steady_clock::now();
     const fs::path log = partial / "logs" / "micro.log", out_json = partial / "logs" / "micro.json";
     const double limit = 600;
     std::vector<std::string> argv = {o.executable.string(),
@@ -396,7 +450,12 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
     Spawned s = spawn_and_wait(argv, log, limit, [] {});
     if (live) std::cerr << "\r\033[K";
     CellOutcome m = classify(s, limit, log, out_json);
-    micro = {{"status", m.status}, {"reason", m.reason}, {"log", "logs/micro.log"}};
+    outcome.micro_s = seconds_since(micro_t0);
+    micro = {{"status", m.status},
+             {"reason", m.reason},
+             {"log", "logs/micro.log"},
+             {"seconds", outcome.micro_s},
+             {"expected_s", outcome.expected_micro_s}};
     for (auto& b : m.entries) benchmarks.push_back(std::move(b));
     fs::remove(out_json);
     if (m.status != "ok") {
@@ -428,6 +487,7 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
                     {"started", stamp},
                     {"finished", utc_now("%Y%m%d-%H%M%S")},
                     {"duration_s", seconds_since(t0)},
+                    {"expected_s", outcome.expected_cells_s + outcome.expected_micro_s},
                     {"models", models},
                     {"workloads", workloads},
                     {"cells", cell_rows},
@@ -435,6 +495,7 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
   write_atomically(partial / "results.json", results.dump(1));
 
   if (!o.report_script.empty()) {
+    const auto report_t0 = std::chrono::steady_clock::now();
     std::vector<std::string> argv = {"/usr/bin/python3", o.report_script.string(),
                                      partial.string()};
     Spawned s = spawn_and_wait(argv, partial / "summary.txt", 600, [] {});
@@ -444,6 +505,7 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
                 << (s.timed_out ? std::string("timed out") : describe_status(s.status)) << "\n"
                 << tail_of(partial / "summary.txt", 20);
     }
+    outcome.report_s = seconds_since(report_t0);
   }
 
   fs::path final_dir = o.out / stamp;
@@ -454,6 +516,7 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
   fs::create_directory_symlink(final_dir.filename(), tmp_link);
   fs::rename(tmp_link, link);
   outcome.run_dir = final_dir;
+  outcome.seconds = seconds_since(t0);
   return outcome;
 }
 

@@ -10,6 +10,8 @@
 //  - nothing partial: the run is written under `<out>/.partial-<stamp>/` and renamed to
 //    `<out>/<stamp>/` only when complete, files are written then renamed, and an interrupt
 //    (SIGINT, SIGTERM) removes the partial directory; `<out>/latest` then points at it.
+// Before the first cell it prints (stderr) what it expects the run to take, from each cell's
+// estimate; the outcome says what each part took.
 // Not thread-safe: one suite at a time per process (it installs signal handlers).
 #pragma once
 
@@ -25,8 +27,8 @@ struct SuiteOptions {
   Profile profile = Profile::quick;
   std::vector<std::string> workloads, models;  // empty: all
   std::filesystem::path out;                   // runs land in out/<stamp>/
-  int repetitions = 0;    // 0: 5 for quick, 10 for full, fewer (≥ 3) for cells over 60 s
-  double min_time_s = 0;  // 0: 0.1 for quick, 0.5 for full
+  int repetitions = 0;    // 0: 3 for quick, 10 for full, fewer (≥ 3) for cells over 60 s
+  double min_time_s = 0;  // 0: 0.05 for quick, 0.5 for full
   double timeout_s = 0;   // 0: derived from each cell's estimate
   long timer_slack_ns = 1;
   std::filesystem::path executable;     // the cmbench binary to run cells with
@@ -41,8 +43,16 @@ struct SuiteOutcome {
   bool interrupted = false;
   bool report_failed = false;
   bool micro_failed = false;  // the micro-benchmarks crashed or gave a wrong result
+  // What the suite expected to take before it started (also printed then), and what each
+  // part took: the cells, the micro-benchmarks, the report; `seconds` is the whole run.
+  double expected_cells_s = 0, expected_micro_s = 0, expected_report_s = 0;
+  double cells_s = 0, micro_s = 0, report_s = 0, seconds = 0;
+  double expected_s() const { return expected_cells_s + expected_micro_s + expected_report_s; }
 };
 
 SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& options);
+
+// A duration as the suite prints it: "2:36", or "2:08:50" from an hour on.
+std::string clock_text(double seconds);
 
 }  // namespace cmbench

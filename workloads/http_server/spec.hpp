@@ -121,10 +121,16 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo& m);
 
 // What every workload of a server under the load generator shares (http_server, echo).
 // The load's shape from the parameters C, T and pin: C connections (and as many pre-forked
-// workers), a closed loop, T measured after a 200 ms warm-up, and a per-request timeout
-// within the window, so that requests a server never answers (the sequential server's other
-// clients) are counted as timeouts rather than left in flight.
+// workers), a closed loop, T measured after a warm-up (warmup_for), and a per-request
+// timeout within the window, so that requests a server never answers (the sequential
+// server's other clients) are counted as timeouts rather than left in flight.
 Params loaded(const ParamValues& v);
+// The warm-up before a window of T: T/2, at least 100 ms and at most 200 ms (200 ms from
+// T = 400 ms on). Connections open, pools and workers start and the first page faults are
+// paid before the measured window.
+std::chrono::milliseconds warmup_for(std::chrono::milliseconds t);
+// Seconds one run under load takes (the warm-up, T, starting and stopping), for estimates.
+double window_seconds(const ParamValues& v);
 // The parameters loaded() reads: C (with its default), and T and pin.
 ParamSpec connections_param(const std::string& default_c);
 std::vector<ParamSpec> window_params();

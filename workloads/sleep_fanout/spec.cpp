@@ -31,12 +31,15 @@ Workload describe() {
   w.scales = [](Profile p) {
     std::vector<ParamValues> s;
     if (p == Profile::quick) {
-      for (auto n : {"3", "100", "1000"}) s.push_back(at(n, "1ms"));
-      for (auto n : {"3", "100", "1000000"}) s.push_back(at(n, "10ms"));
-    } else {
-      for (auto d : {"1ms", "10ms"})
-        for (auto n : {"3", "100", "1000", "10000", "100000", "1000000"}) s.push_back(at(n, d));
+      // Full's scales that show the point at a cost the quick run can pay: 1 000 waits of
+      // 1 ms (sequentially 1 s), 100 of 10 ms (the default), and 10^5 for the models that
+      // hold them (what a waiting task costs).
+      s.push_back(at("1000", "1ms"));
+      for (auto n : {"100", "100000"}) s.push_back(at(n, "10ms"));
+      return s;
     }
+    for (auto d : {"1ms", "10ms"})
+      for (auto n : {"3", "100", "1000", "10000", "100000", "1000000"}) s.push_back(at(n, d));
     s.push_back(at("3", "100ms", "2-3-1"));  // the source example, units of 100 ms
     return s;
   };
