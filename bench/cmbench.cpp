@@ -229,6 +229,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1.0, 86400.0));
   bool no_micro = false;
   suite->add_flag("--no-micro", no_micro, "skip the runtimes' micro-benchmarks");
+  bool no_timelines = false;
+  suite->add_flag("--no-timelines", no_timelines,
+                  "skip recording each workload's timeline per model (docs/timelines.md)");
   bool no_report = false;
   suite->add_flag("--no-report", no_report, "write results.json only");
 
@@ -329,6 +332,7 @@ int main(int argc, char** argv) {
     so.timer_slack_ns = slack_ns;
     // Micro-benchmarks belong to a whole run, not to a selection of workloads or models.
     so.micro = !no_micro && suite_sel.workloads.empty() && suite_sel.models.empty();
+    so.timelines = !no_timelines;
     so.executable = fs::canonical("/proc/self/exe");
     if (!no_report) so.report_script = fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "report.py";
     auto r = run_suite(catalog, so);
@@ -343,10 +347,15 @@ int main(int argc, char** argv) {
       std::cout << "\n" << summary.rdbuf() << "\n";
     std::cout << "report: " << (r.run_dir / (no_report ? "results.json" : "report.html")).string()
               << "\n";
-    std::cout << fmt::format("took {} (cells {}, micro-benchmarks {}, report {}); expected {}\n",
-                             clock_text(r.seconds), clock_text(r.cells_s), clock_text(r.micro_s),
-                             clock_text(r.report_s), clock_text(r.expected_s()));
-    return (r.failed + r.crashed + r.timeout) == 0 && !r.report_failed && !r.micro_failed ? 0 : 1;
+    std::cout << fmt::format(
+        "took {} (cells {}, micro-benchmarks {}, timelines {}, report {}); expected {}\n",
+        clock_text(r.seconds), clock_text(r.cells_s), clock_text(r.micro_s),
+        clock_text(r.timelines_s), clock_text(r.report_s), clock_text(r.expected_s()));
+    if (r.timelines_failed) std::cout << r.timelines_failed << " timelines failed\n";
+    return (r.failed + r.crashed + r.timeout) == 0 && !r.report_failed && !r.micro_failed &&
+                   r.timelines_failed == 0
+               ? 0
+               : 1;
   } catch (const BadInput& e) {
     std::cerr << "cmbench: " << e.what() << "\n";
     return 2;

@@ -1079,6 +1079,46 @@ def micro_blocks(doc):
     return blocks
 
 
+def timeline_blocks(suite, run_dir, charts):
+    """Each workload's timelines, one traced run per implementation stacked on one time axis
+    (drawn by timeline.py); the JSON files stay beside the report, for Perfetto."""
+    rows = [r for r in suite.get("timelines") or [] if isinstance(r, dict)]
+    if not rows:
+        return []
+    import timeline  # scripts/timeline.py, beside this file
+    blocks = [("h", 2, "Timelines"),
+              ("p", "One more run of each workload per implementation, recorded after the "
+                    "timed cells and never timed itself. Top of each block: what each OS thread "
+                    "or process ran (a gap is idle or blocked) and how many cores were busy; "
+                    "below: each task's states (running, ready, waiting on a timer, I/O, a "
+                    "lock, a join, the pool) with its spawn and wake-up arrows. The caption's "
+                    "overlap meter reads concurrency as Σ task time ÷ wall and parallelism as "
+                    "CPU ÷ wall. Open any `timelines/*.json` in ui.perfetto.dev for the same "
+                    "run, zoomable. How to read them: docs/timelines.md.")]
+    workloads = {}
+    for row in rows:
+        workloads.setdefault(str(row.get("workload", "?")), []).append(row)
+    for workload, members in workloads.items():
+        blocks.append(("h", 3, f"{workload}: {members[0].get('cell', '').split('/', 2)[-1]}"))
+        ok = [r for r in members if r.get("status") == "ok"]
+        if ok:
+            stem = Path(run_dir) / "charts" / f"timeline-{workload}"
+            try:
+                png, _svg = timeline.draw([Path(run_dir) / str(r["json"]) for r in ok], stem)
+                path = f"charts/timeline-{workload}.png"
+                charts[path] = Path(png).read_bytes()
+                blocks.append(("img", path, f"{workload}: timelines of every model"))
+            except (timeline.TraceError, OSError) as e:
+                blocks.append(("p", f"The timelines could not be drawn: {e}"))
+            blocks.append(("ul", [f"{r.get('label')}: {r.get('json')}" for r in ok]))
+        failed = [r for r in members if r.get("status") != "ok"]
+        if failed:
+            blocks += [("p", "Not recorded:"),
+                       ("ul", [f"{r.get('label')}: {r.get('reason') or r.get('status')}"
+                               for r in failed])]
+    return blocks
+
+
 def failure_blocks(cells, micro):
     """Every cell without a verified time, and the micro-benchmarks' process if it failed."""
     rows = [[c.name, STATUS_TEXT.get(c.status, c.status), c.reason or Note("—"),
@@ -1309,6 +1349,7 @@ def main(argv=None):
         groups_by_workload.append((name, groups))
         blocks += workload_blocks(workload, groups, models, styles, charts, references)
     blocks += micro_blocks(doc)
+    blocks += timeline_blocks(suite, args.run_dir, charts)
     blocks += failure_blocks(cells, suite.get("micro"))
     declared = [str(p["name"]) for w in suite["workloads"] for p in w.get("params") or []
                 if isinstance(p, dict) and p.get("name")]

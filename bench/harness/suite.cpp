@@ -269,6 +269,18 @@ double report_seconds(std::size_t cells) {
   return 3 + 0.05 * static_cast<double>(cells);
 }
 
+// One traced run (cmbench run --trace): a process start, the warm-up and the recorded run,
+// then the JSON written (≈ 1 µs per event).
+double timeline_seconds(const Cell& c) {
+  return 0.15 + 2 * c.estimate_seconds();
+}
+
+// The timeline charts in the report: Python reads each trace and draws a stacked chart per
+// workload (≈ 0.4 s per small trace).
+double chart_seconds(std::size_t traces) {
+  return 0.4 * static_cast<double>(traces);
+}
+
 }  // namespace
 
 std::string clock_text(double seconds) {
@@ -329,13 +341,27 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
   SuiteOutcome outcome;
   outcome.expected_cells_s = expected_left;
   outcome.expected_micro_s = o.micro ? micro_seconds(min_time, reps) : 0;
-  outcome.expected_report_s = o.report_script.empty() ? 0 : report_seconds(cells.size());
+  // One traced run per workload and implementation, at the workload's traced scale.
+  std::vector<Cell> traced;
+  for (const auto& c : cells) {
+    bool seen = false;
+    for (const auto& t : traced) seen = seen || t.impl == c.impl;
+    if (seen || !o.timelines) continue;
+    const Workload& w = c.workload();
+    Cell t{c.impl, w.traced.items().empty() ? w.smallest : w.traced};
+    if (t.impl->not_applicable && !t.impl->not_applicable(t.params).empty()) continue;
+    if (!t.beyond_limit()) traced.push_back(t);
+  }
+  for (const auto& t : traced) outcome.expected_timelines_s += timeline_seconds(t);
+  outcome.expected_report_s =
+      o.report_script.empty() ? 0 : report_seconds(cells.size()) + chart_seconds(traced.size());
   std::cerr << fmt::format(
       "{} profile: {} cells ({} beyond a model's limit, listed, not run), {} repetitions of at "
-      "least {} s\nexpected: about {} on an idle machine (cells {}{}{})\n",
+      "least {} s\nexpected: about {} on an idle machine (cells {}{}{}{})\n",
       profile_name(o.profile), cells.size(), cells.size() - to_run, reps, min_time,
       clock_text(outcome.expected_s()), clock_text(outcome.expected_cells_s),
       o.micro ? ", micro-benchmarks " + clock_text(outcome.expected_micro_s) : "",
+      traced.empty() ? "" : ", timelines " + clock_text(outcome.expected_timelines_s),
       o.report_script.empty() ? "" : ", report " + clock_text(outcome.expected_report_s));
   json benchmarks = json::array(), cell_rows = json::array(), context;
   // The cells' processes inherit the commit rather than each running git (environment.cpp).
@@ -464,6 +490,51 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
     }
   }
 
+  // Timelines: one more verified run of each implementation, recorded (never timed: the
+  // recorder costs ≈ 30 ns per event), each in its own process like the cells. The JSON
+  // stays in timelines/ for Perfetto; the report draws the charts.
+  json timelines = json::array();
+  if (!traced.empty() && !interrupted) {
+    const auto timelines_t0 = std::chrono::steady_clock::now();
+    fs::create_directories(partial / "timelines");
+    for (std::size_t i = 0; i < traced.size() && !interrupted; ++i) {
+      const Cell& cell = traced[i];
+      const std::string name = cell.name();
+      const fs::path json_path = partial / "timelines" / (file_stem(name) + ".json");
+      const fs::path log = partial / "logs" / ("timeline-" + file_stem(name) + ".log");
+      if (live)
+        std::cerr << fmt::format("\r\033[K[timeline {:>2}/{}] {}", i + 1, traced.size(), name)
+                  << std::flush;
+      const double limit = 30 + 4 * timeline_seconds(cell);
+      Spawned s = spawn_and_wait(
+          {o.executable.string(), fmt::format("--timer-slack-ns={}", o.timer_slack_ns), "run",
+           "--cell=" + name, "--trace=" + json_path.string()},
+          log, limit, [] {});
+      json row = {{"workload", cell.workload().name},
+                  {"label", cell.impl->label()},
+                  {"cell", name},
+                  {"json", fs::relative(json_path, partial).string()},
+                  {"log", fs::relative(log, partial).string()},
+                  {"status", "ok"},
+                  {"reason", ""}};
+      if (s.timed_out || !WIFEXITED(s.status) || WEXITSTATUS(s.status) != 0 ||
+          !fs::exists(json_path)) {
+        std::string last = tail_of(log, 1);
+        while (!last.empty() && last.back() == '\n') last.pop_back();
+        row["status"] = "failed";
+        row["reason"] = s.timed_out ? fmt::format("timeout after {:.0f} s", limit)
+                                    : describe_status(s.status) + (last.empty() ? "" : ": " + last);
+        ++outcome.timelines_failed;
+        if (live) std::cerr << "\r\033[K";
+        std::cerr << fmt::format("[timeline] failed: {}\n          {}\n", name,
+                                 row["reason"].get<std::string>());
+      }
+      timelines.push_back(row);
+    }
+    if (live) std::cerr << "\r\033[K";
+    outcome.timelines_s = seconds_since(timelines_t0);
+  }
+
   if (interrupted) {
     fs::remove_all(partial);
     outcome.interrupted = true;
@@ -491,7 +562,8 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
                     {"models", models},
                     {"workloads", workloads},
                     {"cells", cell_rows},
-                    {"micro", micro}}}};
+                    {"micro", micro},
+                    {"timelines", timelines}}}};
   write_atomically(partial / "results.json", results.dump(1));
 
   if (!o.report_script.empty()) {

@@ -35,6 +35,8 @@ struct SuiteOptions {
   std::filesystem::path report_script;  // scripts/report.py; empty: no report
   bool progress = true;                 // a live progress line on a terminal
   bool micro = true;                    // also run `cmbench micro` (the runtimes' costs)
+  bool timelines = true;  // record one run of each workload per implementation, after the
+                          // timed cells and outside them (docs/timelines.md)
 };
 
 struct SuiteOutcome {
@@ -43,11 +45,15 @@ struct SuiteOutcome {
   bool interrupted = false;
   bool report_failed = false;
   bool micro_failed = false;  // the micro-benchmarks crashed or gave a wrong result
+  int timelines_failed = 0;   // traced runs that did not verify or did not finish
   // What the suite expected to take before it started (also printed then), and what each
   // part took: the cells, the micro-benchmarks, the report; `seconds` is the whole run.
-  double expected_cells_s = 0, expected_micro_s = 0, expected_report_s = 0;
-  double cells_s = 0, micro_s = 0, report_s = 0, seconds = 0;
-  double expected_s() const { return expected_cells_s + expected_micro_s + expected_report_s; }
+  double expected_cells_s = 0, expected_micro_s = 0, expected_timelines_s = 0,
+         expected_report_s = 0;
+  double cells_s = 0, micro_s = 0, timelines_s = 0, report_s = 0, seconds = 0;
+  double expected_s() const {
+    return expected_cells_s + expected_micro_s + expected_timelines_s + expected_report_s;
+  }
 };
 
 SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& options);

@@ -66,6 +66,9 @@ struct Workload {
   std::string scale_param;  // the x axis of scaling charts
   std::function<std::vector<ParamValues>(Profile)> scales;
   ParamValues smallest;  // the cheapest meaningful cell, used by the tests
+  // Where the suite records each implementation's timeline (docs/timelines.md): a small
+  // cell that still shows what the workload is about. Empty: `smallest`.
+  ParamValues traced = {};
   // Simultaneous tasks the cell asks of a model (compared with ModelInfo::max_tasks).
   std::function<std::uint64_t(const ParamValues&)> tasks;
   // Rough seconds for one run, for time limits and the ETA; never used as a result.

@@ -340,7 +340,8 @@ class Converter {
       case Kind::created: {
         std::uint32_t parent = e.arg ? lookup(e.arg) : none;
         if (!parent) parent = l.current ? l.current : l.own;
-        std::uint32_t uid = create(e.task, parent, lane, e.ts, fmt::format("task {}", tasks_.size()));
+        std::uint32_t uid =
+            create(e.task, parent, lane, e.ts, fmt::format("task {}", tasks_.size()));
         tasks_[uid].spawn = {true, e.ts, lane, parent, "task"};
         break;
       }
@@ -547,6 +548,12 @@ std::string Converter::json(const RunInfo& info, Summary& sum) {
       sum.task_lifetime_ns += life;
     sum.task_running_ns += t.running_ns;
   }
+  // No task of its own work (the loop ran the work as plain callbacks): the longest-lived
+  // task stands for the run, one task alive.
+  if (sum.task_lifetime_ns == 0)
+    for (std::uint32_t uid = 1; uid < tasks_.size(); ++uid)
+      sum.task_lifetime_ns =
+          std::max(sum.task_lifetime_ns, tasks_[uid].ended - tasks_[uid].created);
   for (const auto& l : lanes_) sum.busy_ns += l.busy_ns;
   sum.events = rec_.events();
   sum.dropped = rec_.dropped();

@@ -59,6 +59,7 @@ Workload describe() {
     return s;
   };
   w.smallest = at("2", "300");
+  w.traced = at("4");  // four chunks of about 5 ms: two cores' worth, twice
   w.tasks = [](const ParamValues& v) { return static_cast<std::uint64_t>(v.integer("K")); };
   w.estimate_seconds = [](const ParamValues& v, const ModelInfo& m) {
     double chunk = v.integer("width") * 1.75e-6;

@@ -327,6 +327,8 @@ Workload describe() {
       {"unsent", "requests due but never sent", "", true, false, ""},
   };
   w.smallest = at("hello", "4", "0", "100ms");
+  // A paced load, so that a timeline shows requests one by one rather than a solid block.
+  w.traced = at("hello", "4", "500", "100ms");
   w.tasks = [](const ParamValues& v) { return static_cast<std::uint64_t>(v.integer("C")); };
   w.estimate_seconds = [](const ParamValues& v, const ModelInfo&) { return window_seconds(v); };
   return w;

@@ -44,6 +44,7 @@ Workload describe() {
     return s;
   };
   w.smallest = at("3", "10ms");
+  w.traced = at("3", "50ms", "2-3-1");  // the source example, in units of 50 ms
   w.tasks = [](const ParamValues& v) { return static_cast<std::uint64_t>(v.integer("N")); };
   w.estimate_seconds = [](const ParamValues& v, const ModelInfo& m) {
     auto waits = make_params(v).waits;
