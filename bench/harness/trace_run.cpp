@@ -60,10 +60,10 @@ std::string describe(const TraceOutcome& t) {
   const auto& s = t.summary;
   double wall = s.wall_ns > 0 ? static_cast<double>(s.wall_ns) : 1.0;
   std::string text = fmt::format(
-      "{} tasks on {} lanes, {} events, {:.1f} KiB; wall {:.3f} ms; concurrency {:.2f}x, "
-      "parallelism (trace) {:.2f}x",
+      "{} tasks on {} lanes, {} events, {:.1f} KiB; wall {:.3f} ms; concurrency {:.2f}x "
+      "(task time / wall), parallelism {:.2f}x (CPU / wall)",
       s.tasks, s.lanes, s.events, t.bytes / 1024.0, s.wall_ns / 1e6, s.task_lifetime_ns / wall,
-      s.busy_ns / wall);
+      s.cpu_ns / wall);
   if (s.dropped) text += fmt::format("; {} EVENTS DROPPED (buffer full)", s.dropped);
   return text;
 }

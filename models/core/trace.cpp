@@ -130,6 +130,9 @@ void map_region(Region& r, std::uint64_t capacity) {
   madvise(p, bytes, MADV_HUGEPAGE);
   const std::size_t early = std::min<std::size_t>(bytes, prefault_bytes);
   for (std::size_t at = 0; at < early; at += 4096) static_cast<volatile char*>(p)[at] = 0;
+  const std::size_t owners = r.chunks * sizeof(std::uint32_t);  // at the region's end
+  for (std::size_t at = 0; at < owners; at += 4096)
+    reinterpret_cast<volatile char*>(r.owner)[at] = 0;
 }
 
 void give_back(const Region& r) noexcept {
@@ -220,6 +223,8 @@ const char* outcome_name(Outcome o) noexcept {
 }
 
 void record(Kind k, TaskId task, std::uint64_t arg, std::uint8_t detail) noexcept {
+  // The time of the call, before anything this thread's first event or a new chunk costs.
+  const std::int64_t now = monotonic_ns();
   ThreadState& t = me;
   if (t.number != session_number.load(std::memory_order_acquire) && !attach(t)) return;
   if (k == Kind::resumed) {
@@ -237,7 +242,7 @@ void record(Kind k, TaskId task, std::uint64_t arg, std::uint8_t detail) noexcep
   e->kind = k;
   e->detail = detail;
   // Last, with release: a reader that sees the time sees the rest of the event.
-  std::atomic_ref<std::int64_t>(e->ts).store(monotonic_ns(), std::memory_order_release);
+  std::atomic_ref<std::int64_t>(e->ts).store(now, std::memory_order_release);
 }
 
 TaskId current() noexcept {

@@ -69,6 +69,7 @@ struct LaneInfo {
   std::uint32_t own = none;       // the implicit task
   std::uint32_t stepping = none;  // the task whose X slice is open on this lane
   long busy_slot = -1, job_slot = -1;
+  bool ended_task = false;  // its last event so far is a task's end
   std::int64_t busy_since = 0, busy_ns = 0, last_ts = 0;
 };
 
@@ -178,9 +179,10 @@ class Converter {
     std::sort(order.begin(), order.end(), [](const Ref& a, const Ref& b) {
       return a.ts != b.ts ? a.ts < b.ts : a.lane != b.lane ? a.lane < b.lane : a.seq < b.seq;
     });
-    for (const Ref& r : order) handle(r.lane, rec_.lanes[r.lane].events[r.seq]);
-    end_ = rec_.stop_ns;
+    // The run ends with the last event recorded (the harness's end mark).
+    end_ = rec_.start_ns;
     for (const Ref& r : order) end_ = std::max(end_, r.ts);
+    for (const Ref& r : order) handle(r.lane, rec_.lanes[r.lane].events[r.seq]);
     finish_all();
   }
 
@@ -324,6 +326,7 @@ class Converter {
   void handle(std::uint32_t lane, const Event& e) {
     LaneInfo& l = lanes_[lane];
     l.last_ts = e.ts;
+    l.ended_task = e.kind == Kind::finished && !l.lane->loop;
     if (!l.started) {
       // A lane first seen blocking was running when the recording began (a TBB worker
       // still in its arena after the warm-up); one first seen unblocking was blocked.
@@ -397,7 +400,10 @@ class Converter {
         break;
       case Kind::unblocked:
         busy(lane, e.ts);
-        if (l.current && tasks_[l.current].state == State::waiting) run_task(l.current, lane, e.ts);
+        // The lane's task runs again (or for the first time: a lane first seen unblocking).
+        if (l.current && tasks_[l.current].state != State::running &&
+            tasks_[l.current].state != State::done)
+          run_task(l.current, lane, e.ts);
         break;
       case Kind::offload_begin:
         busy(lane, e.ts);
@@ -418,10 +424,13 @@ class Converter {
 
   void finish_all() {
     for (std::uint32_t i = 0; i < lanes_.size(); ++i) {
-      // A lane is seen until its last event: what its thread did after is not the run's.
+      // A lane still busy after its last event ran on to the end of the run (a TBB worker
+      // stays in its arena), unless that event was a task's end (a thread that ends with
+      // its task) or it is blocked.
       LaneInfo& l = lanes_[i];
-      if (l.own) end_task(l.own, l.last_ts, "ok");
-      idle(i, l.last_ts);
+      const std::int64_t at = l.blocked || l.ended_task ? l.last_ts : end_;
+      if (l.own) end_task(l.own, at, "ok");
+      idle(i, at);
     }
     for (std::uint32_t uid = 1; uid < tasks_.size(); ++uid)
       if (tasks_[uid].state != State::done) end_task(uid, end_, "unfinished");
@@ -536,6 +545,7 @@ std::string Converter::json(const RunInfo& info, Summary& sum) {
   }
 
   sum.tasks = tasks_.size() - 1;
+  sum.cpu_ns = info.cpu_ns;
   sum.wall_ns = info.run_end_ns > info.run_start_ns ? info.run_end_ns - info.run_start_ns
                                                     : end_ - rec_.start_ns;
   for (std::uint32_t uid = 1; uid < tasks_.size(); ++uid) {

@@ -42,6 +42,7 @@ struct RunInfo {
 struct Summary {
   std::uint64_t tasks = 0;
   std::int64_t wall_ns = 0;
+  std::int64_t cpu_ns = 0;  // RunInfo's
   // Σ over tasks of end − creation, but for tasks that made others or spent more than half
   // their life waiting for others (a main joining its threads, a gather): the average
   // number of tasks alive and working, times the wall time.
