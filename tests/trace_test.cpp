@@ -281,7 +281,7 @@ class TraceSleep : public testing::TestWithParam<std::string> {};
 
 TEST_P(TraceSleep, TwoThreeOneShowsTheModel) {
   const std::string model = GetParam();
-  Traced t = trace_of("sleep_fanout/" + model + "/N:3/d:30ms/w:2-3-1");
+  Traced t = trace_of("sleep_fanout/" + model + "/N:3/d:50ms/w:2-3-1");
   const Trace& tr = t.trace;
   auto timer_waits = tr.states_named("waiting: timer");
   if (model == "sequential") {
@@ -323,17 +323,19 @@ class TraceCpu : public testing::TestWithParam<std::string> {};
 
 TEST_P(TraceCpu, FourChunksShowParallelismOrItsAbsence) {
   const std::string model = GetParam();
-  const bool two_cores = std::thread::hardware_concurrency() >= 2;
   const bool parallel = catalog().model(model.substr(0, model.find('-'))).parallel &&
                         model.find("on_loop") == std::string::npos;
-  // On a shared machine another process may hold the second core through one run: a
-  // parallel model gets three runs to show two lanes busy at once.
-  Traced t = trace_of("cpu_bound/" + model + "/K:4/width:12000");
-  for (int again = 0; parallel && two_cores && again < 2 && t.trace.peak_busy_lanes() < 2 &&
-                      peak(t.trace.jobs) < 2;
-       ++again)
-    t = trace_of("cpu_bound/" + model + "/K:4/width:12000");
+  const std::string cell = "cpu_bound/" + model + "/K:4/width:12000";
+  // Whether the run had two cores at once is measured, not assumed (CPU ÷ wall, from
+  // getrusage): on a shared machine another process may hold the second core through a
+  // run. A parallel model gets three runs to get it; the trace must then show it.
+  auto cpu_per_wall = [](const Traced& t) {
+    return double(t.outcome.summary.cpu_ns) / double(t.outcome.summary.wall_ns);
+  };
+  Traced t = trace_of(cell);
+  for (int again = 0; parallel && again < 2 && cpu_per_wall(t) < 1.3; ++again) t = trace_of(cell);
   const Trace& tr = t.trace;
+  const bool ran_in_parallel = cpu_per_wall(t) >= 1.3;
   const bool on_loop = model.find("on_loop") != std::string::npos;
   if (model == "sequential" || on_loop) {
     EXPECT_EQ(tr.peak_busy_lanes(), 1) << "computing on one thread, yet two lanes were busy";
@@ -344,16 +346,18 @@ TEST_P(TraceCpu, FourChunksShowParallelismOrItsAbsence) {
   if (event_driven(model) && model.rfind("fibers", 0) != 0) {
     // The offloaded variants: the chunks run as pool jobs on the offload threads.
     EXPECT_EQ(tr.jobs.size(), 4u);
-    EXPECT_GE(tr.job_lanes.size(), two_cores ? 2u : 1u);
-    if (two_cores) {
-      EXPECT_GE(peak(tr.jobs), 2) << "the pool's jobs never ran at once";
-    }
     EXPECT_FALSE(tr.states_named("waiting: pool").empty());
-    return;
+    if (ran_in_parallel) {
+      EXPECT_GE(tr.job_lanes.size(), 2u);
+      EXPECT_GE(peak(tr.jobs), 2) << "two cores computed at once, yet no two jobs overlap";
+    }
+  } else if (ran_in_parallel) {
+    EXPECT_GE(tr.peak_busy_lanes(), 2) << "two cores computed at once, yet no two lanes did";
   }
-  if (two_cores) {
-    EXPECT_GE(tr.peak_busy_lanes(), 2) << "no two lanes busy at once";
-  }
+  if (!ran_in_parallel)
+    std::cerr << "note: " << cell << " never had two cores at once here (CPU / wall "
+              << cpu_per_wall(t) << "): the machine is busy; only the trace's structure and "
+              << "the pool's jobs were checked\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryModel, TraceCpu, testing::ValuesIn(implementations("cpu_bound")),
