@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "environment.hpp"
+#include "spawn.hpp"
 
 namespace cmbench {
 namespace fs = std::filesystem;
@@ -79,55 +80,6 @@ std::string tail_of(const fs::path& log, std::size_t lines) {
   return out;
 }
 
-struct Spawned {
-  pid_t pid = -1;
-  int status = 0;
-  bool timed_out = false;
-};
-
-// Runs argv in a new process group with stdout and stderr in `log`; waits up to `limit`
-// seconds, then kills the whole group. Calls `tick` about every 20 ms while waiting.
-template <class Tick>
-Spawned spawn_and_wait(const std::vector<std::string>& argv, const fs::path& log, double limit,
-                       Tick tick) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + log.string());
-  Spawned s;
-  s.pid = fork();
-  if (s.pid < 0) {
-    ::close(fd);
-    throw std::system_error(errno, std::generic_category(), "fork");
-  }
-  if (s.pid == 0) {
-    setpgid(0, 0);  // its own group: a timeout kills the cell and everything it forked
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    execv(args[0], args.data());
-    dprintf(STDERR_FILENO, "exec %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
-  }
-  ::close(fd);
-  setpgid(s.pid, s.pid);  // also here, so a kill below cannot race the child's own setpgid
-  auto t0 = std::chrono::steady_clock::now();
-  while (true) {
-    pid_t r = waitpid(s.pid, &s.status, WNOHANG);
-    if (r == s.pid) return s;
-    if (r < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid");
-    if (interrupted || seconds_since(t0) > limit) {
-      s.timed_out = !interrupted;
-      kill(-s.pid, SIGKILL);
-      while (waitpid(s.pid, &s.status, 0) < 0 && errno == EINTR) {
-      }
-      return s;
-    }
-    tick();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
 // Google Benchmark writes a counter's NaN or infinity (the CV of an all-zero counter, say)
 // as bare NaN / Infinity, which is not JSON: read them as null.
 json read_benchmark_json(const fs::path& path) {
@@ -137,12 +89,6 @@ json read_benchmark_json(const fs::path& path) {
   static const std::regex not_json(R"((:\s*)-?(NaN|Infinity)\b)");
   return json::parse(std::regex_replace(text.str(), not_json, "$1null"), nullptr,
                      /*allow_exceptions=*/false);
-}
-
-std::string describe_status(int status) {
-  if (WIFSIGNALED(status))
-    return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
-  return fmt::format("exited with status {}", WEXITSTATUS(status));
 }
 
 // What became of one cell's process: its status, the reason when not ok, and the Google
@@ -425,7 +371,10 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
                                        "--benchmark_out_format=json"};
       auto started = std::chrono::steady_clock::now();
       progress();
-      Spawned s = spawn_and_wait(argv, log, limit, progress);
+      Spawned s = spawn_and_wait(argv, log, limit, [&] {
+        progress();
+        return interrupted != 0;
+      });
       double took = seconds_since(started);
       row["seconds"] = took;
       row["log"] = fs::relative(log, partial).string();
@@ -473,7 +422,7 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
                                      "--benchmark_out=" + out_json.string(),
                                      "--benchmark_out_format=json"};
     if (live) std::cerr << "\r\033[K[micro] runtime micro-benchmarks" << std::flush;
-    Spawned s = spawn_and_wait(argv, log, limit, [] {});
+    Spawned s = spawn_and_wait(argv, log, limit, [] { return interrupted != 0; });
     if (live) std::cerr << "\r\033[K";
     CellOutcome m = classify(s, limit, log, out_json);
     outcome.micro_s = seconds_since(micro_t0);
@@ -509,7 +458,7 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
       Spawned s = spawn_and_wait(
           {o.executable.string(), fmt::format("--timer-slack-ns={}", o.timer_slack_ns), "run",
            "--cell=" + name, "--trace=" + json_path.string()},
-          log, limit, [] {});
+          log, limit, [] { return interrupted != 0; });
       json row = {{"workload", cell.workload().name},
                   {"label", cell.impl->label()},
                   {"cell", name},
@@ -570,7 +519,7 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
     const auto report_t0 = std::chrono::steady_clock::now();
     std::vector<std::string> argv = {"/usr/bin/python3", o.report_script.string(),
                                      partial.string()};
-    Spawned s = spawn_and_wait(argv, partial / "summary.txt", 600, [] {});
+    Spawned s = spawn_and_wait(argv, partial / "summary.txt", 600);
     if (s.timed_out || !WIFEXITED(s.status) || WEXITSTATUS(s.status) != 0) {
       outcome.report_failed = true;
       std::cerr << "report: the report script "

@@ -1,5 +1,7 @@
 #include "trace_cost.hpp"
 
+#include "spawn.hpp"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,33 +57,12 @@ std::string read_file(const fs::path& p) {
   return text.str();
 }
 
-// Runs argv with stdout and stderr in `log`, waits for it; throws with the log if it fails.
+// Runs argv with stdout and stderr in `log`, waits for it (10 minutes at most); throws with
+// the log if it fails.
 void run_child(const std::vector<std::string>& argv, const fs::path& log) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + log.string());
-  pid_t pid = fork();
-  if (pid < 0) {
-    ::close(fd);
-    throw std::system_error(errno, std::generic_category(), "fork");
-  }
-  if (pid == 0) {
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    execv(args[0], args.data());
-    dprintf(STDERR_FILENO, "exec %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
-  }
-  ::close(fd);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid");
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-  std::string how = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
-                                        : fmt::format("exit status {}", WEXITSTATUS(status));
+  Spawned s = spawn_and_wait(argv, log, 600);
+  if (!s.timed_out && WIFEXITED(s.status) && WEXITSTATUS(s.status) == 0) return;
+  std::string how = s.timed_out ? std::string("timed out after 600 s") : describe_status(s.status);
   throw std::runtime_error(fmt::format("{} failed ({}):\n{}", argv[0], how, read_file(log)));
 }
 
