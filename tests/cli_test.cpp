@@ -12,24 +12,16 @@
 #include <filesystem>
 #include <string>
 
+#include "run_command.hpp"
+
 using ::testing::HasSubstr;
 
 namespace {
 
-struct Output {
-  int status;
-  std::string text;  // stdout and stderr
-};
+using test_support::Output;
 
 Output cmbench(const std::string& args) {
-  std::string cmd = std::string(CMBENCH_EXE) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  Output o{-1, {}};
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) o.text.append(buf.data(), n);
-  int st = pclose(p);
-  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return o;
+  return test_support::run_command(CMBENCH_EXE, args);
 }
 
 }  // namespace

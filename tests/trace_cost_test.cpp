@@ -11,25 +11,17 @@
 #include <filesystem>
 #include <string>
 
+#include "run_command.hpp"
+
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
 namespace {
 
-struct Output {
-  int status;
-  std::string text;  // stdout and stderr
-};
+using test_support::Output;
 
 Output cmbench(const std::string& exe, const std::string& args) {
-  std::string cmd = exe + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  Output o{-1, {}};
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) o.text.append(buf.data(), n);
-  int st = pclose(p);
-  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return o;
+  return test_support::run_command(exe, args);
 }
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
