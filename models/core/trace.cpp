@@ -255,11 +255,12 @@ TaskId fresh_id() noexcept {
 }
 
 const char* intern(std::string_view name) {
-  static std::mutex mutex;
-  static std::set<std::string, std::less<>> names;
-  std::lock_guard lock(mutex);
-  auto it = names.find(name);
-  if (it == names.end()) it = names.emplace(name).first;
+  // Never destroyed: a pool thread may name itself while the process exits.
+  static auto* mutex = new std::mutex;
+  static auto* names = new std::set<std::string, std::less<>>;
+  std::lock_guard lock(*mutex);
+  auto it = names->find(name);
+  if (it == names->end()) it = names->emplace(name).first;
   return it->c_str();
 }
 
@@ -304,7 +305,7 @@ std::uint64_t Recording::events() const noexcept {
 
 void start(std::uint64_t capacity) {
 #if CMBENCH_TRACE
-  auto* s = new Session;  // never freed: see Session
+  auto* s = new Session;  // never freed (see Session): stop() retires it
   map_region(s->region, capacity);
   s->number = session_number.load() + 1;
   s->start_ns = monotonic_ns();
@@ -332,6 +333,9 @@ Recording stop() {
   if (s->import_dropped && !rec.lanes.empty()) rec.lanes.front().dropped += s->import_dropped;
   s->imported.clear();
   give_back(s->region);
+  // Kept, not freed (a late hook may still hold it), and reachable: not a leak.
+  static auto* retired = new std::vector<Session*>;
+  retired->push_back(s);
   session.store(nullptr, std::memory_order_release);
   session_number.store(session_number.load() + 1, std::memory_order_release);
 #endif
