@@ -380,24 +380,30 @@ TEST(TraceThreads, TbbWorkersShowWhenTheyAreBusy) {
   }
   // A worker stays in the arena a while after the work runs out: one still there when the
   // trace starts has nothing to report until it leaves (see tbb_lanes.cpp).
-  std::this_thread::sleep_for(200ms);
-  trace::start();
-  {
-    tbb::task_group tasks;
-    for (int i = 0; i < 4; ++i)
-      tasks.run([&] {
-        const std::int64_t start = monotonic_ns();
-        burn(40ms);
-        std::lock_guard lock(m);
-        ran.push_back({gettid(), {start, monotonic_ns()}});
-      });
-    tasks.wait();
-  }
-  const Recording rec = trace::stop();
-  ASSERT_EQ(ran.size(), 4u);
+  // On a busy machine TBB may run all four tasks on the main thread: up to three tries for
+  // a run in which a worker took part (whether one did is read from the tasks, not the trace).
+  Recording rec;
   std::set<pid_t> workers;
-  for (const Ran& r : ran)
-    if (r.tid != gettid()) workers.insert(r.tid);
+  for (int attempt = 0; attempt < 3 && workers.empty(); ++attempt) {
+    ran.clear();
+    std::this_thread::sleep_for(200ms);
+    trace::start();
+    {
+      tbb::task_group tasks;
+      for (int i = 0; i < 4; ++i)
+        tasks.run([&] {
+          const std::int64_t start = monotonic_ns();
+          burn(40ms);
+          std::lock_guard lock(m);
+          ran.push_back({gettid(), {start, monotonic_ns()}});
+        });
+      tasks.wait();
+    }
+    rec = trace::stop();
+    ASSERT_EQ(ran.size(), 4u);
+    for (const Ran& r : ran)
+      if (r.tid != gettid()) workers.insert(r.tid);
+  }
   if (!two_cores()) GTEST_SKIP() << "one core: TBB has no worker to show";
   ASSERT_FALSE(workers.empty()) << "no task ran on a TBB worker";
   for (pid_t tid : workers) {
