@@ -115,7 +115,7 @@ bool grab_chunk(ThreadState& t) noexcept {
   return true;
 }
 
-void map_region(Region& r, std::uint64_t capacity) {
+[[maybe_unused]] void map_region(Region& r, std::uint64_t capacity) {
   r.chunks = std::max<std::uint64_t>(1, (capacity + chunk_events - 1) / chunk_events);
   std::size_t bytes = r.chunks * chunk_events * sizeof(Event) + r.chunks * sizeof(std::uint32_t);
   // Untouched pages cost nothing: only the chunks used are ever faulted in.
@@ -135,13 +135,13 @@ void map_region(Region& r, std::uint64_t capacity) {
     reinterpret_cast<volatile char*>(r.owner)[at] = 0;
 }
 
-void give_back(const Region& r) noexcept {
+[[maybe_unused]] void give_back(const Region& r) noexcept {
   std::size_t bytes = r.chunks * chunk_events * sizeof(Event) + r.chunks * sizeof(std::uint32_t);
   madvise(r.base, bytes, MADV_DONTNEED);  // the mapping stays: a late hook writes zeros
 }
 
 // The lanes of chunks [from, used) in session s, each lane's events in the order recorded.
-std::vector<Lane> gather(Session& s, std::uint64_t from) {
+[[maybe_unused]] std::vector<Lane> gather(Session& s, std::uint64_t from) {
   std::vector<Lane> lanes(s.lanes.size());
   for (std::size_t i = 0; i < s.lanes.size(); ++i) {
     const LaneMeta& m = *s.lanes[i];
