@@ -59,7 +59,7 @@ struct ThreadStart {
   const char* name;  // interned: "thread 3"
 };
 
-void* run_thread_task(void* p) {
+[[maybe_unused]] void* run_thread_task(void* p) {
   ThreadStart s = *static_cast<ThreadStart*>(p);
   delete static_cast<ThreadStart*>(p);
   if (s.name) cmbench::trace::name_thread(s.name);
