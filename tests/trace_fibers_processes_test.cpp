@@ -128,7 +128,7 @@ bool all_overlap(const std::vector<Span>& waits) {
 class TraceFibers : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (fibers::asan_checks_stack_frames()) GTEST_SKIP() << fibers::asan_stack_frames;
+    if (fibers::asan_checks_stack_frames()) GTEST_FAIL() << fibers::asan_stack_frames;
   }
 };
 
