@@ -16,6 +16,7 @@
 // Boost's, called by the other thread.
 #pragma once
 
+#include <atomic>
 #include <boost/fiber/algo/work_stealing.hpp>
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/scheduler.hpp>
@@ -53,9 +54,15 @@ class PoolAlgorithm : public boost::fibers::algo::work_stealing {
   // blocked meanwhile (Wait::lock: Boost's condition variable).
   void suspend_until(std::chrono::steady_clock::time_point const& tp) noexcept override {
     trace::blocked(trace::Wait::lock);
+    asleep.fetch_add(1, std::memory_order_release);
     work_stealing::suspend_until(tp);
+    asleep.fetch_sub(1, std::memory_order_relaxed);
     trace::unblocked();
   }
+
+  // Pool threads asleep in suspend_until now: at exit the pool waits for all of them, since
+  // Boost's work_stealing destroys its static state while a thread still stealing reads it.
+  static inline std::atomic<unsigned> asleep{0};
 
  private:
   static constexpr std::uint32_t pinned_interval = 64;

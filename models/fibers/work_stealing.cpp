@@ -3,6 +3,7 @@
 #include <boost/fiber/algo/work_stealing.hpp>
 #include <boost/fiber/buffered_channel.hpp>
 #include <boost/fiber/operations.hpp>
+#include <cstdlib>
 #include <deque>
 #include <latch>
 #include <memory>
@@ -112,6 +113,14 @@ class WorkStealingPool {
     for (unsigned i = 0; i < work_stealing_threads; ++i)
       std::thread([this, i] { serve(i, ready_); }).detach();
     ready_.wait();
+    // The threads outlive main(); a thread still stealing when libboost_fiber's static
+    // state is destroyed crashes the exit. Before that, wait (briefly) for both to sleep.
+    std::atexit([] {
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+      while (Algorithm::asleep.load(std::memory_order_acquire) < work_stealing_threads &&
+             std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+    });
   }
 
   void serve(unsigned index, std::latch& ready) {
