@@ -10,6 +10,8 @@
 //   cmbench trace CELL... [--out DIR]                              timelines and their chart
 //   cmbench micro [--benchmark_*...]                                runtime micro-benchmarks
 //   cmbench trace-cost [--rounds R] [--min-time S] [--json FILE]    the recorder's cost
+//   cmbench demo --list | SCENARIO [-m M]... [--unit D] [--out DIR]  a tutorial's scenario
+//                                                                   in every model
 //   cmbench serve -m M [--variant hello|slow] [--seconds S]         one http_server, until
 //                                                                   Ctrl-C (for wrk, curl)
 //   cmbench env                                                     the recorded environment
@@ -31,6 +33,7 @@
 #include <iostream>
 
 #include "catalog.hpp"
+#include "harness/demo_run.hpp"
 #include "harness/environment.hpp"
 #include "harness/gbench.hpp"
 #include "harness/suite.hpp"
@@ -139,16 +142,10 @@ int trace_cells(const std::vector<Cell>& cells, const std::vector<std::string>& 
 
 // Draws the charts: one per trace, and one of them all stacked when there are several.
 int draw_timelines(const std::vector<std::string>& jsons, const fs::path& dir) {
-  fs::path script = fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "timeline.py";
-  auto draw = [&](const std::vector<std::string>& inputs, const fs::path& stem) {
-    std::string command = "/usr/bin/python3 '" + script.string() + "'";
-    for (const auto& j : inputs) command += " '" + j + "'";
-    command += " --out '" + stem.string() + "'";
-    return std::system(command.c_str()) == 0;
-  };
   bool ok = true;
-  for (const auto& j : jsons) ok = draw({j}, fs::path(j).replace_extension()) && ok;
-  if (jsons.size() > 1) ok = draw(jsons, dir / "timelines") && ok;
+  for (const auto& j : jsons)
+    ok = draw_timeline_chart({j}, fs::path(j).replace_extension().string()) && ok;
+  if (jsons.size() > 1) ok = draw_timeline_chart(jsons, (dir / "timelines").string()) && ok;
   return ok ? 0 : 1;
 }
 
@@ -247,6 +244,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.001, 600.0));
   trace_cost_cmd->add_option("--json", tco.json_path, "also write the numbers here");
 
+  DemoOptions demo;
+  std::string demo_name, demo_unit = "1s";
+  bool demo_list = false, demo_no_chart = false;
+  auto* demo_cmd = app.add_subcommand(
+      "demo", "a tutorial's scenario run in every model, printed as it happens (docs/teaching.md)");
+  demo_cmd->add_option("scenario", demo_name, "three_tasks, order, ... (see --list)");
+  demo_cmd->add_flag("--list", demo_list, "the scenarios and their models");
+  demo_cmd->add_option("-m,--model", demo.models, "only this model (repeatable)");
+  demo_cmd->add_option("--unit", demo_unit, "the tutorials' second: 1s (default), 100ms, ...");
+  demo_cmd->add_option("--out", demo.out,
+                       "where the timelines, the chart and the transcript go (default: "
+                       "cmbench-demo)");
+  demo_cmd->add_flag("--no-chart", demo_no_chart, "write the timelines, not the chart");
+
   std::string serve_label, serve_variant = "hello";
   double serve_seconds = 0;
   auto* serve_cmd = app.add_subcommand(
@@ -278,6 +289,19 @@ int main(int argc, char** argv) {
           catalog.select(parse_profile(list_sel.profile), list_sel.workloads, list_sel.models));
     }
     if (serve_cmd->parsed()) return serve(serve_label, serve_variant, serve_seconds);
+    if (demo_cmd->parsed()) {
+      if (demo_list) {
+        list_demos(std::cout);
+        return 0;
+      }
+      if (demo_name.empty()) throw BadInput("demo: name a scenario (cmbench demo --list)");
+      const ParamSpec unit_spec{"unit", ParamKind::duration, "1s", "", 1000, 3'600'000'000};
+      const auto unit =
+          ParamValues({{"unit", canonical_value(unit_spec, demo_unit)}}).duration("unit");
+      demo.unit = std::chrono::duration_cast<std::chrono::milliseconds>(unit);
+      demo.chart = !demo_no_chart;
+      return run_demo(demo_name, demo);
+    }
     if (trace_cost_cmd->parsed()) return trace_cost(tco);
     if (trace_cmd->parsed()) {
       std::vector<Cell> cells;

@@ -366,6 +366,25 @@ TEST(CoroutinesGather, ResultsComeInCallOrderWhateverTheFinishingOrder) {
   EXPECT_THAT(finished, ::testing::ElementsAre(2, 3, 1));
 }
 
+// asyncio's gather schedules its arguments in call order, so their first steps run in that
+// order (the three_tasks demo prints "Task 1 started" first).
+TEST(CoroutinesGather, TasksStartInCallOrder) {
+  std::vector<int> started;
+  auto note = [&](int n) -> Task<int> {
+    started.push_back(n);
+    co_return n;
+  };
+  auto body = [&]() -> Task<void> { co_await gather(note(1), note(2), note(3)); };
+  run(body());
+  EXPECT_THAT(started, ::testing::ElementsAre(1, 2, 3));
+  started.clear();
+  auto with_exceptions = [&]() -> Task<void> {
+    co_await gather(return_exceptions, note(1), note(2), note(3));
+  };
+  run(with_exceptions());
+  EXPECT_THAT(started, ::testing::ElementsAre(1, 2, 3));
+}
+
 TEST(CoroutinesGather, TheVectorFormGathersTasksOfOneType) {
   auto body = []() -> Task<void> {
     std::vector<Task<int>> tasks;

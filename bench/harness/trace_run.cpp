@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -54,6 +55,27 @@ TraceOutcome trace_cell(const Cell& cell, const std::string& path, std::uint64_t
   t.summary = trace::write_json(rec, info, path);
   t.bytes = std::filesystem::file_size(path);
   return t;
+}
+
+namespace {
+
+// 'text' for a POSIX shell, whatever it holds.
+std::string quoted(const std::string& text) {
+  std::string q = "'";
+  for (char c : text) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+}  // namespace
+
+bool draw_timeline_chart(const std::vector<std::string>& jsons, const std::string& stem,
+                         const std::vector<std::string>& titles) {
+  const auto script = std::filesystem::path(CMBENCH_SOURCE_DIR) / "scripts" / "timeline.py";
+  std::string command = "/usr/bin/python3 " + quoted(script.string());
+  for (const auto& j : jsons) command += " " + quoted(j);
+  for (const auto& t : titles) command += " --title " + quoted(t);
+  command += " --out " + quoted(stem);
+  return std::system(command.c_str()) == 0;
 }
 
 std::string describe(const TraceOutcome& t) {

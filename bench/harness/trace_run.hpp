@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "models/core/registry.hpp"
 #include "models/core/trace_json.hpp"
@@ -24,6 +25,12 @@ struct TraceOutcome {
 // what happened; `ok` says whether to trust it). Throws only if the file cannot be written.
 TraceOutcome trace_cell(const Cell& cell, const std::string& path,
                         std::uint64_t capacity = trace::default_capacity);
+
+// Draws the timelines in `jsons` into stem.png and stem.svg with scripts/timeline.py, one
+// block per trace stacked on one time axis (titled `titles` when given). False when the
+// script failed (it says why on stderr).
+bool draw_timeline_chart(const std::vector<std::string>& jsons, const std::string& stem,
+                         const std::vector<std::string>& titles = {});
 
 // One line for a person: "3 tasks, 41 events, 12.3 KiB; concurrency 2.00x, parallelism 0.00x".
 std::string describe(const TraceOutcome& t);

@@ -136,10 +136,13 @@ Gather<Tasks, Collect> make_gather(Tasks tasks, bool return_exceptions, Collect 
 
 }  // namespace detail
 
+// The tasks are scheduled in call order, as asyncio's gather does, so their first steps run
+// in that order: a braced list is evaluated left to right (a function's arguments are not;
+// g++ evaluates them right to left).
 template <class... T>
 auto gather(Task<T>... tasks) {
   return detail::make_gather(
-      std::tuple<Task<T>...>(detail::ensure_task(std::move(tasks))...), false,
+      std::tuple<Task<T>...>{detail::ensure_task(std::move(tasks))...}, false,
       [](std::tuple<Task<T>...>& ts) {
         return std::apply(
             [](auto&... t) {
@@ -152,7 +155,7 @@ auto gather(Task<T>... tasks) {
 template <class... T>
 auto gather(ReturnExceptions, Task<T>... tasks) {
   return detail::make_gather(
-      std::tuple<Task<T>...>(detail::ensure_task(std::move(tasks))...), true,
+      std::tuple<Task<T>...>{detail::ensure_task(std::move(tasks))...}, true,
       [](std::tuple<Task<T>...>& ts) {
         return std::apply(
             [](auto&... t) { return std::tuple<Outcome<T>...>(detail::take_outcome(t)...); }, ts);
