@@ -7,7 +7,6 @@
 #include <atomic>
 #include <filesystem>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -52,6 +51,26 @@ struct DemoOutput {
 
 inline constexpr int unit_ms = 100;
 
+// "[+2.003 s  thread A ]  Task 3 finished", or nothing for any other line.
+inline std::optional<Said> parse_line(const std::string& l) {
+  if (l.rfind("[+", 0) != 0) return std::nullopt;
+  const std::size_t seconds_end = l.find(" s  ");
+  const std::size_t lane_end = l.find("]  ");
+  if (seconds_end == std::string::npos || lane_end == std::string::npos || lane_end < seconds_end)
+    return std::nullopt;
+  Said s;
+  try {
+    s.units = std::stod(l.substr(2, seconds_end - 2)) * 1000.0 / unit_ms;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  s.lane = l.substr(seconds_end + 4, lane_end - seconds_end - 4);
+  while (!s.lane.empty() && s.lane.back() == ' ') s.lane.pop_back();
+  if (s.lane.rfind("thread ", 0) != 0 && s.lane.rfind("process ", 0) != 0) return std::nullopt;
+  s.text = l.substr(lane_end + 3);
+  return s;
+}
+
 // `cmbench demo <scenario> -m <model> --unit 100ms --no-chart`, in a directory of its own.
 inline DemoOutput run(const std::string& scenario, const std::string& model,
                       const std::string& extra = "") {
@@ -66,12 +85,10 @@ inline DemoOutput run(const std::string& scenario, const std::string& model,
   DemoOutput d;
   d.status = o.status;
   d.text = o.text;
-  static const std::regex line(R"(^\[\+(\d+\.\d+) s  ((?:thread|process) \S+)\s*\]  (.*)$)");
   std::istringstream in(o.text);
   for (std::string l; std::getline(in, l);) {
-    std::smatch m;
-    if (std::regex_match(l, m, line)) {
-      d.lines.push_back({std::stod(m[1]) * 1000.0 / unit_ms, m[2], m[3]});
+    if (auto said = parse_line(l)) {
+      d.lines.push_back(*said);
     } else if (l.rfind("lesson: ", 0) == 0) {
       d.lesson = l.substr(8);
     }
