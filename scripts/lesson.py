@@ -432,7 +432,7 @@ def page_html(scenarios):
 <div class="intro">
 <div class="card"><h2>The models</h2>{models_legend(scenarios)}</div>
 <div class="card"><h2>How to read a printed line</h2>
-<pre class="out"><span class="t">[+2.003 s  </span><span class="lane lane0">thread A </span>\
+<pre class="out"><span class="t">[+1.001 s  </span><span class="lane lane0">thread A </span>\
 <span class="t">]</span>  Task 3 finished</pre>
 <p>The time since the model's run began; the lane that spoke (<b>thread A</b> started the
 run, <b>B</b>, <b>C</b> … are other OS threads, <b>process B</b> a forked child); what
