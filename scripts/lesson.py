@@ -115,8 +115,10 @@ def printed(line):
     return f"[+{line['t_ns'] / 1e9:.3f} s  {line['lane']:<9}]  {line['text']}"
 
 
-def unit_text(ms):
-    return f"{ms // 1000} s" if ms % 1000 == 0 else f"{ms} ms"
+def unit_text(ms, flag=False):
+    """'1 s', '50 ms'; as the --unit flag takes it with flag: '1s', '50ms'."""
+    sep = "" if flag else " "
+    return f"{ms // 1000}{sep}s" if ms % 1000 == 0 else f"{ms}{sep}ms"
 
 
 # ---------------------------------------------------------------------------------------
@@ -326,7 +328,8 @@ def scenario_html(number, t):
     lane_index = {}
     parts = [f'<section class="scenario" id="{esc(ident(name))}">',
              f'<h2><span class="num">{number}.</span> {esc(t["title"])}</h2>',
-             f'<p class="meta"><code>cmbench demo {esc(name)} --unit {esc(unit_text(t["unit_ms"]))}'
+             f'<p class="meta"><code>cmbench demo {esc(name)} --unit '
+             f'{esc(unit_text(t["unit_ms"], True))}'
              f'</code> · one unit = {esc(unit_text(t["unit_ms"]))} · run '
              f'{t["ran_at"]:%Y-%m-%d %H:%M}</p>',
              f'<p class="teaches">{esc(t["teaches"])}</p>',
@@ -354,13 +357,13 @@ def scenario_html(number, t):
     for side, default in panes:
         for i, run in enumerate(runs):
             checked = " checked" if i == default else ""
-            parts.append(f'<input type="radio" name="{esc(ident(name, side))}" '
-                         f'id="{esc(ident(name, side, run["model"]))}"{checked}>')
+            parts.append(f'<input type="radio" name="{esc(ident("tab", name, side))}" '
+                         f'id="{esc(ident("tab", name, side, run["model"]))}"{checked}>')
     parts.append('<div class="panes">')
     for side, _ in panes:
         parts.append(f'<div class="pane {side}"><div class="tabs">')
         for run in runs:
-            parts.append(f'<label for="{esc(ident(name, side, run["model"]))}">'
+            parts.append(f'<label for="{esc(ident("tab", name, side, run["model"]))}">'
                          f'{esc(run["model"])}</label>')
         parts.append('</div>')
         for run in runs:
@@ -380,7 +383,7 @@ def scenario_html(number, t):
     rules = []
     for side, _ in panes:
         for run in runs:
-            rid = ident(name, side, run["model"])
+            rid = ident("tab", name, side, run["model"])
             rules.append(f'#{rid}:checked ~ .panes .{side} .{ident("m", run["model"])} '
                          '{ display: block; }')
             rules.append(f'#{rid}:checked ~ .panes .{side} label[for="{rid}"] '
@@ -484,7 +487,7 @@ def page_md(scenarios):
     for n, t in enumerate(scenarios, 1):
         name = t["scenario"]
         out.append(f"## {n}. {t['title']}\n")
-        out.append(f"`cmbench demo {name} --unit {unit_text(t['unit_ms'])}`\n")
+        out.append(f"`cmbench demo {name} --unit {unit_text(t['unit_ms'], True)}`\n")
         out.append(f"{t['teaches']}\n")
         out.append(f"> **Lesson:** {t['lesson']}\n")
         out.append(f"![the timelines of {name} in every model]({t['chart']})\n")

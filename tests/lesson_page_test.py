@@ -67,9 +67,9 @@ class Browser:
                 f"--user-data-dir={self.profile.name}", "about:blank"]
         if os.geteuid() == 0:
             args.insert(1, "--no-sandbox")  # Chromium refuses to run as root with one
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, close_fds=False,
-                                     preexec_fn=child_fds)
+        self.log = open(Path(self.profile.name) / "chromium.log", "w+b")
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=self.log, close_fds=False, preexec_fn=child_fds)
         os.close(to_child_r)
         os.close(from_child_w)
         self.buffer = b""
@@ -88,6 +88,7 @@ class Browser:
             self.proc.wait()
         os.close(self.to_child)
         os.close(self.from_child)
+        self.log.close()
         self.profile.cleanup()
 
     def _message(self, deadline):
@@ -99,7 +100,10 @@ class Browser:
             if ready:
                 chunk = os.read(self.from_child, 1 << 16)
                 if not chunk:
-                    raise RuntimeError(f"Chromium closed its pipe (exit {self.proc.poll()})")
+                    self.log.seek(0)
+                    said = self.log.read().decode(errors="replace")[-3000:]
+                    raise RuntimeError(f"Chromium closed its pipe (exit {self.proc.poll()}):\n"
+                                       f"{said}")
                 self.buffer += chunk
         raw, self.buffer = self.buffer.split(b"\0", 1)
         return json.loads(raw)
@@ -279,7 +283,7 @@ class LessonPage(unittest.TestCase):
         first = self.transcripts[0]
         model = first["runs"][3]["model"]
         self.browser.evaluate(
-            self.session, f"document.querySelector('label[for=\"{first['scenario']}-left-"
+            self.session, f"document.querySelector('label[for=\"tab-{first['scenario']}-left-"
                           f"{model}\"]').click()")
         shown = self.browser.evaluate(self.session, SHOWN)
         self.assertEqual(len(shown[0]["left"]), 1)
