@@ -39,7 +39,7 @@ def setUpModule():
         raise RuntimeError(f"{CHROMIUM} is missing: the lesson page is checked in headless "
                            "Chromium; install it with scripts/setup (Debian's chromium)")
     done = subprocess.run([CMBENCH, "lesson", "--unit", "50ms", "--out", str(OUT)],
-                          capture_output=True, text=True, timeout=240)
+                          capture_output=True, text=True, timeout=480)
     RUN.update(returncode=done.returncode, stdout=done.stdout, stderr=done.stderr)
 
 
