@@ -12,6 +12,9 @@
 //   cmbench trace-cost [--rounds R] [--min-time S] [--json FILE]    the recorder's cost
 //   cmbench demo --list | SCENARIO [-m M]... [--unit D] [--out DIR]  a tutorial's scenario
 //                                                                   in every model
+//   cmbench lesson [-s SCENARIO]... [--unit D] [--out DIR]         every scenario in every
+//                                                                   model, and the lesson
+//                                                                   page built from the run
 //   cmbench serve -m M [--variant hello|slow] [--seconds S]         one http_server, until
 //                                                                   Ctrl-C (for wrk, curl)
 //   cmbench env                                                     the recorded environment
@@ -36,6 +39,7 @@
 #include "harness/demo_run.hpp"
 #include "harness/environment.hpp"
 #include "harness/gbench.hpp"
+#include "harness/lesson.hpp"
 #include "harness/suite.hpp"
 #include "harness/trace_cost.hpp"
 #include "harness/trace_run.hpp"
@@ -116,6 +120,13 @@ int serve(const std::string& label, const std::string& variant, double seconds) 
       });
   std::cout << "stopped\n";
   return 0;
+}
+
+// The demos' --unit ("1s", "100ms"): BadInput when malformed or out of range.
+std::chrono::milliseconds demo_unit_of(const std::string& text) {
+  const ParamSpec unit_spec{"unit", ParamKind::duration, "1s", "", 1000, 3'600'000'000};
+  const auto unit = ParamValues({{"unit", canonical_value(unit_spec, text)}}).duration("unit");
+  return std::chrono::duration_cast<std::chrono::milliseconds>(unit);
 }
 
 std::string file_stem(const std::string& cell_name) {
@@ -258,6 +269,18 @@ int main(int argc, char** argv) {
                        "cmbench-demo)");
   demo_cmd->add_flag("--no-chart", demo_no_chart, "write the timelines, not the chart");
 
+  LessonOptions lesson;
+  std::string lesson_unit = "1s";
+  auto* lesson_cmd = app.add_subcommand(
+      "lesson",
+      "every scenario in every model, and the page a teacher projects: lesson.html and "
+      "lesson.md (docs/teaching.md)");
+  lesson_cmd->add_option("-s,--scenario", lesson.scenarios,
+                         "only this scenario (repeatable; default: all, see demo --list)");
+  lesson_cmd->add_option("--unit", lesson_unit, "the tutorials' second: 1s (default), 100ms, ...");
+  lesson_cmd->add_option("--out", lesson.out,
+                         "where the runs and the page go (default: cmbench-lesson)");
+
   std::string serve_label, serve_variant = "hello";
   double serve_seconds = 0;
   auto* serve_cmd = app.add_subcommand(
@@ -295,12 +318,13 @@ int main(int argc, char** argv) {
         return 0;
       }
       if (demo_name.empty()) throw BadInput("demo: name a scenario (cmbench demo --list)");
-      const ParamSpec unit_spec{"unit", ParamKind::duration, "1s", "", 1000, 3'600'000'000};
-      const auto unit =
-          ParamValues({{"unit", canonical_value(unit_spec, demo_unit)}}).duration("unit");
-      demo.unit = std::chrono::duration_cast<std::chrono::milliseconds>(unit);
+      demo.unit = demo_unit_of(demo_unit);
       demo.chart = !demo_no_chart;
       return run_demo(demo_name, demo);
+    }
+    if (lesson_cmd->parsed()) {
+      lesson.unit = demo_unit_of(lesson_unit);
+      return run_lesson(lesson);
     }
     if (trace_cost_cmd->parsed()) return trace_cost(tco);
     if (trace_cmd->parsed()) {
