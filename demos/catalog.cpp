@@ -6,12 +6,14 @@
 #include "models/core/params.hpp"
 #include "scenario.hpp"
 #include "three_tasks/spec.hpp"
+#include "forgotten/spec.hpp"
 
 namespace cmbench::demos {
 
 const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = {
       three_tasks::describe(),
+      forgotten::describe(),
   };
   return all;
 }
