@@ -7,6 +7,7 @@
 #include "scenario.hpp"
 #include "three_tasks/spec.hpp"
 #include "forgotten/spec.hpp"
+#include "monitor/spec.hpp"
 
 namespace cmbench::demos {
 
@@ -14,6 +15,7 @@ const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = {
       three_tasks::describe(),
       forgotten::describe(),
+      monitor::describe(),
   };
   return all;
 }
