@@ -6,12 +6,16 @@
 #include "models/core/params.hpp"
 #include "scenario.hpp"
 #include "three_tasks/spec.hpp"
+#include "forgotten/spec.hpp"
+#include "monitor/spec.hpp"
 
 namespace cmbench::demos {
 
 const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = {
       three_tasks::describe(),
+      forgotten::describe(),
+      monitor::describe(),
   };
   return all;
 }

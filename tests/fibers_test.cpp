@@ -323,6 +323,33 @@ TEST_F(FibersGreenlet, StateBeforeAndAfterItFinishes) {
   });
 }
 
+TEST_F(FibersGreenlet, AFailureNobodyWaitsForIsReportedAsGeventsHubPrintsIt) {
+  std::vector<std::string> lines;
+  auto previous = set_greenlet_error_handler([&](std::string_view l) { lines.emplace_back(l); });
+  run([] {
+    Event go;
+    auto forgotten = spawn([&] {
+      go.wait();
+      throw std::runtime_error("disk full");
+    });
+    auto joined = spawn([&] {
+      go.wait();
+      throw std::runtime_error("seen by its joiner");
+    });
+    auto killed = spawn([&] { go.wait(); });
+    sleep();
+    killed.kill();
+    go.set();
+    EXPECT_THROW(joined.get(), std::runtime_error);
+    forgotten.join();
+    EXPECT_TRUE(holds<std::runtime_error>(forgotten.exception()));  // still kept for get()
+  });
+  set_greenlet_error_handler(std::move(previous));
+  ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+  EXPECT_THAT(lines[0], ::testing::StartsWith("<Greenlet at 0x"));
+  EXPECT_THAT(lines[0], ::testing::EndsWith("> failed with std::runtime_error: disk full"));
+}
+
 TEST_F(FibersGreenlet, JoinWithATimeoutSaysWhetherItFinished) {
   run([] {
     Event go;

@@ -183,6 +183,75 @@ TEST(Future, ALongChainResolvedAtOnceRunsWithoutExhaustingTheStack) {
   EXPECT_EQ(result, n);
 }
 
+// Collects the "never retrieved" reports of this thread while alive.
+struct Unretrieved {
+  std::vector<std::string> whats;
+  UnretrievedExceptionHandler previous;
+  Unretrieved()
+      : previous(set_unretrieved_exception_handler(
+            [this](const std::exception_ptr& e) { whats.push_back(what_of(e)); })) {}
+  ~Unretrieved() { set_unretrieved_exception_handler(std::move(previous)); }
+};
+
+TEST(FutureNeverRetrieved, AFailedFutureNobodyLookedAtIsReportedWhenItDies) {
+  Unretrieved reports;
+  {
+    Future<int> f;
+    Future<int> copy = f;
+    f.set_exception(error("disk full"));
+    EXPECT_TRUE(reports.whats.empty());  // not while a handle could still look
+  }
+  EXPECT_THAT(reports.whats, ::testing::ElementsAre("disk full"));
+}
+
+TEST(FutureNeverRetrieved, LookingAtTheExceptionInAnyWaySilencesIt) {
+  Unretrieved reports;
+  {
+    Future<int> f;
+    f.set_exception(error("seen by exception()"));
+    EXPECT_NE(f.exception(), nullptr);
+  }
+  {
+    Future<int> f;
+    f.set_exception(error("seen by result()"));
+    EXPECT_THROW(f.result(), std::runtime_error);
+  }
+  {
+    Future<int> f;
+    auto g = f.then([](int v) { return v; });
+    f.set_exception(error("passed on by then"));  // f's is passed on, g's is seen
+    EXPECT_NE(g.exception(), nullptr);
+  }
+  {
+    std::vector<Future<int>> children(2);
+    auto all = multi(children);
+    children[0].set_exception(error("collected by multi"));
+    children[1].set_result(1);
+    EXPECT_NE(all.exception(), nullptr);
+  }
+  EXPECT_TRUE(reports.whats.empty()) << ::testing::PrintToString(reports.whats);
+}
+
+TEST(FutureNeverRetrieved, AChainNobodyFollowsReportsItsLastFutureOnce) {
+  Unretrieved reports;
+  {
+    Future<int> f;
+    f.then([](int v) { return v + 1; }).then([](int v) { return v * 2; });
+    f.set_exception(error("nobody awaited the chain"));
+  }
+  EXPECT_THAT(reports.whats, ::testing::ElementsAre("nobody awaited the chain"));
+}
+
+TEST(FutureNeverRetrieved, SuccessAndPendingFuturesAreNeverReported) {
+  Unretrieved reports;
+  {
+    Future<int> ok;
+    ok.set_result(1);
+    Future<void> pending;
+  }
+  EXPECT_TRUE(reports.whats.empty());
+}
+
 // ---- multi and with_timeout ------------------------------------------------------------
 
 TEST(FutureMulti, ResultsComeInCallOrderWhateverTheCompletionOrder) {

@@ -1,9 +1,14 @@
 #include "greenlet.hpp"
 
+#include <cxxabi.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <typeinfo>
 
 namespace cmbench::fibers {
 
@@ -82,10 +87,54 @@ std::exception_ptr GreenletCore::take_interrupt() noexcept {
   return std::exchange(pending_, nullptr);
 }
 
+namespace {
+
+thread_local GreenletErrorHandler error_handler;
+
+// "<Greenlet at 0x…> failed with std::runtime_error: disk full", as gevent's hub prints;
+// nothing for GreenletExit (a kill is not an error).
+void report_failure(const GreenletCore* g, const std::exception_ptr& error) noexcept {
+  try {
+    std::string what, type = "an exception";
+    try {
+      std::rethrow_exception(error);
+    } catch (const GreenletExit&) {
+      return;
+    } catch (...) {
+      if (const std::type_info* t = abi::__cxa_current_exception_type()) type = t->name();
+      try {
+        throw;
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+    }
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> name(
+        abi::__cxa_demangle(type.c_str(), nullptr, nullptr, &status), std::free);
+    if (status == 0) type = name.get();
+    char at[32];
+    std::snprintf(at, sizeof at, "%p", static_cast<const void*>(g));
+    std::string line = std::string("<Greenlet at ") + at + "> failed with " + type +
+                       (what.empty() ? "" : ": " + what);
+    if (error_handler) return error_handler(line);
+    std::fprintf(stderr, "%s\n", line.c_str());
+  } catch (...) {  // reporting must not throw out of a finishing greenlet
+  }
+}
+
+}  // namespace
+
+GreenletErrorHandler set_greenlet_error_handler(GreenletErrorHandler h) {
+  return std::exchange(error_handler, std::move(h));
+}
+
 void GreenletCore::finish(std::exception_ptr error) noexcept {
   Callback link;
+  bool unwatched = false;  // failed, with no greenlet joining it and no link
   {
     SpinGuard lock(lock_);
+    unwatched = error && joiners_.empty() && !on_finish_;
     error_ = std::move(error);
     done_.store(true, std::memory_order_release);
     joiners_.notify_all();
@@ -96,6 +145,8 @@ void GreenletCore::finish(std::exception_ptr error) noexcept {
   ctx_ = nullptr;
   if (hub_) hub_->running(nullptr);
   if (link) link();
+  if (unwatched) [[unlikely]]
+    report_failure(this, exception());
   if (trace::on()) [[unlikely]]
     trace_finished();
   if (hub_) hub_->finished(this);

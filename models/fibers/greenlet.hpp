@@ -12,8 +12,13 @@
 // `catch (const std::exception&)` lets it through, and a killed greenlet counts as
 // finished (`successful()`), though its get() raises GreenletExit, having no value.
 //
-// A greenlet whose exception nobody asks for is still finished: it is kept for get() and
-// exception(). Nothing is printed (gevent prints it; here the handle is the report).
+// A greenlet that fails while nobody joins it (no greenlet waiting in join() or get(), no
+// link) is reported when it dies, as gevent's hub prints a greenlet's exception:
+// "<Greenlet at 0x…> failed with std::runtime_error: disk full", through the thread's
+// handler (set_greenlet_error_handler; stderr by default). A kill (GreenletExit) is not
+// reported. gevent prints every failure, joined or not; here one that a joiner is already
+// waiting for reaches it through get() instead. Either way the exception is kept for get()
+// and exception(). Cost: nothing unless the greenlet failed.
 //
 // In a trace (models/core/trace.hpp) each greenlet is a task whose id is its core's address:
 // created by the greenlet that spawned it, resumed where it first runs and after each
@@ -54,6 +59,11 @@ namespace cmbench::fibers {
 // Raised inside a greenlet by kill(); not a std::exception (gevent's GreenletExit is a
 // BaseException).
 struct GreenletExit {};
+
+// Where a greenlet's failure that nobody was waiting for is reported (one line, see above).
+// One handler per thread: the thread the greenlet finishes on. Returns the previous one.
+using GreenletErrorHandler = std::function<void(std::string_view)>;
+GreenletErrorHandler set_greenlet_error_handler(GreenletErrorHandler h);
 
 // What every greenlet is, whatever its result type.
 class GreenletCore {

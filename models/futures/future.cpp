@@ -2,8 +2,22 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "io_loop.hpp"
+
+namespace cmbench::futures {
+namespace {
+
+thread_local UnretrievedExceptionHandler unretrieved_handler;
+
+}  // namespace
+
+UnretrievedExceptionHandler set_unretrieved_exception_handler(UnretrievedExceptionHandler h) {
+  return std::exchange(unretrieved_handler, std::move(h));
+}
+
+}  // namespace cmbench::futures
 
 namespace cmbench::futures::detail {
 namespace {
@@ -32,6 +46,17 @@ void report_exception(const std::exception_ptr& error, std::string_view context)
     }
   } catch (...) {
     report("an exception not derived from std::exception");
+  }
+}
+
+void report_unretrieved(const std::exception_ptr& error) noexcept {
+  try {
+    if (unretrieved_handler) return unretrieved_handler(error);
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "Future exception was never retrieved: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "Future exception was never retrieved\n");
   }
 }
 

@@ -20,6 +20,12 @@
 //    they always run inline.
 //  - A done-callback that throws is reported to the current IOLoop's error handler (stderr
 //    without a loop) and the others still run: a failing follower never breaks the producer.
+//  - A future that failed and whose exception nobody observed (result(), exception(), a
+//    `then` or another composition that passed it on) reports it when its state dies:
+//    "Future exception was never retrieved: <what>", Tornado's and asyncio's warning for a
+//    forgotten future, through the thread's handler (set_unretrieved_exception_handler;
+//    stderr by default). It costs the success path nothing: one flag in the state's padding,
+//    set and tested only where an exception is.
 //  - `then` propagates failure: if this future fails, the future `then` returned fails with
 //    the same exception and fn is not called; if fn throws, it fails with what fn threw.
 //    If fn returns a Future<U>, `then` returns a Future<U> that resolves as that one does.
@@ -44,6 +50,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -69,7 +76,16 @@ class InvalidStateError : public std::logic_error {
   using std::logic_error::logic_error;
 };
 
+// Where a future's exception that nobody retrieved is reported when its state dies. One
+// handler per thread (futures live on their loop's thread); empty: stderr. Returns the
+// previous one.
+using UnretrievedExceptionHandler = std::function<void(const std::exception_ptr&)>;
+UnretrievedExceptionHandler set_unretrieved_exception_handler(UnretrievedExceptionHandler h);
+
 namespace detail {
+
+// future.cpp: "Future exception was never retrieved", through the thread's handler.
+void report_unretrieved(const std::exception_ptr& error) noexcept;
 
 struct Empty {};  // what a Future<void> holds
 template <class T>
@@ -130,6 +146,8 @@ class State {
       delete more_;
     else if (!error_)
       value_.~Value();
+    else if (!retrieved_) [[unlikely]]
+      report_unretrieved(error_);
   }
 
   void ref() noexcept { ++refs_; }
@@ -138,7 +156,11 @@ class State {
   }
 
   bool done() const noexcept { return done_; }
-  const std::exception_ptr& error() const noexcept { return error_; }
+  // The exception, if it failed; reading a non-null one counts as retrieving it.
+  const std::exception_ptr& error() const noexcept {
+    if (error_) retrieved_ = true;
+    return error_;
+  }
   Value& value() noexcept { return value_; }  // only when done() and !error()
 
   static constexpr bool pooled = alignof(Value) <= 16 && sizeof(Value) <= 512;
@@ -288,7 +310,8 @@ class State {
   };
   std::uint32_t refs_ = 1;
   bool done_ = false;
-  bool traced_ = false;  // see traced(); these two bytes were padding
+  bool traced_ = false;             // see traced(); these three bytes were padding
+  mutable bool retrieved_ = false;  // error_ was looked at (only ever set when it is non-null)
   std::uint8_t wait_ = static_cast<std::uint8_t>(trace::Wait::join);
 };
 

@@ -115,6 +115,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
     Access::state(written).set_wait(trace::Wait::write);
     if (closed_) {
       written.set_exception(closed_error());
+      written.exception();  // nobody need look at a write's failure: no "never retrieved"
       return written;
     }
     out_.append(data);
@@ -145,12 +146,14 @@ class Stream : public std::enable_shared_from_this<Stream> {
       auto connecting = std::move(*connecting_);
       connecting_.reset();
       connecting.set_exception(why_ ? why_ : closed_error());
+      connecting.exception();  // as Tornado marks what a close fails: no "never retrieved"
     }
     settle_read();
     while (!writes_.empty()) {
       auto written = std::move(writes_.front().second);
       writes_.pop_front();
       written.set_exception(closed_error());
+      written.exception();
     }
     out_.clear();
     sent_ = 0;
@@ -263,8 +266,11 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   // Once the stream is closed, a pending read that the buffer cannot answer never will be.
   void settle_read() {
-    if (closed_ && reading_ != Reading::none && !answer_read())
-      take_read().set_exception(closed_error());
+    if (closed_ && reading_ != Reading::none && !answer_read()) {
+      auto read = take_read();
+      read.set_exception(closed_error());
+      read.exception();  // the close is the report: no "never retrieved"
+    }
   }
 
   Future<std::string> take_read() {
