@@ -5,6 +5,8 @@
 
 #include "models/core/params.hpp"
 #include "scenario.hpp"
+#include "errors/spec.hpp"
+#include "order/spec.hpp"
 #include "three_tasks/spec.hpp"
 
 namespace cmbench::demos {
@@ -12,6 +14,8 @@ namespace cmbench::demos {
 const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = {
       three_tasks::describe(),
+      order::describe(),
+      errors::describe(),
   };
   return all;
 }
