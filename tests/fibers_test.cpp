@@ -407,6 +407,47 @@ TEST_F(FibersJoinall, WaitsForEveryGreenletWhateverOrderTheyFinishIn) {
   });
 }
 
+// iwait (gevent.iwait): the greenlets in the order they finish, not the order spawned.
+TEST_F(FibersJoinall, IwaitGivesTheGreenletsInTheOrderTheyFinish) {
+  run([] {
+    std::vector<Greenlet<int>> gs;
+    for (int ms : {30, 50, 10})
+      gs.push_back(spawn([ms] {
+        sleep(std::chrono::milliseconds(ms));
+        return ms;
+      }));
+    std::vector<int> order;
+    for (const auto& g : iwait(gs)) {
+      EXPECT_TRUE(g.ready());
+      order.push_back(g.get());
+    }
+    EXPECT_THAT(order, ElementsAre(10, 30, 50));
+  });
+}
+
+TEST_F(FibersJoinall, IwaitGivesTheFinishedFirstAndMayBeLeftEarly) {
+  run([] {
+    Event never;
+    std::vector<Greenlet<int>> gs;
+    gs.push_back(spawn([&] {
+      never.wait();
+      return 0;
+    }));
+    gs.push_back(spawn([] { return 1; }));
+    gs.push_back(spawn([] { return 2; }));
+    sleep(0ms);  // 1 and 2 have run
+    std::vector<int> order;
+    for (const auto& g : iwait(gs)) {
+      order.push_back(g.get());
+      if (order.size() == 2) break;  // the stuck one is never waited for
+    }
+    EXPECT_THAT(order, ElementsAre(1, 2));
+    EXPECT_FALSE(gs[0].ready());  // leaving the loop left it running
+    gs[0].kill();
+    EXPECT_THROW(gs[0].get(), GreenletExit);
+  });
+}
+
 TEST_F(FibersJoinall, WithATimeoutReturnsHowManyHadFinished) {
   run([] {
     Event never;

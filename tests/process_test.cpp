@@ -215,3 +215,35 @@ TEST_F(ProcessTest, HundredsOfChildrenAliveAtOnce) {
   }
   for (int i = 0; i < n; ++i) EXPECT_EQ(children[i].join(), i);
 }
+
+// terminate() is multiprocessing's: SIGTERM, which kills a child that does not handle it.
+TEST_F(ProcessTest, TerminateKillsAChildThatDoesNotHandleSigterm) {
+  Process<int> child([] {
+    std::this_thread::sleep_for(60s);
+    return 0;
+  });
+  child.terminate();
+  try {
+    child.join();
+    FAIL() << "join() of a terminated child returned";
+  } catch (const ChildError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("killed by signal 15"));
+  }
+  child.terminate();  // joined: a no-op
+}
+
+// A child that waits for SIGTERM itself gets to clean up, and its result still travels back.
+TEST_F(ProcessTest, TerminateLetsAChildThatWaitsForSigtermCleanUp) {
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigset_t before;
+  ::pthread_sigmask(SIG_BLOCK, &term, &before);  // blocked from fork on: no early death
+  Process<int> child([&term] {
+    const timespec minute{60, 0};
+    return ::sigtimedwait(&term, nullptr, &minute) == SIGTERM ? 7 : -1;  // 7: cleaned up
+  });
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  child.terminate();
+  EXPECT_EQ(child.join(), 7);
+}

@@ -13,6 +13,7 @@
 #include "models/fibers/file.hpp"
 #include "models/fibers/greenlet.hpp"
 #include "models/fibers/hub.hpp"
+#include "models/fibers/iwait.hpp"
 #include "models/fibers/pool.hpp"
 #include "models/fibers/queue.hpp"
 #include "models/fibers/socket.hpp"

@@ -40,6 +40,7 @@
 #include <bit>
 #include <chrono>
 #include <concepts>
+#include <csignal>
 #include <cstring>
 #include <functional>
 #include <stdexcept>
@@ -227,6 +228,15 @@ class Process {
       throw ChildError::raised(pid, std::string_view(message).substr(1));
     }
     throw ChildError::ended(pid, status);
+  }
+
+  // Sends the child SIGTERM, as multiprocessing's terminate() does, and returns at once:
+  // join() then says how it ended. A child that does not handle SIGTERM dies of it (join
+  // throws ChildError "... killed by signal 15 (Terminated)"); one that blocks SIGTERM and
+  // waits for it (sigtimedwait) can clean up first and end as it chooses. A no-op once the
+  // child is joined (its pid may belong to another process by then).
+  void terminate() const noexcept {
+    if (joinable()) ::kill(pid_, SIGTERM);
   }
 
   // The child's pid (still known after join), or -1 once moved from.

@@ -41,6 +41,19 @@ struct DemoOutput {
     return npos;
   }
   bool said(const std::string& text) const { return find(text) != npos; }
+  // The lines of one part of a demo: those after its heading ("-- results in call order")
+  // and before the next "-- " heading.
+  std::vector<Said> part(const std::string& heading) const {
+    std::vector<Said> out;
+    bool in = false;
+    for (const auto& l : lines) {
+      if (l.text.rfind("-- ", 0) == 0)
+        in = l.text == heading;
+      else if (in)
+        out.push_back(l);
+    }
+    return out;
+  }
   // The time of the first line that is `text`, in units; -1 when it was never said.
   double at(const std::string& text) const {
     std::size_t i = find(text);
