@@ -764,7 +764,7 @@ def draw_stalls_on_lanes(ax, tl, min_width):
     if not held:
         return
     lane, x0, x1 = (np.array(column, dtype=float) for column in zip(*held))
-    add_boxes(ax, boxes(x0, x1, lane, 0.9, min_width), facecolors=STALL_COLOUR, alpha=0.45,
+    add_boxes(ax, boxes(x0, x1, lane, 0.9, min_width), facecolors=STALL_COLOUR, alpha=0.85,
               edgecolors=STALL_COLOUR, zorder=4)
     for y, start, end in held:
         ax.annotate(f"stalled {fmt_ms(end - start)}", xy=(end, y), xytext=(3, 0),
@@ -1018,7 +1018,7 @@ def legend_handles(shown_all):
         handles.append(Patch(facecolor="#CCCCCC", hatch="////", edgecolor=HATCH_COLOUR,
                              label="thread blocked in its task's wait"))
     if any_of("stalls"):
-        handles.append(Patch(facecolor=STALL_COLOUR, alpha=0.45, edgecolor=STALL_COLOUR,
+        handles.append(Patch(facecolor=STALL_COLOUR, alpha=0.85, edgecolor=STALL_COLOUR,
                              label="loop stalled: a slow callback"))
     if any_of("folded_threads"):
         handles.append(Patch(facecolor=IDLE_COLOUR, label="thread alive, off the CPU"))
