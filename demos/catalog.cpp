@@ -3,23 +3,21 @@
 
 #include <set>
 
-#include "models/core/params.hpp"
-#include "scenario.hpp"
+#include "blocking/spec.hpp"
 #include "errors/spec.hpp"
 #include "forgotten/spec.hpp"
+#include "models/core/params.hpp"
 #include "monitor/spec.hpp"
 #include "order/spec.hpp"
+#include "scenario.hpp"
 #include "three_tasks/spec.hpp"
 
 namespace cmbench::demos {
 
 const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = {
-      three_tasks::describe(),
-      order::describe(),
-      errors::describe(),
-      forgotten::describe(),
-      monitor::describe(),
+      three_tasks::describe(), order::describe(),    errors::describe(),
+      forgotten::describe(),   blocking::describe(), monitor::describe(),
   };
   return all;
 }

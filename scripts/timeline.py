@@ -27,6 +27,10 @@ How to read it (one block per trace, time in ms since the run started):
   same as in the top view). Hatched: ready, wanting a thread. Light bands: waiting, the
   colour says on what (timer, read, write, lock, join, pool, process). Arrows: a spawn
   (black) and a wake-up (purple); a wake-up by a timer, I/O or the pool comes from above.
+- Red: a stall. A slow-callback detector (asyncio's debug mode, the reactor's, the fibers
+  hub's) found one callback or task step that held an event loop's thread, so no other
+  task could run: a red box on that OS lane, a red band across the tasks, and a red line
+  in the caption.
 - Caption: wall time, Σ task time (each task's life, creation to finish, summed), CPU time,
   and the overlap meter: concurrency = Σ task time ÷ wall, parallelism = CPU ÷ wall.
   Concurrency is tasks overlapping in time (waits interleaved on one thread does it);
@@ -99,6 +103,7 @@ UNNAMED_COLOUR = "#8C8C8C"  # busy with something the trace does not name as a t
 IDLE_COLOUR = "#E3E3E3"  # a folded thread alive but off the CPU
 CORES_COLOUR = "#3A3A3A"
 FLOW_COLOURS = {"spawn": "#000000", "wake": "#AA3377"}
+STALL_COLOUR = "#D7191C"  # a stall a slow-callback detector recorded (cat "slow")
 OUTCOME_MARKERS = {"exception": ("X", "#CC3311", "failed (exception)"),
                    "cancelled": ("o", "#777777", "cancelled")}
 
@@ -289,6 +294,7 @@ class Lane:
     ends: np.ndarray
     owner: np.ndarray
     is_loop: bool
+    tid: object = None
 
 
 @dataclass
@@ -308,6 +314,7 @@ class Timeline:
     state_starts: np.ndarray
     state_ends: np.ndarray
     flows: list = field(default_factory=list)  # (name, from index or -1, to index, ts, tf)
+    stalls: list = field(default_factory=list)  # (lane index or -1, start, end, name)
     end: float = 0.0
 
     @property
@@ -332,6 +339,7 @@ def parse(doc):
     slices = {}  # (pid, tid) -> [ts...], [dur...], [task id or name...]
     by_task = {}  # task id -> its b/e events in file order
     flow_s, flow_f = {}, {}
+    stall_pairs = {}  # id -> [lane, start ts, end ts, name]: the slow-callback detectors' finds
     for e in events:
         if not isinstance(e, dict):
             continue
@@ -344,6 +352,12 @@ def parse(doc):
             lane[2].append(("task", str(task)) if task is not None else ("name", e.get("name")))
         elif ph in ("b", "e") and e.get("cat") == "task":
             by_task.setdefault(str(e.get("id")), []).append(e)
+        elif ph in ("b", "e") and e.get("cat") == "slow":
+            pair = stall_pairs.setdefault(str(e.get("id")), [None, None, None, None])
+            if ph == "b":
+                pair[0], pair[1], pair[3] = (e.get("pid"), e.get("tid")), e["ts"], e.get("name")
+            else:
+                pair[2] = e["ts"]
         elif ph == "s" and e.get("cat") == "flow":
             flow_s[(e.get("name"), e.get("id"))] = e
         elif ph == "f" and e.get("cat") == "flow":
@@ -358,6 +372,11 @@ def parse(doc):
     index = {task_id: i for i, task_id in enumerate(tasks["ids"])}
     lanes = read_lanes(slices, names, index, t0)
     flows = read_flows(flow_s, flow_f, index, t0)
+    lane_index = {(lane.pid, lane.tid): i for i, lane in enumerate(lanes)}
+    stalls = sorted((lane_index.get(where, -1), (b - t0) / 1000.0, (e - t0) / 1000.0,
+                     str(name or "slow"))
+                    for where, b, e, name in stall_pairs.values()
+                    if is_number(b) and is_number(e) and e >= b)
     ends = [tasks["ends"].max(initial=0.0)] + [lane.ends.max(initial=0.0) for lane in lanes]
     wall = other.get("wall_ns")
     timeline = Timeline(
@@ -365,7 +384,8 @@ def parse(doc):
         events=len(events), lanes=lanes, task_names=tasks["names"],
         task_starts=tasks["starts"], task_ends=tasks["ends"], outcomes=tasks["outcomes"],
         state_task=tasks["state_task"], state_code=tasks["state_code"],
-        state_starts=tasks["state_starts"], state_ends=tasks["state_ends"], flows=flows)
+        state_starts=tasks["state_starts"], state_ends=tasks["state_ends"], flows=flows,
+        stalls=stalls)
     timeline.end = max(ends + [wall / 1e6 if is_number(wall) else 0.0])
     return timeline
 
@@ -443,7 +463,7 @@ def read_lanes(slices, names, index, t0):
             label = process if thread in ("main", process) else f"{process} · {thread}"
         is_loop = bool((owner == -1).any()) or "loop" in thread or "hub" in thread
         ends = starts + np.asarray(dur, dtype=float) / 1000.0
-        lanes.append(Lane(label, pid, starts, ends, owner, is_loop))
+        lanes.append(Lane(label, pid, starts, ends, owner, is_loop, tid))
     return lanes
 
 
@@ -548,7 +568,9 @@ def timeline_summary(tl):
            "tasks": given("tasks", len(tl.task_names)), "threads": len(tl.lanes),
            "processes": len({lane.pid for lane in tl.lanes}),
            "events": given("events", tl.events), "dropped": given("dropped", 0),
-           "peak_busy": int(counts.max(initial=0))}
+           "peak_busy": int(counts.max(initial=0)),
+           "stalls": len(tl.stalls),
+           "stalled_ns": sum(end - start for _, start, end, _ in tl.stalls) * 1e6}
     out["cores"] = int(other["cores"]) if is_number(other.get("cores")) else None
     wall = out["wall_ns"]
     out["concurrency"] = out["task_lifetime_ns"] / wall if wall > 0 else 0.0
@@ -599,6 +621,10 @@ def caption_lines(facts):
              (f"overlap meter: concurrency {fmt_ratio(facts['concurrency'])} "
               f"(Σ task time ÷ wall) · parallelism {fmt_ratio(facts['parallelism'])} "
               f"(CPU ÷ wall)", "#000000", "bold")]
+    if facts.get("stalls"):
+        lines.append((f"{plural(facts['stalls'], 'stall')} of the loop (red), "
+                      f"{fmt_ms(facts['stalled_ns'] / 1e6)} in all: one callback or step held "
+                      f"its thread and no other task ran", STALL_COLOUR, "bold"))
     if facts["dropped"] > 0:
         lines.append((f"{plural(int(facts['dropped']), 'event')} lost to a full trace buffer: "
                       f"this picture is incomplete", "#CC0000", "bold"))
@@ -728,7 +754,28 @@ def draw_thread_lanes(ax, tl, min_width):
         gw, tl.fold_tasks), alpha=0.3, hatch="////", edgecolors=HATCH_COLOUR, zorder=2)
     lane_axes(ax, [short(lane.label, 26) for lane in tl.lanes],
               empty="no OS thread slices in this trace")
+    draw_stalls_on_lanes(ax, tl, min_width)
     return blocked is not None
+
+
+def draw_stalls_on_lanes(ax, tl, min_width):
+    """A red box over the OS lane a stall held, above its slices."""
+    held = [(lane, start, end) for lane, start, end, _ in tl.stalls if lane >= 0]
+    if not held:
+        return
+    lane, x0, x1 = (np.array(column, dtype=float) for column in zip(*held))
+    add_boxes(ax, boxes(x0, x1, lane, 0.9, min_width), facecolors=STALL_COLOUR, alpha=0.85,
+              edgecolors=STALL_COLOUR, zorder=4)
+    for y, start, end in held:
+        ax.annotate(f"stalled {fmt_ms(end - start)}", xy=(end, y), xytext=(3, 0),
+                    textcoords="offset points", va="center", ha="left", fontsize=9,
+                    color=STALL_COLOUR, weight="bold", zorder=6, annotation_clip=False)
+
+
+def draw_stall_bands(ax, tl):
+    """Red bands across every task: while a stall lasts, none of them can run."""
+    for _, start, end, _ in tl.stalls:
+        ax.axvspan(start, end, color=STALL_COLOUR, alpha=0.12, zorder=0.5, linewidth=0)
 
 
 def draw_thread_density(ax, tl):
@@ -898,6 +945,7 @@ def draw_block(fig, block, top, left, shared, x_end, model_colours, explain):
     plot_px = (fig.get_size_inches()[0] - left - RIGHT_IN) * DPI
     min_width = x_end / plot_px * MIN_SLICE_PX
     shown = {"states": set(), "flows": set(), "blocked": False, "loop": False,
+             "stalls": bool(tl.stalls),
              "folded_threads": tl.fold_lanes, "folded_tasks": tl.fold_tasks,
              "task_colours": not tl.fold_tasks and bool(tl.task_names),
              "unnamed": any((lane.owner == -2).any() for lane in tl.lanes),
@@ -925,6 +973,7 @@ def draw_block(fig, block, top, left, shared, x_end, model_colours, explain):
     draw_cores(cores, tl, facts["cores"], x_end, int(plot_px / MIN_SLICE_PX))
     y += STRIP_IN + HEADING_IN
     tasks = add_axes(fig, y, block.tasks_in, left, threads)
+    draw_stall_bands(tasks, tl)
     if tl.fold_tasks:
         shown["states"] = set(draw_task_density(tasks, tl))
         heading(tasks, f"{plural(len(tl.task_names), 'task')}, folded: how many in each "
@@ -968,6 +1017,9 @@ def legend_handles(shown_all):
     if any_of("blocked"):
         handles.append(Patch(facecolor="#CCCCCC", hatch="////", edgecolor=HATCH_COLOUR,
                              label="thread blocked in its task's wait"))
+    if any_of("stalls"):
+        handles.append(Patch(facecolor=STALL_COLOUR, alpha=0.85, edgecolor=STALL_COLOUR,
+                             label="loop stalled: a slow callback"))
     if any_of("folded_threads"):
         handles.append(Patch(facecolor=IDLE_COLOUR, label="thread alive, off the CPU"))
     handles.append(Patch(facecolor=CORES_COLOUR, label="cores busy"))

@@ -187,3 +187,106 @@ TEST(Reactor, AMillionConcurrentTimersAllFireAfterTheirDelay) {
   EXPECT_EQ(fired, 1'000'000u);
   EXPECT_GE(earliest - start, 20'000'000);
 }
+
+// ---- the slow-callback detector --------------------------------------------------------
+
+namespace {
+
+struct Found {
+  std::vector<std::string> kinds;
+  std::vector<std::int64_t> took_ns;
+};
+
+void watch(Reactor& r, Found& found, std::chrono::nanoseconds threshold = 20ms) {
+  r.set_slow_callback(threshold, [&found](const Reactor::SlowCallback& slow) {
+    found.kinds.emplace_back(slow.kind);
+    found.took_ns.push_back(slow.took.count());
+  });
+}
+
+}  // namespace
+
+TEST(ReactorSlowCallback, ReportsACallbackATimerAndAnIOHandlerThatBlockTheLoop) {
+  Reactor r;
+  Found found;
+  watch(r, found);
+  r.call_soon([] { std::this_thread::sleep_for(30ms); });
+  r.call_later(1ms, [] { std::this_thread::sleep_for(30ms); });
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ASSERT_EQ(::write(fds[1], "x", 1), 1);
+  Watcher* self = nullptr;
+  Watcher w(r, fds[0], [&](std::uint32_t) {
+    std::this_thread::sleep_for(30ms);
+    self->want(0);
+  });
+  self = &w;
+  w.want(EPOLLIN);
+  r.run();
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_THAT(found.kinds,
+              testing::UnorderedElementsAre("a callback", "a timer callback", "an I/O handler"));
+  for (auto took : found.took_ns) EXPECT_GE(took, 30'000'000);
+}
+
+TEST(ReactorSlowCallback, QuickCallbacksAreNotReported) {
+  Reactor r;
+  Found found;
+  watch(r, found, 50ms);
+  for (int i = 0; i < 1000; ++i) r.call_soon([] {});
+  r.call_later(1ms, [] { std::this_thread::sleep_for(1ms); });
+  r.run();
+  EXPECT_TRUE(found.kinds.empty());
+}
+
+TEST(ReactorSlowCallback, OffByDefaultAndTurnedOffByAZeroThresholdOrNoHandler) {
+  Found found;
+  {
+    Reactor r;  // never set
+    r.call_soon([] { std::this_thread::sleep_for(30ms); });
+    r.run();
+  }
+  for (int how = 0; how < 2; ++how) {
+    Reactor r;
+    watch(r, found);
+    if (how == 0)
+      r.set_slow_callback(0ns, [&found](const Reactor::SlowCallback&) {
+        found.kinds.emplace_back("zero threshold");
+      });
+    else
+      r.set_slow_callback(20ms, nullptr);
+    r.call_soon([] { std::this_thread::sleep_for(30ms); });
+    r.run();
+  }
+  EXPECT_TRUE(found.kinds.empty());
+}
+
+TEST(ReactorSlowCallback, AThrowingHandlerIsReportedLikeACallbackAndTheLoopGoesOn) {
+  Reactor r;
+  std::vector<std::string> errors;
+  r.set_error_handler([&](std::string_view what) { errors.emplace_back(what); });
+  r.set_slow_callback(
+      10ms, [](const Reactor::SlowCallback&) { throw std::runtime_error("handler failed"); });
+  int after = 0;
+  r.call_soon([] { std::this_thread::sleep_for(20ms); });
+  r.call_later(1ms, [&after] { ++after; });
+  r.run();
+  EXPECT_EQ(errors, std::vector<std::string>{"handler failed"});
+  EXPECT_EQ(after, 1);
+}
+
+TEST(ReactorSlowCallback, ASlowCallbackThatThrowsIsReportedAsBoth) {
+  Reactor r;
+  std::vector<std::string> errors;
+  Found found;
+  r.set_error_handler([&](std::string_view what) { errors.emplace_back(what); });
+  watch(r, found, 10ms);
+  r.call_soon([] {
+    std::this_thread::sleep_for(20ms);
+    throw std::runtime_error("late and failing");
+  });
+  r.run();
+  EXPECT_EQ(errors, std::vector<std::string>{"late and failing"});
+  EXPECT_EQ(found.kinds, std::vector<std::string>{"a callback"});
+}

@@ -4,8 +4,8 @@
 Run: /usr/bin/python3 tests/timeline_chart_test.py   (CTest runs it as timeline_chart)
 
 The traces are synthetic (tests/data/make_timeline_fixtures.py) and written to a temporary
-directory: three tasks in four models, a CPU-bound pool, and two runs too large for a lane
-per task or per thread. The figures asserted are the ones a reader takes from the chart.
+directory: three tasks in four models, a loop stalled by a slow callback, a CPU-bound pool,
+and two runs too large for a lane per task or per thread. The figures asserted are the ones a reader takes from the chart.
 """
 
 import copy
@@ -135,6 +135,48 @@ class SummaryTest(unittest.TestCase):
                                      timeline.np.array([10.0, 2.5]),
                                      timeline.np.array([0.0, 5.0, 10.0]))
         self.assertEqual(counts.tolist(), [1.5, 1.0])
+
+
+class StallTest(unittest.TestCase):
+    """A stall a slow-callback detector recorded (a "slow" pair) is drawn red."""
+
+    def test_the_stall_is_read_on_its_lane_and_counted(self):
+        tl = timeline.read(PATHS["coroutines_stall"])
+        self.assertEqual(len(tl.stalls), 1)
+        lane, start, end, name = tl.stalls[0]
+        self.assertEqual(tl.lanes[lane].label, "loop")
+        self.assertAlmostEqual(start, 150.0, places=3)
+        self.assertAlmostEqual(end, 250.0, places=3)
+        self.assertIn("slow", name)
+        facts = timeline.summary(PATHS["coroutines_stall"])
+        self.assertEqual(facts["stalls"], 1)
+        self.assertAlmostEqual(facts["stalled_ns"], 100e6, delta=1e3)
+        line, colour, _ = timeline.caption_lines(facts)[-1]
+        self.assertIn("1 stall of the loop", line)
+        self.assertEqual(colour, timeline.STALL_COLOUR)
+        # The stall is no OS thread's work: the figures are those of the run without it.
+        plain = timeline.summary(PATHS["coroutines_231"])
+        self.assertEqual(plain["stalls"], 0)
+        for key in ("cpu_ns", "threads", "peak_busy"):
+            self.assertEqual(facts[key], plain[key], key)
+
+    def test_the_chart_draws_it_red_with_a_legend_entry(self):
+        paths = timeline.draw([PATHS["coroutines_231"], PATHS["coroutines_stall"]],
+                              DIR / "charts" / "stall")
+        svg = paths[1].read_text(encoding="utf-8").lower()
+        red = timeline.STALL_COLOUR.lower()
+        self.assertIn(f"fill: {red}", svg)  # the box on the lane, the band, the legend chip
+        self.assertIn("loop stalled: a slow callback", svg)
+        self.assertIn("stalled 100 ms", svg)
+        plain = timeline.draw([PATHS["coroutines_231"]], DIR / "charts" / "no_stall")
+        self.assertNotIn(red, plain[1].read_text(encoding="utf-8").lower())
+
+    def test_an_unclosed_stall_is_refused_by_the_check(self):
+        def without_stall_end(events):
+            del events[first(events, lambda e: e.get("cat") == "slow" and e["ph"] == "e")]
+        status, err = run("--check", corrupt("coroutines_stall", without_stall_end))
+        self.assertEqual(status, 1, err)
+        self.assertIn("never closed", err)
 
 
 class DrawTest(unittest.TestCase):

@@ -1,5 +1,6 @@
 #include "reactor.hpp"
 
+#include <cstdio>
 #include <string>
 
 #include "models/callbacks/connection.hpp"
@@ -54,6 +55,19 @@ Reactor::~Reactor() {
   set_unhandled_error_handler(std::move(previous_unhandled_));
   connections_.clear();
   ports_.clear();
+}
+
+void Reactor::set_slow_call_threshold(std::chrono::nanoseconds threshold,
+                                      std::function<void(std::string_view)> report) {
+  if (!report) return core_.set_slow_callback(threshold, nullptr);
+  core_.set_slow_callback(
+      threshold, [report = std::move(report)](const cmbench::Reactor::SlowCallback& slow) {
+        char line[160];
+        std::snprintf(line, sizeof line,
+                      "reactor blocked: %s took %.3f seconds; nothing else ran meanwhile",
+                      slow.kind, static_cast<double>(slow.took.count()) / 1e9);
+        report(line);
+      });
 }
 
 void Reactor::run() {

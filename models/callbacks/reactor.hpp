@@ -47,6 +47,7 @@
 #include <optional>
 #include <span>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
 #include <unordered_map>
 #include <variant>
@@ -224,6 +225,15 @@ class Reactor {
   bool running() const noexcept { return running_; }
 
   cmbench::Reactor& core() noexcept { return core_; }
+
+  // A watch for calls that block the reactor (Twisted has none built in; this is asyncio
+  // debug mode's slow_callback_duration on the shared loop): every delayed call, callback
+  // or I/O handler that runs longer than `threshold` is reported after it returns, as one
+  // line: "reactor blocked: a timer callback took 1.002 seconds; nothing else ran
+  // meanwhile". A threshold of 0 or an empty `report` turns it off (the default, which costs
+  // nothing). Cost when on: two clock reads per call.
+  void set_slow_call_threshold(std::chrono::nanoseconds threshold,
+                               std::function<void(std::string_view line)> report);
 
  private:
   friend class Connection;

@@ -87,6 +87,42 @@ void Reactor::invoke(Callback& cb) noexcept {
   }
 }
 
+void Reactor::set_slow_callback(std::chrono::nanoseconds threshold,
+                                std::function<void(const SlowCallback&)> handler) {
+  const bool on = threshold.count() > 0 && handler;
+  slow_ns_ = on ? threshold.count() : 0;
+  on_slow_ = on ? std::move(handler) : nullptr;
+}
+
+void Reactor::invoke_timed(Callback& cb, const char* kind) noexcept {
+  const std::int64_t start = monotonic_ns();
+  invoke(cb);
+  check_slow(start, kind);
+}
+
+void Reactor::check_slow(std::int64_t start, const char* kind) noexcept {
+  const std::int64_t took = monotonic_ns() - start;
+  if (took <= slow_ns_ || !on_slow_) return;
+  trace::slow(trace::current(), took);
+  try {
+    on_slow_(SlowCallback{std::chrono::nanoseconds(took), kind});
+  } catch (const std::exception& e) {
+    report_error(e.what());
+  } catch (...) {
+    report_error("an exception not derived from std::exception");
+  }
+}
+
+void Reactor::call_handler(Watcher& w, std::uint32_t events) noexcept {
+  try {
+    w.on_ready_(events);
+  } catch (const std::exception& e) {
+    report_error(e.what());
+  } catch (...) {
+    report_error("an exception not derived from std::exception");
+  }
+}
+
 void Reactor::run() {
   trace::LoopScope loop_thread;
   stop_requested_ = false;
@@ -103,7 +139,11 @@ void Reactor::run_once(bool block) {
     now_ = monotonic_ns();
     timers_.advance(now_);
     timers_.begin_firing();
-    for (Callback cb; timers_.pop_due(cb);) invoke(cb);
+    if (slow_ns_ > 0) [[unlikely]] {
+      for (Callback cb; timers_.pop_due(cb);) invoke_timed(cb, "a timer callback");
+    } else {
+      for (Callback cb; timers_.pop_due(cb);) invoke(cb);
+    }
   }
 
   // 3. Ready callbacks: those queued before this phase began. Callbacks they queue go to
@@ -111,9 +151,16 @@ void Reactor::run_once(bool block) {
   //    reason. Each runs in place in the batch's ring, never moved again.
   RingQueue<Callback>& batch = *ready_;
   ready_ = ready_ == &rings_[0] ? &rings_[1] : &rings_[0];
-  while (!batch.empty()) {
-    invoke(batch.front());
-    batch.drop_front();
+  if (slow_ns_ > 0) [[unlikely]] {
+    while (!batch.empty()) {
+      invoke_timed(batch.front(), "a callback");
+      batch.drop_front();
+    }
+  } else {
+    while (!batch.empty()) {
+      invoke(batch.front());
+      batch.drop_front();
+    }
   }
 
   // 4. How long to wait for I/O: not at all if there is work ready or the loop is ending;
@@ -165,6 +212,7 @@ void Reactor::run_once(bool block) {
   now_ = monotonic_ns();
   timers_.advance(now_);
   dispatch_end_ = static_cast<std::size_t>(n);
+  const bool timed = slow_ns_ > 0;
   for (dispatching_ = 0; dispatching_ < dispatch_end_; ++dispatching_) {
     const epoll_event& ev = events_[dispatching_];
     if (ev.data.ptr == nullptr) continue;  // forgotten during this batch
@@ -174,12 +222,12 @@ void Reactor::run_once(bool block) {
     }
     auto* w = static_cast<Watcher*>(ev.data.ptr);
     if (w->wanted_ == 0) continue;  // stopped watching earlier in this batch
-    try {
-      w->on_ready_(ev.events);
-    } catch (const std::exception& e) {
-      report_error(e.what());
-    } catch (...) {
-      report_error("an exception not derived from std::exception");
+    if (timed) [[unlikely]] {
+      const std::int64_t start = monotonic_ns();
+      call_handler(*w, ev.events);
+      check_slow(start, "an I/O handler");
+    } else {
+      call_handler(*w, ev.events);
     }
   }
   dispatching_ = dispatch_end_ = 0;

@@ -25,6 +25,12 @@
 // A callback that throws is reported (to the error handler, by default on stderr, with the
 // exception's message) and counted, and the loop goes on.
 //
+// Slow-callback detector (asyncio debug mode's slow_callback_duration): set_slow_callback
+// times every timer callback, ready callback and I/O handler, and reports each one that
+// held the loop longer than the threshold, after it returns (a loop cannot interrupt a
+// callback that blocks it), and records it in a trace (trace::slow). Off by default, and
+// then free: each phase of a turn tests one flag and runs the untimed loop it always ran.
+//
 // Thread-safety: everything but call_soon_threadsafe and offload's work runs on the thread
 // that calls run(); those two may be called from any thread.
 #pragma once
@@ -149,6 +155,18 @@ class Reactor {
   // Where a throwing callback is reported; the default prints to stderr.
   void set_error_handler(std::function<void(std::string_view)> h) { on_error_ = std::move(h); }
   std::uint64_t errors() const noexcept { return errors_; }
+
+  // What the slow-callback detector found: how long one callback held the loop, and which
+  // kind of callback it was ("a timer callback", "a callback", "an I/O handler").
+  struct SlowCallback {
+    std::chrono::nanoseconds took;
+    const char* kind;
+  };
+  // Reports every callback that runs longer than `threshold` to `handler` (on the loop
+  // thread, after the callback). A threshold ≤ 0 or an empty handler turns it off. Cost when
+  // on: two clock reads per callback (≈ 50 ns).
+  void set_slow_callback(std::chrono::nanoseconds threshold,
+                         std::function<void(const SlowCallback&)> handler);
   // Runs cb, reporting what it throws. For models that run user code outside call_soon.
   void invoke(Callback& cb) noexcept;
   void report_error(std::string_view what) noexcept;
@@ -170,6 +188,10 @@ class Reactor {
   void update(Watcher& w, std::uint32_t events);
   void forget(Watcher& w) noexcept;  // w is going away: drop it from the current batch
   void drain_remote();
+  // invoke(), timed for the slow-callback detector.
+  void invoke_timed(Callback& cb, const char* kind) noexcept;
+  void check_slow(std::int64_t start, const char* kind) noexcept;
+  void call_handler(Watcher& w, std::uint32_t events) noexcept;
 
   // Declared first, destroyed last: the descriptors and the event batch outlive every
   // callback below, so a callback destroyed with the loop (one that owns a Watcher, say)
@@ -182,6 +204,8 @@ class Reactor {
   std::size_t holds_ = 0;
   std::function<void(std::string_view)> on_error_;
   std::uint64_t errors_ = 0;
+  std::int64_t slow_ns_ = 0;  // the detector's threshold; 0: off
+  std::function<void(const SlowCallback&)> on_slow_;
 
   std::int64_t now_;
   bool stop_requested_ = false;

@@ -59,6 +59,8 @@ enum class Kind : std::uint8_t {
   forked,         // this thread forked a child; arg: its pid
   reaped,         // this thread collected a child; arg: its pid
   mark,           // the recorded run begins (detail 0) or ends (1) on this thread
+  slow,           // a loop's callback or step held its thread until now; task: whose (0:
+                  // unknown); arg: for how long, in ns (a slow-callback detector's find)
 };
 
 enum class Wait : std::uint8_t {
@@ -165,6 +167,12 @@ inline void forked(pid_t child) noexcept {
 inline void reaped(pid_t child) noexcept {
   if (on()) [[unlikely]]
     record(Kind::reaped, 0, static_cast<std::uint64_t>(child));
+}
+// One callback or task step held this (loop) thread for `took_ns`, ending now: a slow
+// callback detector (Reactor::set_slow_callback, the coroutines' debug mode) found it.
+inline void slow(TaskId t, std::int64_t took_ns) noexcept {
+  if (on()) [[unlikely]]
+    record(Kind::slow, t, static_cast<std::uint64_t>(took_ns));
 }
 // Why a task woken now was woken, when no task is running to have done it: set by a loop's
 // entry points (a timer firing, a pool job done, a socket ready) while they run.

@@ -23,7 +23,7 @@ struct Out {
   std::int64_t ts = 0;
   std::int64_t dur = -1;  // X only
   char ph = 'X';
-  enum class Cat : std::uint8_t { thread, task, flow };
+  enum class Cat : std::uint8_t { thread, task, flow, slow };
   Cat cat = Cat::thread;
   std::uint32_t lane = 0;         // whose pid and tid
   std::uint32_t task = none;      // the task it names (X, b/e outer); 0: `label`
@@ -414,6 +414,26 @@ class Converter {
         close_slice(l.job_slot, e.ts);
         if (std::uint32_t uid = lookup(e.task)) tasks_[uid].wake = {true, e.ts, lane, none, "pool"};
         break;
+      case Kind::slow: {
+        // A stall a detector found: an async pair of its own (cat "slow") around the
+        // callback or step that held the loop, drawn red by scripts/timeline.py. A pair, not
+        // an X slice, because it need not nest with the lane's slices (a coroutine's step is
+        // timed from just after its resumption is recorded).
+        const auto took = static_cast<std::int64_t>(e.arg);
+        Out o;
+        o.ph = 'b';
+        o.ts = std::max(rec_.start_ns, e.ts - took);
+        o.dur = e.ts - o.ts;
+        o.cat = Out::Cat::slow;
+        o.lane = lane;
+        o.task = lookup(e.task);
+        o.id = ++stalls_;
+        out_.push_back(o);
+        o.ph = 'e';
+        o.ts = e.ts;
+        out_.push_back(o);
+        break;
+      }
       case Kind::mark:
       case Kind::thread_named:
       case Kind::forked:
@@ -442,6 +462,7 @@ class Converter {
   std::unordered_map<TaskId, std::uint32_t> ids_;
   std::vector<Out> out_;
   std::uint64_t flows_ = 0;
+  std::uint64_t stalls_ = 0;
   std::int64_t end_ = 0;
 };
 
@@ -514,9 +535,12 @@ std::string Converter::json(const RunInfo& info, Summary& sum) {
     sep();
     j += fmt::format(R"({{"ph":"{}","pid":{},"tid":{},"ts":{})", o.ph, pid, tid, us(o.ts));
     if (o.ph == 'X') j += fmt::format(R"(,"dur":{:.3f})", o.dur / 1000.0);
-    static constexpr const char* cats[] = {"thread", "task", "flow"};
+    static constexpr const char* cats[] = {"thread", "task", "flow", "slow"};
     j += fmt::format(R"(,"cat":"{}","name":")", cats[static_cast<int>(o.cat)]);
-    if (o.cat == Out::Cat::thread && o.task) {
+    if (o.cat == Out::Cat::slow) {
+      j += "slow: ";
+      escape_into(j, o.task ? tasks_[o.task].name : "a callback");
+    } else if (o.cat == Out::Cat::thread && o.task) {
       escape_into(j, tasks_[o.task].name);
       if (o.job) j += " (pool job)";
     } else if (o.task) {
@@ -525,7 +549,7 @@ std::string Converter::json(const RunInfo& info, Summary& sum) {
       escape_into(j, o.label ? o.label : "?");
     }
     j += '"';
-    if (o.cat == Out::Cat::task) j += fmt::format(R"(,"id":{})", o.id);
+    if (o.cat == Out::Cat::task || o.cat == Out::Cat::slow) j += fmt::format(R"(,"id":{})", o.id);
     if (o.cat == Out::Cat::flow) {
       j += fmt::format(R"(,"id":{})", o.id);
       if (o.ph == 'f') j += R"(,"bp":"e")";
@@ -540,6 +564,8 @@ std::string Converter::json(const RunInfo& info, Summary& sum) {
       j += fmt::format(R"(,"args":{{"{}":"{}"}})", o.arg_key, o.arg_value);
     } else if (o.cat == Out::Cat::thread && o.task) {
       j += fmt::format(R"(,"args":{{"task":{}}})", o.task);
+    } else if (o.cat == Out::Cat::slow && o.ph == 'b') {
+      j += fmt::format(R"(,"args":{{"stalled_ms":{:.3f}}})", o.dur / 1e6);
     }
     j += '}';
   }

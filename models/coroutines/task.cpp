@@ -151,6 +151,7 @@ void TaskCore::step(TaskCore* task) noexcept {
     task->resume_.resume();
     std::int64_t took = monotonic_ns() - start;
     if (took > loop.slow_.count()) {
+      trace::slow(task->trace_id(), took);
       char seconds[32];
       std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(took) / 1e9);
       loop.report("executing " + task->describe() + " took " + seconds +

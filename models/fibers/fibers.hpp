@@ -17,6 +17,7 @@
 #include "models/fibers/pool.hpp"
 #include "models/fibers/queue.hpp"
 #include "models/fibers/socket.hpp"
+#include "models/fibers/threadpool.hpp"
 #include "models/fibers/timeout.hpp"
 #include "models/fibers/work_stealing.hpp"
 

@@ -16,11 +16,9 @@ namespace {
 
 // One call on the offload pool. The pool thread sets result and error; the loop thread
 // then wakes the greenlet, unless it was interrupted and abandoned the call.
-struct Call {
+struct Call : HandOff {
   long result = -1;
   int error = 0;
-  context* waiter = nullptr;
-  bool abandoned = false;
   bool owns_fd = false;  // result is an fd to close if nobody takes it
   std::vector<std::byte> buffer;
   Fd fd;  // the call's own duplicate: the File may close meanwhile, and its number be reused
@@ -37,16 +35,7 @@ template <class Work>
 void offload(const char* what, const std::shared_ptr<Call>& call, Work work) {
   interruption_point();
   Reactor& reactor = Hub::require(what).reactor();
-  struct Waiting final : Park {
-    Call& call;
-    explicit Waiting(Call& c) : call(c) {}
-    bool withdraw() noexcept override {
-      if (call.waiter == nullptr) return false;
-      call.waiter = nullptr;
-      call.abandoned = true;
-      return true;
-    }
-  } waiting(*call);
+  WaitingFor waiting(*call);
   call->waiter = context::active();
   reactor.offload([call, work] { work(*call); },
                   [call] {

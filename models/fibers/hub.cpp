@@ -4,6 +4,7 @@
 #if defined(__SANITIZE_THREAD__)
 #include <sanitizer/tsan_interface.h>
 #endif
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -46,7 +47,40 @@ void Hub::adopt(GreenletCore* g) noexcept {
   ++live_;
 }
 
+void Hub::set_max_blocking_time(std::chrono::nanoseconds threshold,
+                                std::function<void(std::string_view)> report) {
+  const bool on = threshold.count() > 0 && report;
+  max_blocking_ns_ = on ? threshold.count() : 0;
+  on_blocking_ = on ? std::move(report) : nullptr;
+  timed_ = nullptr;
+  if (!on) return reactor_.set_slow_callback(threshold, nullptr);
+  reactor_.set_slow_callback(threshold, [this](const Reactor::SlowCallback& slow) {
+    char line[160];
+    std::snprintf(line, sizeof line, "the hub was blocked: %s took %.3f seconds", slow.kind,
+                  static_cast<double>(slow.took.count()) / 1e9);
+    on_blocking_(line);
+  });
+}
+
+void Hub::check_blocking(std::int64_t now) noexcept {
+  GreenletCore* g = std::exchange(timed_, nullptr);
+  const std::int64_t took = now - picked_at_;
+  if (!g || took <= max_blocking_ns_) return;
+  trace::slow(trace_id(g), took);
+  char line[160];
+  std::snprintf(line, sizeof line,
+                "<Greenlet at %p> appears to be blocked: it held the hub for %.3f seconds",
+                static_cast<const void*>(g), static_cast<double>(took) / 1e9);
+  try {
+    on_blocking_(line);
+  } catch (...) {
+  }
+}
+
 void Hub::finished(GreenletCore* g) noexcept {
+  // Its last run ends here (the greenlet is freed before the next pick).
+  if (max_blocking_ns_ > 0 && g == timed_) [[unlikely]]
+    check_blocking(monotonic_ns());
   (g->prev_live_ ? g->prev_live_->next_live_ : first_live_) = g->next_live_;
   (g->next_live_ ? g->next_live_->prev_live_ : last_live_) = g->prev_live_;
   g->prev_live_ = g->next_live_ = nullptr;
@@ -67,6 +101,9 @@ void Hub::awakened(context* ctx) noexcept {
 }
 
 context* Hub::pick_next() noexcept {
+  const bool timing = max_blocking_ns_ > 0;
+  if (timing) [[unlikely]]
+    check_blocking(monotonic_ns());
   // Called by the dispatcher, at its turn: the reactor's turn too, unless suspend_until has
   // just run one or the reactor has nothing to report.
   if (open_ && last_picked_ != nullptr && last_picked_ == dispatcher_) {
@@ -90,6 +127,10 @@ context* Hub::pick_next() noexcept {
   }
   last_picked_ = next;
   running_ = GreenletCore::of(next);
+  if (timing) [[unlikely]] {
+    timed_ = running_;
+    picked_at_ = monotonic_ns();
+  }
 #if defined(__SANITIZE_THREAD__)
   // Pairs with wake()'s release: a greenlet woken from another thread (an Event set there,
   // a pool greenlet's result) sees what the waker did before the wake (wait.hpp).

@@ -18,6 +18,13 @@
 // the front of the ready queue, so it resumes as soon as the child first blocks or ends
 // (asyncio 3.12's eager tasks). Recursive fan-outs then run depth first.
 //
+// Blocking detector (gevent's max_blocking_time): set_max_blocking_time makes the hub time
+// every greenlet from its pick to its next switch, and report one that held the hub longer
+// than the threshold once it switches or ends (gevent's monitor thread reports it while it
+// still blocks; a single-threaded hub can only tell afterwards). Reactor callbacks are timed
+// by the reactor's slow-callback detector with the same threshold. Off by default: a switch
+// then tests one flag.
+//
 // One hub per thread, set up by fibers::run() for the length of the call, then replaced by
 // round_robin again. Thread-safety: everything but notify() runs on the hub's thread.
 #pragma once
@@ -29,6 +36,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <string_view>
 
 #include "models/core/reactor.hpp"
 #include "models/fibers/stack_pool.hpp"
@@ -76,6 +85,12 @@ class Hub final : public boost::fibers::algo::algorithm {
   GreenletCore* running() const noexcept { return running_; }
   void running(GreenletCore* g) noexcept { running_ = g; }
 
+  // Reports each greenlet (and reactor callback) that runs longer than `threshold` without
+  // switching, as one line: "<Greenlet at 0x…> appears to be blocked: it held the hub for
+  // 1.002 seconds". A threshold of 0 or an empty `report` turns it off.
+  void set_max_blocking_time(std::chrono::nanoseconds threshold,
+                             std::function<void(std::string_view line)> report);
+
   // boost::fibers::algo::algorithm
   void awakened(context* ctx) noexcept override;
   context* pick_next() noexcept override;
@@ -94,6 +109,9 @@ class Hub final : public boost::fibers::algo::algorithm {
   void close();
 
  private:
+  // The blocking detector: the greenlet picked last ran from picked_at_ until now.
+  void check_blocking(std::int64_t now) noexcept;
+
   RunOptions options_;
   Reactor reactor_;
   StackPool stacks_;
@@ -111,6 +129,15 @@ class Hub final : public boost::fibers::algo::algorithm {
   GreenletCore* first_live_ = nullptr;  // the live greenlets, a doubly linked list
   GreenletCore* last_live_ = nullptr;
   std::size_t live_ = 0;
+  std::int64_t max_blocking_ns_ = 0;  // 0: the detector is off
+  std::int64_t picked_at_ = 0;
+  GreenletCore* timed_ = nullptr;  // the greenlet picked last, while it runs
+  std::function<void(std::string_view)> on_blocking_;
 };
+
+// gevent.get_hub(): this thread's hub; std::logic_error outside fibers::run().
+inline Hub& get_hub() {
+  return Hub::require("fibers::get_hub");
+}
 
 }  // namespace cmbench::fibers

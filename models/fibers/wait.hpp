@@ -41,6 +41,27 @@ class Park {
   ~Park() = default;
 };
 
+// A call handed to another thread while a fiber waits for it, parked (a file call, a
+// threadpool::apply): an interrupt withdraws the waiter and marks the call abandoned, so
+// that its completion drops the outcome instead of waking anyone. Hub thread only.
+struct HandOff {
+  context* waiter = nullptr;
+  bool abandoned = false;
+};
+class WaitingFor final : public Park {
+ public:
+  explicit WaitingFor(HandOff& call) noexcept : call_(call) {}
+  bool withdraw() noexcept override {
+    if (call_.waiter == nullptr) return false;
+    call_.waiter = nullptr;
+    call_.abandoned = true;
+    return true;
+  }
+
+ private:
+  HandOff& call_;
+};
+
 // Suspends the calling fiber until wake(). `held`, if given, is released once the fiber
 // has switched away, so a waker that takes the same lock cannot wake it before it sleeps.
 // Raises the greenlet's pending interrupt, if one came while it was parked. `on`: what it

@@ -1,5 +1,6 @@
 #include "io_loop.hpp"
 
+#include <cstdio>
 #include <string>
 
 namespace cmbench::futures {
@@ -31,6 +32,17 @@ IOLoop::Running::Running(IOLoop& loop)
 IOLoop::Running::~Running() {
   detail::current_loop = previous_;
   loop_.loop_thread_ = previous_thread_;
+}
+
+void IOLoop::set_blocking_log_threshold(std::chrono::nanoseconds threshold,
+                                        std::function<void(std::string_view)> log) {
+  if (!log) return reactor_.set_slow_callback(threshold, nullptr);
+  reactor_.set_slow_callback(threshold, [log = std::move(log)](const Reactor::SlowCallback& slow) {
+    char line[128];
+    std::snprintf(line, sizeof line, "IOLoop blocked for %.3f seconds in %s",
+                  static_cast<double>(slow.took.count()) / 1e9, slow.kind);
+    log(line);
+  });
 }
 
 void IOLoop::start() {

@@ -44,6 +44,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
@@ -122,6 +123,13 @@ class IOLoop {
   // latency here, depending on placement.
   template <class F>
   auto run_in_executor(F&& fn) -> Future<std::invoke_result_t<std::decay_t<F>&>>;
+
+  // Tornado's set_blocking_log_threshold: every callback, timer or handler that holds the
+  // loop longer than `threshold` is reported after it returns, as one line: "IOLoop blocked
+  // for 1.002 seconds in a timer callback". A threshold of 0 or an empty `log` turns it off
+  // (the default, which costs nothing). Cost when on: two clock reads per callback.
+  void set_blocking_log_threshold(std::chrono::nanoseconds threshold,
+                                  std::function<void(std::string_view line)> log);
 
   Reactor& reactor() noexcept { return reactor_; }
 

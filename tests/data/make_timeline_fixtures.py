@@ -11,6 +11,8 @@ for a small, known run, so a chart drawn from it can be checked by eye against t
 - coroutines_231: the same three tasks on one event loop, their timer waits overlapping:
   wall 300 ms, concurrency 3×, parallelism ≈ 0;
 - threads_231 and processes_231: the same, one OS thread (process) per task, each blocked;
+- coroutines_stall: coroutines_231 with one step that held the loop for 100 ms, as a
+  slow-callback detector records it (a "slow" pair on the loop's lane): drawn red;
 - threads_cpu: four CPU-bound chunks on a two-worker pool and two cores: parallelism 2×;
 - coroutines_fold: N (20 000) sleeping tasks on one loop, too many for a lane each;
 - threads_fold: 100 threads each sleeping, too many OS lanes as well.
@@ -175,6 +177,21 @@ def event_loop_231(model="coroutines", loop_name="loop"):
     return b.document()
 
 
+def coroutines_stall():
+    """coroutines_231, and a stall the detector recorded: from 150 to 250 ms a step held the
+    loop (a blocking call inside a task), an async pair of cat "slow" on the loop's lane."""
+    doc = event_loop_231()
+    meta = [e for e in doc["traceEvents"] if e["ph"] == "M"]
+    events = [e for e in doc["traceEvents"] if e["ph"] != "M"]
+    common = {"cat": "slow", "id": 1, "pid": PID, "tid": PID, "name": "slow: task 2 (300 ms)"}
+    events.append({**common, "ph": "b", "ts": TraceBuilder.us(150.0),
+                   "args": {"stalled_ms": 100.0}})
+    events.append({**common, "ph": "e", "ts": TraceBuilder.us(250.0)})
+    doc["traceEvents"] = meta + sorted(events, key=lambda e: e["ts"])
+    doc["otherData"]["cell"] = "demo/blocking/coroutines"
+    return doc
+
+
 def blocking_231(model):
     """One OS thread (threads) or child process (processes) per task, each blocked in a
     sleep; main starts them and joins them in order."""
@@ -317,6 +334,7 @@ def fixtures(fold_tasks=20_000):
     """Every scenario by file stem."""
     return {"sequential_231": sequential_231(),
             "coroutines_231": event_loop_231(),
+            "coroutines_stall": coroutines_stall(),
             "threads_231": blocking_231("threads"),
             "processes_231": blocking_231("processes"),
             "threads_cpu": threads_cpu(),
