@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "files/spec.hpp"
 #include "models/core/params.hpp"
 #include "scenario.hpp"
 #include "three_tasks/spec.hpp"
@@ -12,6 +13,7 @@ namespace cmbench::demos {
 const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = {
       three_tasks::describe(),
+      files::describe(),
   };
   return all;
 }
