@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "fetch_and_save/spec.hpp"
 #include "files/spec.hpp"
 #include "models/core/params.hpp"
 #include "scenario.hpp"
@@ -14,6 +15,7 @@ const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = {
       three_tasks::describe(),
       files::describe(),
+      fetch_and_save::describe(),
   };
   return all;
 }

@@ -1,22 +1,12 @@
 #include "spec.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <stdexcept>
-#include <system_error>
 #include <thread>
 
 #include "demo.hpp"
-#include "models/core/fd.hpp"
 
 namespace cmbench::demos::files {
 namespace {
-
-[[noreturn]] void fail(const char* call, const std::string& path) {
-  throw std::system_error(errno, std::generic_category(), std::string(call) + " " + path);
-}
 
 // The tutorial's text, line after line, cut to `size` bytes.
 std::string input_text(std::string_view name, std::size_t size) {
@@ -25,32 +15,6 @@ std::string input_text(std::string_view name, std::size_t size) {
     text += fmt::format("Hello, World! This is {}, line {}.\n", name, line);
   text.resize(size);
   return text;
-}
-
-// Without the latency: the set-up's writes, and the check's reads.
-std::string read_now(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) fail("open", path);
-  std::string text;
-  char chunk[16 * 1024];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("read", path);
-    if (n == 0) return text;
-    text.append(chunk, static_cast<std::size_t>(n));
-  }
-}
-
-void write_now(const std::string& path, std::string_view text) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) fail("open", path);
-  while (!text.empty()) {
-    ssize_t n = ::write(fd.get(), text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("write", path);
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
 }
 
 // "sequential 3.5 s, threads 1.5 s, coroutines 2.1 s: one after another the six file
@@ -89,7 +53,7 @@ Workdir make_inputs() {
   say("working in {}", dir.path().string());
   std::size_t size = 2048;
   for (std::string_view name : inputs) {
-    write_now(dir / name, input_text(name, size));
+    write_whole_file(dir / name, input_text(name, size));
     say("made {} ({} bytes)", name, size);
     size += 1024;
   }
@@ -98,12 +62,12 @@ Workdir make_inputs() {
 
 std::string read_text(const std::string& path) {
   std::this_thread::sleep_for(units(latency));  // the slow disk
-  return read_now(path);
+  return read_whole_file(path);
 }
 
 void write_text(const std::string& path, std::string_view text) {
   std::this_thread::sleep_for(units(latency));  // the slow disk
-  write_now(path, text);
+  write_whole_file(path, text);
 }
 
 std::size_t blocking::process_file(const Workdir& dir, std::string_view name) {
@@ -131,7 +95,7 @@ std::string_view first_line(std::string_view text) {
 void check_outputs(const Workdir& dir) {
   for (std::string_view name : inputs) {
     const std::string out = output_name(name);
-    if (read_now(dir / out) != upper(read_now(dir / name)))
+    if (read_whole_file(dir / out) != upper(read_whole_file(dir / name)))
       throw std::runtime_error(fmt::format("{} is not {} upper-cased", out, name));
   }
 }

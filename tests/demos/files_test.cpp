@@ -2,39 +2,15 @@
 // inputs, the files' operations interleave in every concurrent model and follow one
 // another in the sequential one, and the temporary directory is gone afterwards.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <string>
 
-#include "demo_output.hpp"
+#include "isolated_run.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// Runs the demo with $TMPDIR set to a directory of the test's own, so that what the demo
-// leaves in its temporary directory can be seen.
-struct Isolated {
-  fs::path tmp;
-  demo_test::DemoOutput d;
-  explicit Isolated(const std::string& model, const std::string& scenario = "files") {
-    tmp = fs::temp_directory_path() /
-          ("cmbench-files-test-" + std::to_string(::getpid()) + "-" + model);
-    fs::remove_all(tmp);
-    fs::create_directories(tmp);
-    const char* before = std::getenv("TMPDIR");
-    const std::string saved = before ? before : "";
-    ::setenv("TMPDIR", tmp.c_str(), 1);
-    d = demo_test::run(scenario, model);
-    if (before)
-      ::setenv("TMPDIR", saved.c_str(), 1);
-    else
-      ::unsetenv("TMPDIR");
-  }
-  ~Isolated() { fs::remove_all(tmp); }
-  bool tmp_is_empty() const { return fs::is_empty(tmp); }
-};
 
 const char* const names[] = {"a.txt", "b.txt", "c.txt"};
 const char* const outs[] = {"a.out.txt", "b.out.txt", "c.out.txt"};
@@ -44,7 +20,7 @@ class Files : public testing::TestWithParam<std::string> {};
 
 TEST_P(Files, TransformsEveryFileAndCleansUp) {
   const std::string model = GetParam();
-  Isolated run(model);
+  demo_test::IsolatedRun run("files", model);
   const auto& d = run.d;
   ASSERT_EQ(d.status, 0) << d.text;
   // The directory was made where $TMPDIR says, and removed with everything in it.
