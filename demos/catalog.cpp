@@ -5,6 +5,8 @@
 
 #include "blocking/spec.hpp"
 #include "errors/spec.hpp"
+#include "fetch_and_save/spec.hpp"
+#include "files/spec.hpp"
 #include "forgotten/spec.hpp"
 #include "models/core/params.hpp"
 #include "monitor/spec.hpp"
@@ -16,8 +18,8 @@ namespace cmbench::demos {
 
 const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = {
-      three_tasks::describe(), order::describe(),    errors::describe(),
-      forgotten::describe(),   blocking::describe(), monitor::describe(),
+      three_tasks::describe(), order::describe(),   errors::describe(), forgotten::describe(),
+      blocking::describe(),    monitor::describe(), files::describe(),  fetch_and_save::describe(),
   };
   return all;
 }
