@@ -18,8 +18,14 @@ namespace cmbench::demos {
 
 const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = {
-      three_tasks::describe(), order::describe(),   errors::describe(), forgotten::describe(),
-      blocking::describe(),    monitor::describe(), files::describe(),  fetch_and_save::describe(),
+      three_tasks::describe(),     // 2, 3 and 1 units: 6 one after another, 3 at once
+      order::describe(),           // call order against completion order
+      errors::describe(),          // a failure in a fan-out: collected, or cancelling
+      forgotten::describe(),       // a task never awaited or joined
+      blocking::describe(),        // CPU-bound chunks; a blocking call in a loop
+      monitor::describe(),         // the live task table
+      files::describe(),           // aiofiles: read, upper-case, write
+      fetch_and_save::describe(),  // aiohttp + aiofiles: fetch pages and save them
   };
   return all;
 }
