@@ -43,9 +43,18 @@ def setUpModule():
     RUN.update(returncode=done.returncode, stdout=done.stdout, stderr=done.stderr)
 
 
+def registry_order():
+    """The scenarios' names in the order `cmbench demo --list` gives them: the page's."""
+    listed = subprocess.run([CMBENCH, "demo", "--list"], capture_output=True, text=True,
+                            timeout=60, check=True).stdout
+    return [line.split()[0] for line in listed.splitlines() if line and not line[0].isspace()]
+
+
 def transcripts(folder=OUT):
-    return [json.loads(p.read_text(encoding="utf-8"))
-            for p in sorted(folder.glob("*.transcript.json"))]
+    """The transcripts written into `folder`, in the page's order."""
+    found = {p.name.removesuffix(".transcript.json"): json.loads(p.read_text(encoding="utf-8"))
+             for p in folder.glob("*.transcript.json")}
+    return [found[name] for name in registry_order() if name in found]
 
 
 class Browser:
