@@ -3,7 +3,7 @@
 // code never has more than one task alive.
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <cctype>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,7 +20,6 @@ struct Table {
 
 std::vector<Table> tables(const demo_test::DemoOutput& d) {
   std::vector<Table> found;
-  static const std::regex worker(R"(worker-(\d))");
   for (const auto& l : d.lines) {
     if (l.text.rfind("ps: ", 0) != 0) continue;
     Table t;
@@ -28,8 +27,10 @@ std::vector<Table> tables(const demo_test::DemoOutput& d) {
     t.alive = std::stoi(l.text.substr(4));
     // The workers named before the "|" (what follows is the model's other tasks).
     const std::string entries = l.text.substr(0, l.text.find('|'));
-    for (std::sregex_iterator it(entries.begin(), entries.end(), worker), end; it != end; ++it)
-      t.listed.insert(std::stoi((*it)[1]));
+    for (std::size_t at = entries.find("worker-"); at != std::string::npos;
+         at = entries.find("worker-", at + 1))
+      if (at + 7 < entries.size() && std::isdigit(static_cast<unsigned char>(entries[at + 7])))
+        t.listed.insert(entries[at + 7] - '0');
     found.push_back(t);
   }
   return found;
