@@ -5,9 +5,9 @@
 //
 // The time is since the model's run began; the lane names the OS thread ("thread A" is the
 // one that started the run, B, C … the others in the order they first speak) or, in a
-// forked child, its process ("process B"). A learner reads concurrency off the lanes: three
-// tasks speaking from one lane took turns on one thread; from three lanes, they had threads
-// of their own.
+// forked child, its process ("process B"; the child's other threads "process B/2", …). A learner
+// reads concurrency off the lanes: three tasks speaking from one lane took turns on one thread;
+// from three lanes, they had threads of their own.
 //
 // Guarantees: say() may be called from any thread and from a forked child (the log lives
 // in memory shared across fork); each line reaches stdout in one write(2), so lines from

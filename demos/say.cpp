@@ -64,10 +64,35 @@ std::uint32_t lane_of(std::int32_t pid, std::int32_t tid, bool* is_new) {
   return max_lanes;
 }
 
-std::string lane_name(std::uint32_t lane, std::int32_t pid) {
-  std::string letter = lane < 26 ? std::string(1, static_cast<char>('A' + lane))
-                                 : (lane < max_lanes ? std::to_string(lane + 1) : "?");
-  return (pid == shared->root_pid ? "thread " : "process ") + letter;
+// The lane's letter: A for the first lane that bears one, B for the next … Lanes bear a
+// letter when they are a thread of the run's own process or a child's main thread (a
+// child's other threads are numbered within its letter instead).
+std::string letter(std::uint32_t lane) {
+  if (lane >= max_lanes) return "?";
+  std::uint32_t rank = 0;
+  for (std::uint32_t i = 0; i < lane; ++i) {
+    const std::uint64_t key = shared->lanes[i].load(std::memory_order_acquire);
+    const auto pid = static_cast<std::int32_t>(key >> 32);
+    const auto tid = static_cast<std::int32_t>(key & 0xffffffffu);
+    if (key != 0 && (pid == shared->root_pid || pid == tid)) ++rank;
+  }
+  return rank < 26 ? std::string(1, static_cast<char>('A' + rank)) : std::to_string(rank + 1);
+}
+
+// "thread B" in the run's own process; in a forked child, "process C" for its main thread
+// and "process C/2", "process C/3" … for the child's other threads, so that two threads of
+// one child never read as two processes.
+std::string lane_name(std::uint32_t lane, std::int32_t pid, std::int32_t tid) {
+  if (pid == shared->root_pid) return "thread " + letter(lane);
+  bool unused = false;
+  const std::uint32_t process = lane_of(pid, pid, &unused);  // claimed by say() already
+  if (tid == pid) return "process " + letter(process);
+  int number = 2;  // the child's main thread is its thread 1
+  for (std::uint32_t i = 0; i < lane && i < max_lanes; ++i) {
+    const std::uint64_t key = shared->lanes[i].load(std::memory_order_acquire);
+    if (i != process && static_cast<std::int32_t>(key >> 32) == pid) ++number;
+  }
+  return "process " + letter(process) + "/" + std::to_string(number);
 }
 
 void write_all(const std::string& s) noexcept {
@@ -126,7 +151,7 @@ std::vector<Line> end_run(std::uint64_t* dropped) {
     const SharedLine& s = shared->lines[i];
     if (!s.done.load(std::memory_order_acquire)) continue;  // its writer died mid-line
     lines.push_back(
-        {s.t_ns, s.pid, s.tid, lane_name(s.lane, s.pid), std::string(s.text, s.length)});
+        {s.t_ns, s.pid, s.tid, lane_name(s.lane, s.pid, s.tid), std::string(s.text, s.length)});
   }
   std::stable_sort(lines.begin(), lines.end(),
                    [](const Line& a, const Line& b) { return a.t_ns < b.t_ns; });
@@ -145,8 +170,11 @@ void say(std::string text) noexcept {
     return;
   }
   bool is_new = false;
+  // A child's other threads are numbered within its letter: the child takes its letter
+  // first, whichever of its threads speaks first.
+  if (pid != shared->root_pid && tid != pid) lane_of(pid, pid, &is_new);
   const std::uint32_t lane = lane_of(pid, tid, &is_new);
-  const std::string name = lane_name(lane, pid);
+  const std::string name = lane_name(lane, pid, tid);
   // The trace's lane gets the printed name, so that the chart and the output agree.
   if (is_new && trace::on() && !trace::on_loop_thread()) trace::name_thread(name);
   const std::int64_t t = now - shared->start_ns;
