@@ -66,10 +66,11 @@ TEST_P(FetchAndSave, SavesThePagesWithTheWaitsAddingUpOrOverlapping) {
     EXPECT_NE(d.lesson.find("add up"), std::string::npos) << d.lesson;
     return;
   }
-  // Concurrent: about 2 units, far from 4; every fetch out before any page is saved, and
-  // the slowest page (docs) saved last.
+  // Concurrent: about 2 units, less than the 4 of one after another (the order below is
+  // what shows the overlap; the time only has to beat the sum, also under a sanitizer);
+  // every fetch out before any page is saved, and the slowest page (docs) saved last.
   EXPECT_GE(took, 2.0 - printed) << d.text;
-  EXPECT_LT(took, 3.5) << d.text;
+  EXPECT_LT(took, 4.0) << d.text;
   const std::size_t first_saved = std::min({d.find(saved[0]), d.find(saved[1]), d.find(saved[2])});
   for (const auto& name : names)
     EXPECT_LT(d.find("fetching " + base + "/" + name), first_saved) << d.text;

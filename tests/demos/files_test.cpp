@@ -62,9 +62,9 @@ TEST_P(Files, TransformsEveryFileAndCleansUp) {
   // Concurrent: all three reads start before any ends.
   for (const char* name : names)
     EXPECT_LT(d.find("reading " + std::string(name)), first_read_done) << d.text;
-  // The sequential six operations take 3 units; here at most two of them follow one
-  // another per file (and the pool may hold the third file back by one operation).
-  EXPECT_LT(d.lines[d.find_prefix("total ")].units, 2.9) << d.text;
+  // No bound on the total: about 1.5 or 2 units against the sequential 3 here, too close
+  // to hold under a sanitizer's slowdown (4.5 units seen for fibers under TSan); the
+  // overlap is what the order above shows.
   EXPECT_NE(d.lesson.find("overlap"), std::string::npos) << d.lesson;
 }
 
