@@ -10,18 +10,12 @@
 #include "demo_run.hpp"
 #include "demos/scenario.hpp"
 #include "models/core/params.hpp"
+#include "shell.hpp"
 
 namespace fs = std::filesystem;
 
 namespace cmbench {
 namespace {
-
-// 'text' for a POSIX shell, whatever it holds.
-std::string quoted(const std::string& text) {
-  std::string q = "'";
-  for (char c : text) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
 
 // The scenarios asked for, in the story's order (the registry's), each once; every name is
 // checked before anything runs.
@@ -54,8 +48,9 @@ int run_lesson(const LessonOptions& o) {
   // models' files (the script finds the source tree from its own place).
   std::cout << std::flush;
   const auto script = fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "lesson.py";
-  std::string command = "/usr/bin/python3 " + quoted(script.string()) + " " + quoted(o.out);
-  for (const auto& name : chosen) command += " " + quoted(name);
+  std::string command =
+      "/usr/bin/python3 " + shell_quoted(script.string()) + " " + shell_quoted(o.out);
+  for (const auto& name : chosen) command += " " + shell_quoted(name);
   if (std::system(command.c_str()) != 0) {
     std::cout << "the lesson page could not be written (see above)\n";
     return 1;

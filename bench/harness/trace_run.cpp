@@ -8,6 +8,7 @@
 
 #include "models/core/span.hpp"
 #include "models/core/usage.hpp"
+#include "shell.hpp"
 
 namespace cmbench {
 
@@ -57,24 +58,13 @@ TraceOutcome trace_cell(const Cell& cell, const std::string& path, std::uint64_t
   return t;
 }
 
-namespace {
-
-// 'text' for a POSIX shell, whatever it holds.
-std::string quoted(const std::string& text) {
-  std::string q = "'";
-  for (char c : text) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-}  // namespace
-
 bool draw_timeline_chart(const std::vector<std::string>& jsons, const std::string& stem,
                          const std::vector<std::string>& titles) {
   const auto script = std::filesystem::path(CMBENCH_SOURCE_DIR) / "scripts" / "timeline.py";
-  std::string command = "/usr/bin/python3 " + quoted(script.string());
-  for (const auto& j : jsons) command += " " + quoted(j);
-  for (const auto& t : titles) command += " --title " + quoted(t);
-  command += " --out " + quoted(stem);
+  std::string command = "/usr/bin/python3 " + shell_quoted(script.string());
+  for (const auto& j : jsons) command += " " + shell_quoted(j);
+  for (const auto& t : titles) command += " --title " + shell_quoted(t);
+  command += " --out " + shell_quoted(stem);
   return std::system(command.c_str()) == 0;
 }
 
