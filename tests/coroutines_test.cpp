@@ -870,7 +870,7 @@ TEST(CoroutinesCancel, CancelOfAFinishedTaskReturnsFalse) {
 }
 
 TEST(CoroutinesCancel, ATaskThatCatchesCancelledErrorAndReturnsIsNotCancelled) {
-  auto stubborn = []() -> Task<int> {
+  auto defiant = []() -> Task<int> {
     try {
       co_await sleep(10s);
     } catch (const CancelledError&) {
@@ -879,7 +879,7 @@ TEST(CoroutinesCancel, ATaskThatCatchesCancelledErrorAndReturnsIsNotCancelled) {
     co_return 0;
   };
   auto body = [&]() -> Task<void> {
-    Task<int> t = create_task(stubborn());
+    Task<int> t = create_task(defiant());
     co_await sleep(1ms);
     EXPECT_TRUE(t.cancel());
     EXPECT_EQ(co_await t, 7);

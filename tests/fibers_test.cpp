@@ -621,7 +621,7 @@ TEST_F(FibersKill, KillRaisesTheExceptionGivenAndAGreenletMayCatchIt) {
       EXPECT_STREQ(e.what(), "stop");
     }
 
-    auto stubborn = spawn([]() -> int {
+    auto defiant = spawn([]() -> int {
       try {
         sleep(10s);
       } catch (const GreenletExit&) {
@@ -630,9 +630,9 @@ TEST_F(FibersKill, KillRaisesTheExceptionGivenAndAGreenletMayCatchIt) {
       return 0;
     });
     sleep();
-    stubborn.kill();
-    EXPECT_TRUE(stubborn.successful());
-    EXPECT_EQ(stubborn.get(), 5);
+    defiant.kill();
+    EXPECT_TRUE(defiant.successful());
+    EXPECT_EQ(defiant.get(), 5);
   });
 }
 

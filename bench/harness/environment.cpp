@@ -76,13 +76,6 @@ std::string placement() {
   return "restricted by the affinity mask to CPUs " + cpus + " of " + std::to_string(online);
 }
 
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string one, five, fifteen;
-  in >> one >> five >> fifteen;
-  return one + " " + five + " " + fifteen;
-}
-
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   for (std::string line; std::getline(in, line);)
@@ -91,6 +84,13 @@ std::string cpu_model() {
 }
 
 }  // namespace
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
 
 std::string describe_commit() {
   std::string d = command_output("git -C '" CMBENCH_SOURCE_DIR

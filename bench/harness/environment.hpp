@@ -26,6 +26,9 @@ void keep_freed_memory();
 
 Environment environment();
 
+// /proc/loadavg's 1, 5 and 15 minute averages: "0.42 1.43 1.76".
+std::string load_average();
+
 // `git describe --always --dirty` of the source tree (runs git: call it outside cells).
 std::string describe_commit();
 

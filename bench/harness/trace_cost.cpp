@@ -1,5 +1,6 @@
 #include "trace_cost.hpp"
 
+#include "environment.hpp"
 #include "spawn.hpp"
 
 #include <fcntl.h>
@@ -94,13 +95,6 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   std::size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string one, five, fifteen;
-  in >> one >> five >> fifteen;
-  return one + " " + five + " " + fifteen;
 }
 
 }  // namespace
