@@ -488,7 +488,15 @@ TEST(CoroutinesGather, CancellingTheAwaiterCancelsTheChildren) {
   };
   auto body = [&]() -> Task<void> {
     Task<void> g = create_task(gatherer());
-    co_await sleep(1ms);
+    // Until every child waits in its sleep: one cancelled before its first step would
+    // never run its body, guard included (a fixed 1 ms was not always enough under ASan).
+    auto waiting = [&] {
+      if (children.size() < 3) return false;
+      for (auto& c : children)
+        if (c.core().state() != detail::TaskCore::State::waiting) return false;
+      return true;
+    };
+    while (!waiting()) co_await sleep(1ms);
     EXPECT_TRUE(g.cancel());
     std::exception_ptr e = co_await error_of(g);
     EXPECT_TRUE(holds<CancelledError>(e));
