@@ -8,7 +8,7 @@
 #include "fetch_and_save/spec.hpp"
 #include "files/spec.hpp"
 #include "forgotten/spec.hpp"
-#include "models/core/params.hpp"
+#include "cells/params.hpp"
 #include "monitor/spec.hpp"
 #include "order/spec.hpp"
 #include "scenario.hpp"

@@ -2,7 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "models/core/params.hpp"
+#include "cells/params.hpp"
 
 using namespace cmbench;
 using ::testing::HasSubstr;

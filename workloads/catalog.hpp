@@ -3,7 +3,7 @@
 // environment it also holds the `selftest` workload that the harness tests use.
 #pragma once
 
-#include "models/core/registry.hpp"
+#include "cells/registry.hpp"
 
 namespace cmbench {
 

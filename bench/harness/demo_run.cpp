@@ -11,7 +11,7 @@
 
 #include "demos/log.hpp"
 #include "demos/scenario.hpp"
-#include "models/core/params.hpp"
+#include "cells/params.hpp"
 #include "models/core/span.hpp"
 #include "models/core/trace_json.hpp"
 #include "models/core/usage.hpp"

@@ -17,7 +17,7 @@
 
 #include <vector>
 
-#include "models/core/registry.hpp"
+#include "cells/registry.hpp"
 
 namespace cmbench {
 void register_benchmarks(const std::vector<Cell>& cells);

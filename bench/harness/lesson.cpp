@@ -9,7 +9,7 @@
 
 #include "demo_run.hpp"
 #include "demos/scenario.hpp"
-#include "models/core/params.hpp"
+#include "cells/params.hpp"
 #include "shell.hpp"
 
 namespace fs = std::filesystem;

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "models/core/registry.hpp"
+#include "cells/registry.hpp"
 
 namespace cmbench {
 

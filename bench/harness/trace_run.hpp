@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "models/core/registry.hpp"
+#include "cells/registry.hpp"
 #include "models/core/trace_json.hpp"
 
 namespace cmbench {

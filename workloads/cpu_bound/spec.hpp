@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/core/registry.hpp"
+#include "cells/registry.hpp"
 #include "models/core/span.hpp"
 
 namespace cmbench::cpu_bound {

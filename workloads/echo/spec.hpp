@@ -25,7 +25,7 @@
 
 #include "http_server/servers.hpp"
 #include "http_server/spec.hpp"
-#include "models/core/registry.hpp"
+#include "cells/registry.hpp"
 
 namespace cmbench::echo {
 

@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "models/core/http.hpp"
-#include "models/core/registry.hpp"
+#include "cells/registry.hpp"
 #include "models/core/span.hpp"
 
 namespace cmbench::http_fetch {

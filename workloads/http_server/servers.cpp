@@ -3,7 +3,7 @@
 #include <string>
 
 #include "models/callbacks/info.hpp"
-#include "models/core/params.hpp"
+#include "cells/params.hpp"
 #include "models/coroutines/info.hpp"
 #include "models/fibers/info.hpp"
 #include "models/futures/info.hpp"

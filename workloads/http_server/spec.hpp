@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "models/core/load.hpp"
-#include "models/core/registry.hpp"
+#include "cells/registry.hpp"
 
 namespace cmbench::http_server {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "models/core/registry.hpp"
+#include "cells/registry.hpp"
 
 namespace cmbench::selftest {
 void add_to(Catalog& c);

@@ -14,7 +14,7 @@
 #include <chrono>
 #include <vector>
 
-#include "models/core/registry.hpp"
+#include "cells/registry.hpp"
 #include "models/core/span.hpp"
 
 namespace cmbench::sleep_fanout {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "models/core/model.hpp"
-#include "models/core/params.hpp"
+#include "cells/params.hpp"
 
 namespace cmbench {
 
