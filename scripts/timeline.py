@@ -57,11 +57,10 @@ the cores strip shows the peak within each such width; the caption's figures are
 """
 
 import argparse
+import io
 import json
 import math
-import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +74,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from cmbench_report.files import write_atomic  # noqa: E402
 from cmbench_report.style import DPI, MODEL_STYLE, set_chart_style  # noqa: E402
 
 FOLD_ABOVE = 32  # more lanes than this become a density band
@@ -1089,18 +1089,11 @@ def draw(traces, out_stem, titles=None):
 
 
 def save(fig, path):
-    """Write beside `path`, then rename: a reader never finds half a picture."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format=path.suffix[1:], dpi=DPI, bbox_inches="tight",
-                    pad_inches=0.2, metadata=None if path.suffix == ".png" else {"Date": None})
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the whole picture or nothing: a reader never finds half of one."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=path.suffix[1:], dpi=DPI, bbox_inches="tight", pad_inches=0.2,
+                metadata=None if path.suffix == ".png" else {"Date": None})
+    write_atomic(path, buffer.getvalue())
     return path
 
 

@@ -9,7 +9,7 @@ Read top down, each module using only those above it:
   views       how a group is shown: timed by wall time, or by the workload's own metrics
   sections    the report as a list of blocks; one pipeline for every group
   render      the blocks as Markdown and as HTML
-  files       results.csv, and every file written whole or not at all
+  files       results.csv, and every file written whole or not at all (timelines too)
   terminal    the short table printed after a run
   main        the command
 

@@ -35,18 +35,11 @@ def plain_log_axis(axis, low, high):
 
 
 def finish_chart(fig, ax, title, legend):
-    """Legend outside the plot (seven models would hide data), title, and PNG bytes."""
+    """Legend outside the plot (seven models would hide data), the axes' title unless the
+    figure has its own (several panels), and PNG bytes."""
     ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    ax.set_title(title, loc="left")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
-
-
-def finish_figure(fig, ax, legend):
-    """As finish_chart, for a figure whose title is the figure's own (several panels)."""
-    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    if title is not None:
+        ax.set_title(title, loc="left")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(fig)
@@ -251,7 +244,7 @@ def chart_metric(group, metric, styles, labels, references):
                              label=f"{metric.ratio_to} (median)"))
     fig.suptitle(f"{group.workload}: {group.label} — {metric.title} ({metric.better})",
                  x=0.01, ha="left", fontsize=15)
-    return finish_figure(fig, axes[-1], legend)
+    return finish_chart(fig, axes[-1], None, legend)
 
 
 def chart_latency(group, latencies, labels, references):
@@ -312,7 +305,7 @@ def chart_latency(group, latencies, labels, references):
     legend.append(Patch(label="reference", facecolor="white", hatch="//", edgecolor="#555555"))
     fig.suptitle(f"{group.workload}: {group.label} — latency (lower is better)", x=0.01,
                  ha="left", fontsize=15)
-    return finish_figure(fig, axes[-1], legend)
+    return finish_chart(fig, axes[-1], None, legend)
 
 
 def draw(chart, *args):

@@ -1,4 +1,5 @@
-"""The files a report leaves beside results.json, each written whole or not at all."""
+"""The files a report leaves beside results.json, each written whole or not at all
+(timeline.py writes its pictures the same way, with write_atomic)."""
 
 import csv
 import io
