@@ -10,9 +10,10 @@ opens the same file). The chart is written as STEM.png and STEM.svg. With severa
 runs are stacked top to bottom on one time axis, each from its own start, so the same
 tasks run by different models compare at a glance. --check only validates the structure:
 exit 0 when sound, 1 with the first problem, 2 when the file is not a trace at all.
-From Python (report.py): draw(traces, out_stem, titles) -> [png, svg], load(path),
-summary(trace) -> the run's figures, check(trace) -> the first problem or None; bad input
-raises TraceError.
+From Python (the report, scripts/cmbench_report/): draw(traces, out_stem, titles) ->
+[png, svg], load(path), summary(trace) -> the run's figures, check(trace) -> the first
+problem or None; bad input raises TraceError. The look (type, grid, resolution, the models'
+colours) is the report's own, from cmbench_report/style.py.
 
 How to read it (one block per trace, time in ms since the run started):
 - Top, "OS threads": one lane per OS thread or process. A bar is a time it was on a CPU,
@@ -56,11 +57,10 @@ the cores strip shows the peak within each such width; the caption's figures are
 """
 
 import argparse
+import io
 import json
 import math
-import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,12 +74,14 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from cmbench_report.files import write_atomic  # noqa: E402
+from cmbench_report.style import DPI, MODEL_STYLE, set_chart_style  # noqa: E402
+
 FOLD_ABOVE = 32  # more lanes than this become a density band
 BINS = 400  # bins of a density band
 MIN_SLICE_PX = 1.5  # narrower slices are widened to this on the picture, never in the numbers
 RASTER_ABOVE = 3000  # polygons: beyond this a collection is a bitmap inside the SVG
 MAX_ARROWS = 150  # more flows than this are drawn as plain thin lines, without heads
-DPI = 110  # as report.py's charts
 
 # A task's states in the order the density stacks them, bottom up: running nearest the axis.
 STATES = ("running", "ready", "waiting: timer", "waiting: read", "waiting: write",
@@ -638,14 +640,9 @@ def short(text, width=30):
 # ---------------------------------------------------------------------------- drawing
 
 def chart_style():
-    """report.py's look (large type, light grid), so a timeline sits well beside its charts."""
-    try:
-        import report  # the sibling script; imported late because it imports this module
-        report.set_chart_style()
-        return report.MODEL_STYLE
-    except Exception:  # noqa: BLE001 — a timeline drawn alone still needs no report
-        plt.rcParams.update({"font.size": 13, "axes.titlesize": 15, "legend.fontsize": 12})
-        return {}
+    """The report's look (large type, light grid), so a timeline sits well beside its charts."""
+    set_chart_style()
+    return MODEL_STYLE
 
 
 def task_colour(i):
@@ -1092,18 +1089,11 @@ def draw(traces, out_stem, titles=None):
 
 
 def save(fig, path):
-    """Write beside `path`, then rename: a reader never finds half a picture."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format=path.suffix[1:], dpi=DPI, bbox_inches="tight",
-                    pad_inches=0.2, metadata=None if path.suffix == ".png" else {"Date": None})
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the whole picture or nothing: a reader never finds half of one."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=path.suffix[1:], dpi=DPI, bbox_inches="tight", pad_inches=0.2,
+                metadata=None if path.suffix == ".png" else {"Date": None})
+    write_atomic(path, buffer.getvalue())
     return path
 
 

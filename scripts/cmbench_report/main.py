@@ -1,0 +1,67 @@
+"""The command: read a run, group its cells, draw and write the report, print a summary."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from cmbench_report.files import csv_text, write_atomic
+from cmbench_report.groups import build_groups, ordered_names, with_variants
+from cmbench_report.render import render_html, render_markdown
+from cmbench_report.results import ResultsError, build_cells, load_results, workload_metrics
+from cmbench_report.sections import failure_blocks, header_blocks, micro_blocks, \
+    timeline_blocks, workload_blocks
+from cmbench_report.style import model_styles, set_chart_style
+from cmbench_report.terminal import terminal_summary
+from cmbench_report.views import view_for
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Write the report of one cmbench run.")
+    parser.add_argument("run_dir", type=Path, help="directory holding results.json")
+    parser.add_argument("--quiet", action="store_true", help="write the files, print nothing")
+    args = parser.parse_args(argv)
+    try:
+        doc = load_results(args.run_dir)
+    except ResultsError as e:
+        print(f"report.py: {e}", file=sys.stderr)
+        return 1
+    suite = doc["cmbench"]
+    meta = {str(w["name"]): w for w in suite["workloads"]}
+    metrics_by_workload = {name: workload_metrics(w) for name, w in meta.items()}
+    cells = build_cells(doc, metrics_by_workload)
+    models = with_variants([str(m["name"]) for m in suite["models"]], [c.model for c in cells])
+    references = [str(m["name"]) for m in suite["models"] if m.get("reference") is True]
+    styles = model_styles(models)
+    set_chart_style()
+    with_metrics = any(metrics_by_workload.get(c.workload) for c in cells)
+    blocks, charts, workloads = header_blocks(doc, cells, with_metrics), {}, []
+    for name in ordered_names(list(meta), [c.workload for c in cells]):
+        members = [c for c in cells if c.workload == name]
+        if not members:
+            continue
+        workload = meta.get(name, {"name": name})
+        view = view_for(metrics_by_workload.get(name), models, references, styles)
+        groups = build_groups(workload, members)
+        for group in groups:
+            view.measure(group)
+        workloads.append((name, groups, view))
+        blocks += workload_blocks(workload, groups, view, charts)
+    blocks += micro_blocks(doc)
+    blocks += timeline_blocks(suite, args.run_dir, charts)
+    blocks += failure_blocks(cells, suite.get("micro"))
+    declared = [str(p["name"]) for w in suite["workloads"] for p in w.get("params") or []
+                if isinstance(p, dict) and p.get("name")]
+    param_names = ordered_names(declared, [k for c in cells for k in c.params])
+    metric_names = ordered_names([m.name for ms in metrics_by_workload.values() for m in ms], [])
+    try:
+        for path, png in charts.items():
+            write_atomic(args.run_dir / path, png)
+        write_atomic(args.run_dir / "results.csv", csv_text(cells, param_names, metric_names))
+        write_atomic(args.run_dir / "report.md", render_markdown(blocks))
+        write_atomic(args.run_dir / "report.html", render_html(blocks, charts))
+    except OSError as e:
+        print(f"report.py: cannot write the report: {e}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(terminal_summary(cells, workloads, models))
+    return 0
