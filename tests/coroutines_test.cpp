@@ -1293,6 +1293,25 @@ TEST(CoroutinesEvent, SetWakesEveryWaiterEvenIfClearedAtOnce) {
 
 // ---- to_thread -------------------------------------------------------------------------
 
+TEST(CoroutinesEventLoop, CallSoonThreadsafeRunsOnTheLoopThread) {
+  std::thread::id ran_on;
+  std::atomic<bool> ran{false};
+  std::thread other;
+  auto body = [&]() -> Task<void> {
+    EventLoop& loop = EventLoop::current();
+    other = std::thread([&] {
+      loop.call_soon_threadsafe([&] {
+        ran_on = std::this_thread::get_id();
+        ran = true;
+      });
+    });
+    while (!ran) co_await sleep(1ms);  // the timer keeps the loop alive meanwhile
+  };
+  run(body());
+  other.join();
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+}
+
 TEST(CoroutinesToThread, ReturnsTheValueComputedOnAnotherThread) {
   auto body = []() -> Task<void> {
     auto work = [] { return std::this_thread::get_id(); };
