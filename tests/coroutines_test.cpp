@@ -33,6 +33,7 @@
 #include "models/coroutines/gather.hpp"
 #include "models/coroutines/lock.hpp"
 #include "models/coroutines/queue.hpp"
+#include "models/coroutines/semaphore.hpp"
 #include "models/coroutines/sleep.hpp"
 #include "models/coroutines/task.hpp"
 #include "models/coroutines/task_group.hpp"
