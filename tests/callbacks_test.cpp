@@ -519,6 +519,38 @@ TEST(CallbacksReactor, AnUnhandledFailureIsReportedThroughTheReactor) {
   EXPECT_THAT(reported, ElementsAre("Unhandled error in Deferred: forgotten"));
 }
 
+TEST(CallbacksReactor, CallFromThreadRunsOnTheLoopThread) {
+  Reactor reactor;
+  std::thread::id ran_on;
+  std::thread other;
+  reactor.call_when_running([&] {
+    other = std::thread([&] {
+      reactor.call_from_thread(
+          [&](int code) {
+            EXPECT_EQ(code, 7);
+            ran_on = std::this_thread::get_id();
+            reactor.stop();
+          },
+          7);
+    });
+  });
+  reactor.run();  // until the call from the other thread stops it
+  other.join();
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+}
+
+TEST(CallbacksReactor, BeginLoggingToSendsUnhandledErrorsToTheObserver) {
+  Reactor reactor;
+  std::vector<std::string> logged;
+  reactor.begin_logging_to([&](std::string_view line) { logged.emplace_back(line); });
+  reactor.call_when_running([&] {
+    defer_later(reactor, 1ms, []() -> int { throw std::runtime_error("nobody looked"); });
+    reactor.call_later(3ms, [&] { reactor.stop(); });
+  });
+  reactor.run();
+  EXPECT_THAT(logged, ElementsAre("Unhandled error in Deferred: nobody looked"));
+}
+
 // ---- Protocol, Factory, Transport over loopback -------------------------------------------
 
 namespace {

@@ -22,11 +22,15 @@
 
 #include "models/core/fd.hpp"
 #include "models/core/tcp.hpp"
+#include "models/coroutines/errors.hpp"
 #include "models/coroutines/event.hpp"
 #include "models/coroutines/event_loop.hpp"
 #include "models/coroutines/gather.hpp"
+#include "models/coroutines/open_connection.hpp"
+#include "models/coroutines/server.hpp"
 #include "models/coroutines/sleep.hpp"
-#include "models/coroutines/streams.hpp"
+#include "models/coroutines/stream_reader.hpp"
+#include "models/coroutines/stream_writer.hpp"
 #include "models/coroutines/wait.hpp"
 
 using namespace cmbench;

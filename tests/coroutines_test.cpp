@@ -33,6 +33,7 @@
 #include "models/coroutines/gather.hpp"
 #include "models/coroutines/lock.hpp"
 #include "models/coroutines/queue.hpp"
+#include "models/coroutines/semaphore.hpp"
 #include "models/coroutines/sleep.hpp"
 #include "models/coroutines/task.hpp"
 #include "models/coroutines/task_group.hpp"
@@ -1292,6 +1293,25 @@ TEST(CoroutinesEvent, SetWakesEveryWaiterEvenIfClearedAtOnce) {
 }
 
 // ---- to_thread -------------------------------------------------------------------------
+
+TEST(CoroutinesEventLoop, CallSoonThreadsafeRunsOnTheLoopThread) {
+  std::thread::id ran_on;
+  std::atomic<bool> ran{false};
+  std::thread other;
+  auto body = [&]() -> Task<void> {
+    EventLoop& loop = EventLoop::current();
+    other = std::thread([&] {
+      loop.call_soon_threadsafe([&] {
+        ran_on = std::this_thread::get_id();
+        ran = true;
+      });
+    });
+    while (!ran) co_await sleep(1ms);  // the timer keeps the loop alive meanwhile
+  };
+  run(body());
+  other.join();
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+}
 
 TEST(CoroutinesToThread, ReturnsTheValueComputedOnAnotherThread) {
   auto body = []() -> Task<void> {

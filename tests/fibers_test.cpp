@@ -148,6 +148,24 @@ TEST_F(Fibers, SleepsOverlap) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
+TEST_F(Fibers, RunCallbackThreadsafeRunsOnTheHubThread) {
+  std::thread::id ran_on;
+  std::atomic<bool> ran{false};
+  std::thread other;
+  run([&] {
+    Hub& hub = get_hub();
+    other = std::thread([&] {
+      hub.run_callback_threadsafe([&] {
+        ran_on = std::this_thread::get_id();
+        ran = true;
+      });
+    });
+    while (!ran) sleep(1ms);
+  });
+  other.join();
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+}
+
 TEST_F(Fibers, KillAndTimeout) {
   run([] {
     auto g = spawn([] { sleep(10s); });

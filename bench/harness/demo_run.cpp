@@ -13,8 +13,8 @@
 #include "demos/scenario.hpp"
 #include "cells/params.hpp"
 #include "models/core/span.hpp"
-#include "models/core/trace_json.hpp"
 #include "models/core/usage.hpp"
+#include "trace_json.hpp"
 #include "trace_run.hpp"
 
 namespace fs = std::filesystem;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cells/registry.hpp"
-#include "models/core/trace_json.hpp"
+#include "trace_json.hpp"
 
 namespace cmbench {
 

@@ -6,7 +6,7 @@
 #include "demo.hpp"
 #include "models/coroutines/event_loop.hpp"
 #include "models/coroutines/gather.hpp"
-#include "models/coroutines/streams.hpp"
+#include "models/coroutines/open_connection.hpp"
 #include "models/coroutines/to_thread.hpp"
 #include "origin.hpp"
 #include "spec.hpp"

@@ -27,7 +27,7 @@ Deferred<void> save_report(Reactor& reactor) {
 void callbacks() {
   react([](Reactor& reactor) {
     // twisted.logger: where the reactor logs what nobody handled.
-    reactor.core().set_error_handler([](std::string_view line) { say("log: {}", line); });
+    reactor.begin_logging_to([](std::string_view line) { say("log: {}", line); });
     say("main: starts save_report and drops its Deferred (no errback)");
     save_report(reactor);
     return defer_later(reactor, units(2), [] { say("main: done"); });  // main's own work

@@ -6,6 +6,8 @@
 //   reactor.listen_tcp(port, factory)        -> ListeningPort&: port(), stop_listening()
 //   reactor.connect_tcp(port, client_factory)
 //   reactor.defer_to_thread(fn, args...)     -> Deferred<R>
+//   reactor.call_from_thread(fn, args...)    (from any other thread)
+//   reactor.begin_logging_to(observer)       (twisted.logger: where unhandled errors go)
 //   reactor.run(); reactor.stop();
 // and two helpers from twisted.internet.task, below the class:
 //   defer_later(reactor, delay, fn, args...) -> Deferred<R>, fired with fn's result
@@ -33,8 +35,9 @@
 // holds a callable of up to 32 bytes; a larger one costs one more allocation). reset() to
 // a later time is a clock read (see DelayedCall). defer_later costs the timer alone (the
 // callable in the timer entry, no DelayedCall), plus its Deferred.
-// Thread-safety: everything is for the loop thread, except the function that defer_to_thread
-// runs on a pool thread (it must not touch Deferreds or the reactor).
+// Thread-safety: everything is for the loop thread, except call_from_thread (any thread) and
+// the function that defer_to_thread runs on a pool thread (it must not touch Deferreds or the
+// reactor).
 #pragma once
 
 #include <algorithm>
@@ -211,6 +214,23 @@ class Reactor {
             d.callback(std::move(*out->value));
         });
     return d;
+  }
+
+  // Twisted's reactor.callFromThread, the one call another thread may make: queues
+  // fn(args...) to run on the loop thread in a later turn, and wakes the loop. The caller
+  // must know the reactor lives until then (a running reactor stays alive until stop(),
+  // which is what a call from another thread usually asks for). Cost: a mutex and an eventfd
+  // write.
+  template <class F, class... Args>
+  void call_from_thread(F fn, Args... args) {
+    core_.call_soon_threadsafe(detail::bind_call(std::move(fn), std::move(args)...));
+  }
+
+  // twisted.logger's globalLogBeginner.beginLoggingTo: every error this reactor logs (an
+  // Unhandled error in Deferred, a call that raised) goes to `observer` as one line, on the
+  // loop thread, instead of to stderr.
+  void begin_logging_to(std::function<void(std::string_view line)> observer) {
+    core_.set_error_handler(std::move(observer));
   }
 
   // Listens on 127.0.0.1:port (0: an ephemeral port; ask the ListeningPort which). Each

@@ -1,7 +1,7 @@
 // What a concurrency model is, as far as the harness is concerned: its name, the framework
 // whose style it follows, whether its tasks can overlap (concurrency) and run at the same
 // instant on several cores (parallelism), and the largest number of simultaneous tasks it
-// can hold on this machine. A cell needing more is listed and reported as "beyond model
+// can hold on this machine. A run needing more is listed and shown as "beyond model
 // limit", never run. Each model declares its own ModelInfo in models/<model>/info.hpp.
 #pragma once
 
@@ -11,7 +11,7 @@
 namespace cmbench {
 
 struct ModelInfo {
-  std::string_view name;          // folder and cell-name component: "threads"
+  std::string_view name;          // folder and name component: "threads"
   std::string_view style;         // "threading / concurrent.futures"
   std::string_view idiom;         // one line: how a task is written in this model
   bool concurrent;                // tasks overlap in time

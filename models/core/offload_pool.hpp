@@ -3,7 +3,7 @@
 //
 // One pool per process, started on first use and kept warm for the life of the process, as
 // TBB keeps its workers: a loop created for one run does not pay for starting threads, so a
-// cell measures the model, not a cold pool (a pool per loop made cpu_bound's offloaded
+// run measures the model, not a cold pool (a pool per loop made cpu_bound's offloaded
 // runs bimodal here: 11 ms or 16–20 ms for the same work).
 // Guarantees: jobs start in submission order; each runs exactly once, on a pool thread; an
 // exception escaping a job is handed to the job's `finished` callback with its message.

@@ -19,14 +19,14 @@
 //
 // Timer precision: epoll_pwait2 takes a nanosecond timeout, so the loop sleeps exactly until
 // the next timer tick (≈ 16.4 µs granularity). How late the kernel wakes it is the thread's
-// timer slack: the harness sets 1 ns for every cell of every model (the default 50 µs makes
+// timer slack: the harness sets 1 ns for every run of every model (the default 50 µs makes
 // a 1 ms wait oversleep by ≈ 75 µs here), so the reactor does not set it itself.
 //
-// A callback that throws is reported (to the error handler, by default on stderr, with the
+// A callback that throws is passed on (to the error handler, by default on stderr, with the
 // exception's message) and counted, and the loop goes on.
 //
 // Slow-callback detector (asyncio debug mode's slow_callback_duration): set_slow_callback
-// times every timer callback, ready callback and I/O handler, and reports each one that
+// times every timer callback, ready callback and I/O handler, and names each one that
 // held the loop longer than the threshold, after it returns (a loop cannot interrupt a
 // callback that blocks it), and records it in a trace (trace::slow). Off by default, and
 // then free: each phase of a turn tests one flag and runs the untimed loop it always ran.
@@ -139,7 +139,7 @@ class Reactor {
 
   // Runs `work` on a thread of the process's OffloadPool, then `done` on the loop thread.
   // The loop stays alive until `done` has run; `done` (with what it captured) is destroyed
-  // on the loop thread too. An exception from `work` is reported like a
+  // on the loop thread too. An exception from `work` goes to the error handler like a
   // callback's; pass results and errors through state the two share.
   // In a trace, the job is shown as done for `for_task` (by default the task running now).
   void offload(Callback work, Callback done) {
@@ -152,7 +152,7 @@ class Reactor {
   void hold() noexcept { ++holds_; }
   void release() noexcept { --holds_; }
 
-  // Where a throwing callback is reported; the default prints to stderr.
+  // Where a throwing callback's message goes; the default prints it to stderr.
   void set_error_handler(std::function<void(std::string_view)> h) { on_error_ = std::move(h); }
   std::uint64_t errors() const noexcept { return errors_; }
 
@@ -162,7 +162,7 @@ class Reactor {
     std::chrono::nanoseconds took;
     const char* kind;
   };
-  // Reports every callback that runs longer than `threshold` to `handler` (on the loop
+  // Hands every callback that runs longer than `threshold` to `handler` (on the loop
   // thread, after the callback). A threshold ≤ 0 or an empty handler turns it off. Cost when
   // on: two clock reads per callback (≈ 50 ns).
   void set_slow_callback(std::chrono::nanoseconds threshold,

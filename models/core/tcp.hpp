@@ -4,7 +4,7 @@
 // 127.0.0.1 only (never another address; port 0 picks an ephemeral port); connected sockets
 // have TCP_NODELAY set (a response written in two parts must not wait for the peer's
 // delayed ACK: the ≈ 40 ms Nagle stall). Reads and writes return what the kernel took,
-// never block, and report "would block" as a value, not an error; other failures throw
+// never block, and return "would block" as a value, not an error; other failures throw
 // std::system_error with errno. Each call is one system call (≈ 167 ns here, plus the copy).
 // Thread-safety: functions are reentrant; an Fd belongs to one thread at a time.
 #pragma once

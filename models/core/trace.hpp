@@ -1,10 +1,11 @@
 // The trace recorder: what ran where and when, in every model, on one clock.
 //
-// Each runtime reports its tasks' lives as they happen: a task is created (by the task
+// Each runtime records its tasks' lives as they happen: a task is created (by the task
 // running then), resumed on an OS thread, suspended on something (a timer, a socket, a
-// lock, a join, a pool), woken (by a task or by an event), and finished. OS threads report
-// when they block in the kernel and when they run again. trace_json.hpp turns the events
-// into Chrome Trace Event JSON (Perfetto) and scripts/timeline.py draws them.
+// lock, a join, a pool), woken (by a task or by an event), and finished. OS threads record
+// when they block in the kernel and when they run again. The harness's writer
+// (bench/harness/trace_json.hpp) turns the events into Chrome Trace Event JSON (Perfetto)
+// and scripts/timeline.py draws them.
 //
 // Guarantees:
 //  - Off by default. When off, every hook is one relaxed load of a global flag and a
@@ -231,7 +232,7 @@ bool on_loop_thread() noexcept;
 
 // While alive, this thread runs an event loop: its lane is named "loop" (unless named
 // otherwise) and the blocking-call hooks leave it alone. For a loop run on a thread that is
-// not only the loop's (the harness's main thread runs the loop of each cell in turn).
+// not only the loop's (the harness's main thread runs one loop after another).
 class LoopScope {
  public:
   LoopScope() noexcept;

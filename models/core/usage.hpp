@@ -1,6 +1,6 @@
 // Resource usage of this process and of its reaped children, read with getrusage(2).
 //
-// A cell's CPU utilisation is (user + system time of the process and of the children it has
+// A run's CPU utilisation is (user + system time of the process and of the children it has
 // waited for) ÷ wall time: above 1 means parallelism, far below 1 with a wall time much
 // shorter than the sum of the tasks' waits means concurrency on I/O. Children count only
 // once reaped, which every model that forks does before a run returns. Cost: two syscalls

@@ -21,4 +21,11 @@ std::string ExceptionGroup::describe(const std::vector<std::exception_ptr>& erro
   return text;
 }
 
+IncompleteReadError::IncompleteReadError(std::string partial, std::optional<std::size_t> expected)
+    : std::runtime_error(std::to_string(partial.size()) + " bytes read on a total of " +
+                         (expected ? std::to_string(*expected) : std::string("undefined")) +
+                         " expected bytes"),
+      partial_(std::move(partial)),
+      expected_(expected) {}
+
 }  // namespace cmbench::coroutines

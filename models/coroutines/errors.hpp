@@ -7,8 +7,10 @@
 #pragma once
 
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -44,6 +46,51 @@ class ExceptionGroup : public std::runtime_error {
  private:
   static std::string describe(const std::vector<std::exception_ptr>& errors);
   std::vector<std::exception_ptr> errors_;
+};
+
+// ---- errors (Python's OSError subclasses and asyncio's stream errors) --------------------
+
+// A connection failed: code() is the errno. Python's ConnectionError.
+class ConnectionError : public std::system_error {
+ public:
+  using std::system_error::system_error;
+};
+// The peer reset the connection (ECONNRESET), it is gone (EPIPE), or this side closed it.
+class ConnectionResetError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+// Nobody listens on the port (ECONNREFUSED).
+class ConnectionRefusedError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+
+// End of stream came before readexactly(n) had n bytes, or before readuntil found its
+// separator. partial() holds what was read (it is no longer in the buffer).
+class IncompleteReadError : public std::runtime_error {
+ public:
+  IncompleteReadError(std::string partial, std::optional<std::size_t> expected);
+  const std::string& partial() const noexcept { return partial_; }
+  // The size readexactly wanted; empty for readuntil.
+  std::optional<std::size_t> expected() const noexcept { return expected_; }
+
+ private:
+  std::string partial_;
+  std::optional<std::size_t> expected_;
+};
+
+// readuntil or readline looked at `limit` bytes without finding the separator.
+// consumed() is how many bytes were searched. readuntil leaves the data in the buffer;
+// readline drops the over-long line (as asyncio's, which raises ValueError instead).
+class LimitOverrunError : public std::runtime_error {
+ public:
+  LimitOverrunError(const std::string& message, std::size_t consumed)
+      : std::runtime_error(message), consumed_(consumed) {}
+  std::size_t consumed() const noexcept { return consumed_; }
+
+ private:
+  std::size_t consumed_;
 };
 
 // Queue::get_nowait on an empty queue, Queue::put_nowait on a full one.

@@ -30,7 +30,7 @@
 // Not guaranteed: that run() returns if a task ignores its cancellation and waits for ever
 // (asyncio.run would not either); such tasks are reported in debug mode and left pending.
 // Thread-safety: one loop per thread (current()); everything on that thread, except
-// to_thread's work.
+// call_soon_threadsafe (any thread) and to_thread's work.
 #pragma once
 
 #include <chrono>
@@ -68,6 +68,16 @@ class EventLoop {
   T run_until_complete(Task<T> main);
 
   Reactor& reactor() noexcept { return reactor_; }
+
+  // asyncio's loop.call_soon_threadsafe, the one way into the loop from another thread:
+  // queues fn to run on the loop's thread in a later turn, and wakes the loop. The caller
+  // must know the loop lives until then (a loop running a server does, until the server is
+  // closed). Cost: a mutex and an eventfd write.
+  template <class F>
+  void call_soon_threadsafe(F fn) {
+    reactor_.call_soon_threadsafe(std::move(fn));
+  }
+
   // The loop's clock (CLOCK_MONOTONIC), read now, in ns.
   static std::int64_t time() noexcept { return monotonic_ns(); }
 

@@ -26,7 +26,8 @@
 // then tests one flag.
 //
 // One hub per thread, set up by fibers::run() for the length of the call, then replaced by
-// round_robin again. Thread-safety: everything but notify() runs on the hub's thread.
+// round_robin again. Thread-safety: everything but notify() and run_callback_threadsafe()
+// runs on the hub's thread.
 #pragma once
 
 #include <atomic>
@@ -69,6 +70,17 @@ class Hub final : public boost::fibers::algo::algorithm {
   static Hub& require(const char* what);
 
   Reactor& reactor() noexcept { return reactor_; }
+
+  // gevent's hub.loop.run_callback_threadsafe, the one way into the hub from another thread:
+  // queues fn to run on the hub's thread in a later turn, and wakes the hub. fn runs as a
+  // loop callback, not in a greenlet: it may spawn, set an Event or kill, but not block. The
+  // caller must know the hub lives until then (fibers::run keeps it while its main greenlet
+  // runs). Cost: a mutex and an eventfd write.
+  template <class F>
+  void run_callback_threadsafe(F fn) {
+    reactor_.call_soon_threadsafe(std::move(fn));
+  }
+
   StackPool& stacks() noexcept { return stacks_; }
   const RunOptions& options() const noexcept { return options_; }
 

@@ -1,6 +1,7 @@
 // OS threads, in the style of Python's threading and concurrent.futures: a thread per task
-// for blocking work (std::jthread), TBB's task_group for CPU work. The kernel schedules the
-// threads preemptively on every core, so tasks are concurrent and parallel.
+// for blocking work (std::jthread), or a ThreadPoolExecutor (executor.hpp) when a bound is
+// wanted, TBB's task_group for CPU work. The kernel schedules the threads preemptively on
+// every core, so tasks are concurrent and parallel.
 #pragma once
 
 #include "models/core/model.hpp"

@@ -84,7 +84,7 @@ void callbacks(Control& c) {
   EchoFactory factory(reactor);
   callbacks::ListeningPort& port = reactor.listen_tcp(0, factory);
   auto serving = c.serving(port.port(), [&reactor, &port, &factory] {
-    reactor.core().call_soon_threadsafe([&port, &factory] {
+    reactor.call_from_thread([&port, &factory] {
       port.stop_listening();
       factory.stop_when_idle();
     });

@@ -15,8 +15,11 @@
 #include <string>
 
 #include "http_server/stream_servers.hpp"
+#include "models/coroutines/errors.hpp"
 #include "models/coroutines/event_loop.hpp"
-#include "models/coroutines/streams.hpp"
+#include "models/coroutines/server.hpp"
+#include "models/coroutines/stream_reader.hpp"
+#include "models/coroutines/stream_writer.hpp"
 #include "spec.hpp"
 
 namespace cmbench::echo {

@@ -19,10 +19,11 @@
 #include <string>
 #include <system_error>
 
+#include "models/coroutines/errors.hpp"
 #include "models/coroutines/event_loop.hpp"
 #include "models/coroutines/gather.hpp"
-#include "models/coroutines/lock.hpp"
-#include "models/coroutines/streams.hpp"
+#include "models/coroutines/open_connection.hpp"
+#include "models/coroutines/semaphore.hpp"
 #include "spec.hpp"
 
 namespace cmbench::http_fetch {

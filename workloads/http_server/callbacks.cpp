@@ -119,7 +119,7 @@ void callbacks(Control& c) {
   // running reactor keeps the loop alive until then. Connections still open are closed when
   // the reactor goes.
   auto serving = c.serving(port.port(), [&reactor, &port] {
-    reactor.core().call_soon_threadsafe([&reactor, &port] {
+    reactor.call_from_thread([&reactor, &port] {
       port.stop_listening();
       reactor.stop();
     });

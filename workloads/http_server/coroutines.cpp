@@ -9,9 +9,12 @@
 #include <string>
 
 #include "models/core/http.hpp"
+#include "models/coroutines/errors.hpp"
 #include "models/coroutines/event_loop.hpp"
+#include "models/coroutines/server.hpp"
 #include "models/coroutines/sleep.hpp"
-#include "models/coroutines/streams.hpp"
+#include "models/coroutines/stream_reader.hpp"
+#include "models/coroutines/stream_writer.hpp"
 #include "models/coroutines/wait.hpp"
 #include "spec.hpp"
 #include "stream_servers.hpp"

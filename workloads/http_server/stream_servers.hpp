@@ -16,7 +16,7 @@
 
 #include <functional>
 
-#include "models/coroutines/streams.hpp"
+#include "models/coroutines/server.hpp"
 #include "models/coroutines/task.hpp"
 #include "models/fibers/socket.hpp"
 #include "spec.hpp"
