@@ -114,8 +114,10 @@ TEST_P(Blocking, ChunksOverlapOnlyOffTheLoopAndABlockingCallStallsOnlyTheLoop) {
   const auto [gap, gap_end] = longest_gap(at);
   const std::size_t report = d.find_prefix("detector: ");
   if (model == "threads" || model == "processes") {
-    // The blocking call stalled its own thread or process only: ticks came meanwhile.
-    EXPECT_LT(gap, 0.6) << d.text;
+    // The blocking call stalled its own thread or process only: ticks came meanwhile, and
+    // no stall like an event loop's ends with it. (A loaded machine may still delay one tick
+    // by half a unit: the longest gap alone says nothing.)
+    EXPECT_FALSE(gap >= 0.8 && gap_end >= back - 0.02) << d.text;
     int during = 0;
     for (double t : at) during += t > call && t < back;
     EXPECT_GE(during, 2) << d.text;
