@@ -46,6 +46,10 @@
 #include "http_server/servers.hpp"
 #include "micro/micro.hpp"
 
+#ifdef CMBENCH_SELFTEST_CELLS
+#include "tests/selftest/selftest.hpp"
+#endif
+
 #ifndef CMBENCH_SOURCE_DIR
 #define CMBENCH_SOURCE_DIR "."
 #endif
@@ -68,6 +72,18 @@ void add_selection(CLI::App* app, Selection& s, bool with_params) {
                     "name=value for every selected workload, instead of the profile's scales");
     app->add_option("--cell", s.cells, "one cell by name, e.g. sleep_fanout/threads/N:100");
   }
+}
+
+// Every workload's cells. A build with the tests also knows the selftest cells, which
+// misbehave on purpose, and adds them when CMBENCH_SELFTEST=1: the suite runner's tests set
+// it, for this process and the cells' processes it starts. A user never sees them.
+Catalog catalog_of_this_process() {
+  Catalog c = build_catalog();
+#ifdef CMBENCH_SELFTEST_CELLS
+  if (const char* s = std::getenv("CMBENCH_SELFTEST"); s && std::string(s) == "1")
+    selftest::register_cells(c);
+#endif
+  return c;
 }
 
 std::vector<Cell> select_cells(const Catalog& c, const Selection& s) {
@@ -306,7 +322,7 @@ int main(int argc, char** argv) {
   set_timer_slack(slack_ns);
 
   try {
-    const Catalog& catalog = cmbench::catalog();
+    const Catalog catalog = catalog_of_this_process();
     if (list->parsed()) {
       return list_cells(
           catalog.select(parse_profile(list_sel.profile), list_sel.workloads, list_sel.models));
