@@ -145,12 +145,6 @@ std::chrono::milliseconds demo_unit_of(const std::string& text) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(unit);
 }
 
-std::string file_stem(const std::string& cell_name) {
-  std::string s = cell_name;
-  for (char& c : s) c = (c == '/') ? '-' : (c == ':') ? '_' : c;
-  return s;
-}
-
 // Traces each cell into its own JSON file; 0 if every traced run verified, else 1.
 int trace_cells(const std::vector<Cell>& cells, const std::vector<std::string>& paths,
                 std::uint64_t capacity) {
