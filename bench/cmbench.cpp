@@ -37,9 +37,10 @@
 
 #include "catalog.hpp"
 #include "harness/demo_run.hpp"
-#include "harness/environment.hpp"
 #include "harness/gbench.hpp"
 #include "harness/lesson.hpp"
+#include "harness/process_tuning.hpp"
+#include "harness/recorded_environment.hpp"
 #include "harness/suite.hpp"
 #include "harness/trace_cost.hpp"
 #include "harness/trace_run.hpp"

@@ -15,7 +15,7 @@
 #include <iostream>
 #include <thread>
 
-#include "environment.hpp"
+#include "recorded_environment.hpp"
 #include "suite_child.hpp"
 #include "suite_plan.hpp"
 #include "suite_publish.hpp"
@@ -260,7 +260,8 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
   const auto t0 = Clock::now();
   Progress progress = progress_of(plan, o, t0);
   print_plan(plan, o);
-  // The cells' processes inherit the commit rather than each running git (environment.cpp).
+  // The cells' processes inherit the commit rather than each running git
+  // (recorded_environment.cpp).
   setenv("CMBENCH_COMMIT", describe_commit().c_str(), 1);
   const Environment env = environment();
   warn_if_loaded();

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "cells/registry.hpp"
-#include "harness/environment.hpp"
+#include "harness/recorded_environment.hpp"
 #include "harness/suite.hpp"
 #include "harness/suite_plan.hpp"
 
