@@ -37,14 +37,19 @@
 
 #include "catalog.hpp"
 #include "harness/demo_run.hpp"
-#include "harness/environment.hpp"
 #include "harness/gbench.hpp"
 #include "harness/lesson.hpp"
+#include "harness/process_tuning.hpp"
+#include "harness/recorded_environment.hpp"
 #include "harness/suite.hpp"
 #include "harness/trace_cost.hpp"
 #include "harness/trace_run.hpp"
 #include "http_server/servers.hpp"
 #include "micro/micro.hpp"
+
+#ifdef CMBENCH_SELFTEST_CELLS
+#include "tests/selftest/selftest.hpp"
+#endif
 
 #ifndef CMBENCH_SOURCE_DIR
 #define CMBENCH_SOURCE_DIR "."
@@ -68,6 +73,18 @@ void add_selection(CLI::App* app, Selection& s, bool with_params) {
                     "name=value for every selected workload, instead of the profile's scales");
     app->add_option("--cell", s.cells, "one cell by name, e.g. sleep_fanout/threads/N:100");
   }
+}
+
+// Every workload's cells. A build with the tests also knows the selftest cells, which
+// misbehave on purpose, and adds them when CMBENCH_SELFTEST=1: the suite runner's tests set
+// it, for this process and the cells' processes it starts. A user never sees them.
+Catalog catalog_of_this_process() {
+  Catalog c = build_catalog();
+#ifdef CMBENCH_SELFTEST_CELLS
+  if (const char* s = std::getenv("CMBENCH_SELFTEST"); s && std::string(s) == "1")
+    selftest::register_cells(c);
+#endif
+  return c;
 }
 
 std::vector<Cell> select_cells(const Catalog& c, const Selection& s) {
@@ -127,12 +144,6 @@ std::chrono::milliseconds demo_unit_of(const std::string& text) {
   const ParamSpec unit_spec{"unit", ParamKind::duration, "1s", "", 1000, 3'600'000'000};
   const auto unit = ParamValues({{"unit", canonical_value(unit_spec, text)}}).duration("unit");
   return std::chrono::duration_cast<std::chrono::milliseconds>(unit);
-}
-
-std::string file_stem(const std::string& cell_name) {
-  std::string s = cell_name;
-  for (char& c : s) c = (c == '/') ? '-' : (c == ':') ? '_' : c;
-  return s;
 }
 
 // Traces each cell into its own JSON file; 0 if every traced run verified, else 1.
@@ -306,7 +317,7 @@ int main(int argc, char** argv) {
   set_timer_slack(slack_ns);
 
   try {
-    const Catalog& catalog = cmbench::catalog();
+    const Catalog catalog = catalog_of_this_process();
     if (list->parsed()) {
       return list_cells(
           catalog.select(parse_profile(list_sel.profile), list_sel.workloads, list_sel.models));

@@ -15,6 +15,7 @@
 
 #include "catalog.hpp"
 #include "harness/suite.hpp"
+#include "tests/selftest/selftest.hpp"
 
 using namespace cmbench;
 namespace fs = std::filesystem;
@@ -33,7 +34,8 @@ fs::path fresh_dir(const std::string& name) {
 
 TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
   setenv("CMBENCH_SELFTEST", "1", 1);  // the cells' processes register the selftest workload
-  Catalog c = build_catalog(true);
+  Catalog c = build_catalog();
+  selftest::register_cells(c);
   SuiteOptions o;
   o.workloads = {"selftest"};
   o.out = fresh_dir("runner");
@@ -148,7 +150,7 @@ TEST(Report, ShowsAWorkloadsOwnMetricsBesideTheReference) {
 }
 
 TEST(SuiteRunner, AnEmptySelectionIsBadInput) {
-  Catalog c = build_catalog(false);
+  Catalog c = build_catalog();
   SuiteOptions o;
   o.workloads = {"nosuch"};
   o.out = fresh_dir("empty");

@@ -1,16 +1,16 @@
 // The catalog of every model, workload and cell this build knows. Built once on first use;
-// read-only afterwards, so any thread may read it. With CMBENCH_SELFTEST=1 in the
-// environment it also holds the `selftest` workload that the harness tests use.
+// read-only afterwards, so any thread may read it.
 #pragma once
 
 #include "cells/registry.hpp"
 
 namespace cmbench {
 
-// The catalog of this process, built on first use from the environment.
+// The catalog of this process, built on first use.
 const Catalog& catalog();
 
-// A fresh catalog, with or without the selftest cells (for the harness tests).
-Catalog build_catalog(bool with_selftest);
+// A fresh catalog: every model, then every workload with its cells (each workload's
+// register_cells, at the end of its spec.cpp).
+Catalog build_catalog();
 
 }  // namespace cmbench

@@ -13,6 +13,10 @@
 // Before the first cell it prints (stderr) what it expects the run to take, from each cell's
 // estimate; the outcome says what each part took.
 // Not thread-safe: one suite at a time per process (it installs signal handlers).
+//
+// Its steps live beside it: suite_plan (which cells, estimates, order), suite_child (each
+// cell in its child process), suite_results (results.json) and suite_publish (the report,
+// the final directory, `latest`).
 #pragma once
 
 #include <filesystem>
@@ -60,5 +64,8 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& options);
 
 // A duration as the suite prints it: "2:36", or "2:08:50" from an hour on.
 std::string clock_text(double seconds);
+
+// A cell's name as a file name, for its log and its trace: "sleep_fanout-threads-N_100".
+std::string file_stem(const std::string& cell_name);
 
 }  // namespace cmbench

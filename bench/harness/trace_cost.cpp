@@ -1,6 +1,6 @@
 #include "trace_cost.hpp"
 
-#include "environment.hpp"
+#include "recorded_environment.hpp"
 #include "spawn.hpp"
 
 #include <fcntl.h>

@@ -15,7 +15,8 @@
 #include <exception>
 #include <iostream>
 
-#include "harness/environment.hpp"
+#include "harness/process_tuning.hpp"
+#include "harness/recorded_environment.hpp"
 #include "micro/micro.hpp"
 #include "models/core/trace.hpp"
 

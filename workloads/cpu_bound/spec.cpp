@@ -6,6 +6,11 @@
 #include <thread>
 
 #include "kernel.hpp"
+#include "models/callbacks/info.hpp"
+#include "models/coroutines/info.hpp"
+#include "models/fibers/info.hpp"
+#include "models/futures/info.hpp"
+#include "workloads/workload_cells.hpp"
 
 namespace cmbench::cpu_bound {
 namespace {
@@ -103,6 +108,20 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
   if (!m.concurrent && peak != 1)
     return Verdict::fail("a sequential model overlapped " + std::to_string(peak) + " chunks");
   return {true, "", r.size(), peak};
+}
+
+// ---- The cells -----------------------------------------------------------------------------
+
+void register_cells(Catalog& catalog) {
+  WorkloadCells cells(catalog, describe(), make_params, verify);
+  cells.add_models({sequential, threads, processes, callbacks, futures, coroutines, nullptr});
+  // fibers on the work-stealing pool: parallel, unlike the model's hub.
+  cells.add(fibers::work_stealing_info, fibers);
+  // The event-driven models also run their chunks on the loop thread itself.
+  cells.add(callbacks::info, callbacks_on_loop, "on_loop");
+  cells.add(futures::info, futures_on_loop, "on_loop");
+  cells.add(coroutines::info, coroutines_on_loop, "on_loop");
+  cells.add(fibers::info, fibers_on_loop, "on_loop");
 }
 
 }  // namespace cmbench::cpu_bound

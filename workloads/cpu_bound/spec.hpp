@@ -55,4 +55,7 @@ Result coroutines_on_loop(const Params& p);
 Result fibers(const Params& p);
 Result fibers_on_loop(const Params& p);
 
+// Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
+void register_cells(Catalog& catalog);
+
 }  // namespace cmbench::cpu_bound

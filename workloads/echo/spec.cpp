@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "workloads/workload_cells.hpp"
+
 namespace cmbench::echo {
 namespace {
 
@@ -84,6 +86,17 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
       {"timeouts", double(l.timeouts)},
   };
   return v;
+}
+
+// ---- The cells -----------------------------------------------------------------------------
+
+// Every model's server and the reference servers, from one table (servers()).
+void register_cells(Catalog& catalog) {
+  WorkloadCells cells(catalog, describe(), make_params, verify);
+  for (const auto& s : servers()) {
+    auto run = [serve = s.serve](const Params& p) { return http_server::run_under_load(p, serve); };
+    cells.add(*s.model, run, std::string(s.variant));
+  }
 }
 
 }  // namespace cmbench::echo

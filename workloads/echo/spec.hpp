@@ -55,4 +55,7 @@ void libuv(Control& c);
 // Every echo server by its label, models first, as cells and tests name them.
 const std::vector<http_server::Server>& servers();
 
+// Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
+void register_cells(Catalog& catalog);
+
 }  // namespace cmbench::echo

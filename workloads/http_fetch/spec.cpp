@@ -4,7 +4,10 @@
 #include <charconv>
 #include <cmath>
 
+#include "models/sequential/info.hpp"
 #include "origin.hpp"
+#include "workloads/references.hpp"
+#include "workloads/workload_cells.hpp"
 
 namespace cmbench::http_fetch {
 
@@ -195,6 +198,20 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
     return Verdict::fail(std::to_string(peak) + " fetches in flight at once, above the bound M=" +
                          std::to_string(p.max_in_flight));
   return {true, "", r.size(), peak};
+}
+
+// ---- The cells -----------------------------------------------------------------------------
+
+void register_cells(Catalog& catalog) {
+  WorkloadCells cells(catalog, describe(), make_params, verify);
+  // The bound M means nothing to the sequential client, which has one fetch in flight
+  // whatever M is: its bounded cells would repeat the unbounded one.
+  cells.add(sequential::info, sequential, "", [](const ParamValues& v) -> std::string {
+    return v.integer("M") > 0 ? "a sequential client fetches one URL at a time whatever M is" : "";
+  });
+  cells.add_models({nullptr, threads, processes, callbacks, futures, coroutines, fibers});
+  // The floor: the fewest system calls an honest client makes per fetch.
+  cells.add(references::epoll, epoll);
 }
 
 }  // namespace cmbench::http_fetch

@@ -136,4 +136,7 @@ Result coroutines(const Params& p);
 // The floor: a hand-written epoll client (a reference row, not a model).
 Result epoll(const Params& p);
 
+// Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
+void register_cells(Catalog& catalog);
+
 }  // namespace cmbench::http_fetch

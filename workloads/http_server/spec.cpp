@@ -21,6 +21,8 @@
 #include "models/core/fd.hpp"
 #include "models/core/span.hpp"
 #include "models/core/usage.hpp"
+#include "servers.hpp"
+#include "workloads/workload_cells.hpp"
 
 extern char** environ;
 
@@ -414,6 +416,25 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
       {"unsent", double(l.unsent)},
   };
   return v;
+}
+
+// ---- The cells -----------------------------------------------------------------------------
+
+// Every model's server and the reference servers, from one table (servers()), the one by
+// which `cmbench serve` finds a server too.
+void register_cells(Catalog& catalog) {
+  WorkloadCells cells(catalog, describe(), make_params, verify);
+  for (const auto& s : servers()) {
+    WorkloadCells<Params, Result>::NotApplicable not_applicable = nullptr;
+    if (!s.has_slow_variant)
+      not_applicable = [](const ParamValues& v) -> std::string {
+        return v.text("variant") == "slow"
+                   ? "the slow variant needs a backend to wait on, which stock nginx has not"
+                   : "";
+      };
+    auto run = [serve = s.serve](const Params& p) { return run_under_load(p, serve); };
+    cells.add(*s.model, run, std::string(s.variant), std::move(not_applicable));
+  }
 }
 
 }  // namespace cmbench::http_server

@@ -160,4 +160,7 @@ void serve_until(Serve serve, const Config& config,
                  const std::function<void(std::uint16_t port)>& on_port,
                  const std::function<void()>& stop_when);
 
+// Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
+void register_cells(Catalog& catalog);
+
 }  // namespace cmbench::http_server

@@ -4,6 +4,9 @@
 #include <numeric>
 #include <string>
 
+#include "models/coroutines/info.hpp"
+#include "workloads/workload_cells.hpp"
+
 namespace cmbench::sleep_fanout {
 namespace {
 
@@ -85,6 +88,16 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
   if (m.concurrent && r.size() >= 2 && peak < 2)
     return Verdict::fail("the tasks never overlapped (peak 1): they did not run concurrently");
   return {true, "", r.size(), peak};
+}
+
+// ---- The cells -----------------------------------------------------------------------------
+
+void register_cells(Catalog& catalog) {
+  WorkloadCells cells(catalog, describe(), make_params, verify);
+  cells.add_models({sequential, threads, processes, callbacks, futures, coroutines, fibers});
+  // Coroutine frames from the frame pool too, so that the report shows what the allocator
+  // costs beside the default operator new.
+  cells.add(coroutines::info, coroutines_pooled, "pooled");
 }
 
 }  // namespace cmbench::sleep_fanout

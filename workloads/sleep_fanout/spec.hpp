@@ -38,4 +38,7 @@ Result coroutines(const Params& p);
 Result coroutines_pooled(const Params& p);  // frames from the frame pool
 Result fibers(const Params& p);
 
+// Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
+void register_cells(Catalog& catalog);
+
 }  // namespace cmbench::sleep_fanout

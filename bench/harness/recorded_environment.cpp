@@ -1,8 +1,6 @@
-#include "environment.hpp"
+#include "recorded_environment.hpp"
 
-#include <malloc.h>
 #include <sched.h>
-#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -15,6 +13,8 @@
 #include <fstream>
 #include <memory>
 #include <thread>
+
+#include "process_tuning.hpp"
 
 #ifndef CMBENCH_SOURCE_DIR
 #define CMBENCH_SOURCE_DIR "."
@@ -98,24 +98,6 @@ std::string describe_commit() {
   return d.empty() ? git_head(CMBENCH_SOURCE_DIR) : d;
 }
 
-namespace {
-bool freed_memory_kept = false;
-}
-
-void keep_freed_memory() {
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  freed_memory_kept = true;
-}
-
-void set_timer_slack(long ns) {
-  prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(ns), 0, 0, 0);
-}
-
-long timer_slack() {
-  return prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
-}
-
 Environment environment() {
   utsname u{};
   uname(&u);
@@ -135,9 +117,9 @@ Environment environment() {
       {"cmbench_timer_slack_ns", std::to_string(timer_slack())},
       {"cmbench_placement", placement()},
       {"cmbench_load_average", load_average()},
-      {"cmbench_malloc", freed_memory_kept ? "freed memory kept for reuse (glibc trim threshold "
-                                             "1 GiB, mmap threshold 64 MiB)"
-                                           : "glibc defaults"},
+      {"cmbench_malloc", freed_memory_kept() ? "freed memory kept for reuse (glibc trim threshold "
+                                               "1 GiB, mmap threshold 64 MiB)"
+                                             : "glibc defaults"},
   };
 }
 

@@ -1,7 +1,7 @@
 // selftest: cells that misbehave on purpose, so that the tests can check how the harness
 // and the suite runner record a failed verification, an exception, a crash and a hang.
 // Registered only when the environment has CMBENCH_SELFTEST=1; never part of a real run.
-#include "selftest.hpp"
+#include "tests/selftest/selftest.hpp"
 
 #include <cstdlib>
 #include <stdexcept>
@@ -9,6 +9,7 @@
 
 #include "models/processes/info.hpp"
 #include "models/sequential/info.hpp"
+#include "workloads/workload_cells.hpp"
 
 namespace cmbench::selftest {
 namespace {
@@ -37,7 +38,7 @@ Verdict verify(const Params&, const Result& r, const ModelInfo&) {
 
 }  // namespace
 
-void add_to(Catalog& c) {
+void register_cells(Catalog& catalog) {
   Workload w;
   w.name = "selftest";
   w.title = "cells that misbehave on purpose (tests only)";
@@ -61,11 +62,11 @@ void add_to(Catalog& c) {
   w.smallest = ParamValues({{"outcome", "ok"}, {"tasks", "1"}});
   w.tasks = [](const ParamValues& v) { return static_cast<std::uint64_t>(v.integer("tasks")); };
   w.estimate_seconds = [](const ParamValues&, const ModelInfo&) { return 0.001; };
-  c.add_workload(std::move(w));
   // The same misbehaving function under two models, whose limits the tasks:1000000 cell
   // exceeds. It does not fork.
-  c.add_cell("selftest", "sequential", typed_cell(make_params, run, verify, sequential::info));
-  c.add_cell("selftest", "processes", typed_cell(make_params, run, verify, processes::info));
+  WorkloadCells cells(catalog, std::move(w), make_params, verify);
+  cells.add(sequential::info, run);
+  cells.add(processes::info, run);
 }
 
 }  // namespace cmbench::selftest

@@ -1,0 +1,125 @@
+#include "suite_plan.hpp"
+
+#include <fmt/core.h>
+#include <algorithm>
+#include <iostream>
+
+namespace cmbench {
+namespace {
+
+// ---- What the suite expects to take ------------------------------------------------------
+// Calibrated on this 2-vCPU VM against the seconds measured per cell (kept beside each
+// estimate in results.json, `expected_s`), so that a drift shows at the end of every run.
+
+// One cell's process: its start (the binary, its libraries, the catalog: ≈ 0.08 s), the
+// untimed warm-up run, then Google Benchmark's repetitions. A repetition lasts at least
+// min_time. In the first one Google Benchmark finds how many runs fill min_time by timing
+// growing batches (1, 10, ... runs), ≈ 1.2·min_time in all when one run is much shorter than
+// min_time; the others then repeat that count, ≈ 1.1·min_time.
+double cell_seconds(double run, double min_time, int reps) {
+  constexpr double start_s = 0.08;
+  if (run >= min_time) return start_s + run * (1 + reps);
+  return start_s + run + 1.2 * min_time + (reps - 1) * 1.1 * min_time;
+}
+
+// The micro-benchmarks' process (bench/micro/): about 24 rows of a cheap operation that fill
+// each repetition with min_time, and 6 whose single run (a 10^6-task skynet, 10^6 timers in
+// a heap) takes ≈ 0.45 s and is a repetition by itself.
+double micro_seconds(double min_time, int reps) {
+  constexpr int short_rows = 24, long_rows = 6;
+  constexpr double long_run_s = 0.45;
+  return 0.5 + short_rows * cell_seconds(0, min_time, reps) +
+         long_rows * reps * std::max(min_time, long_run_s);
+}
+
+// The report (scripts/report.py): starting Python and matplotlib, then its charts, a few per
+// workload group; about proportional to the cells.
+double report_seconds(std::size_t cells) {
+  return 3 + 0.05 * static_cast<double>(cells);
+}
+
+// One traced run (cmbench run --trace): a process start, the warm-up and the recorded run,
+// then the JSON written (≈ 1 µs per event).
+double timeline_seconds(const Cell& c) {
+  return 0.15 + 2 * c.estimate_seconds();
+}
+
+// The timeline charts in the report: Python reads each trace and draws a stacked chart per
+// workload (≈ 0.4 s per small trace).
+double chart_seconds(std::size_t traces) {
+  return 0.4 * static_cast<double>(traces);
+}
+
+// One traced run of each implementation among `cells`, at its workload's traced scale,
+// unless that scale is not applicable to it or beyond its model's limit.
+std::vector<Cell> traced_cells(const std::vector<Cell>& cells) {
+  std::vector<Cell> traced;
+  for (const auto& c : cells) {
+    bool seen = false;
+    for (const auto& t : traced) seen = seen || t.impl == c.impl;
+    if (seen) continue;
+    const Workload& w = c.workload();
+    Cell t{c.impl, w.traced.items().empty() ? w.smallest : w.traced};
+    if (t.impl->not_applicable && !t.impl->not_applicable(t.params).empty()) continue;
+    if (!t.beyond_limit()) traced.push_back(t);
+  }
+  return traced;
+}
+
+}  // namespace
+
+int SuitePlan::repetitions_for(const Cell& c) const {
+  if (repetitions_given) return repetitions;
+  double one = std::max(min_time, c.estimate_seconds());
+  return std::clamp(static_cast<int>(60.0 / one), std::min(3, repetitions), repetitions);
+}
+
+double SuitePlan::expected_seconds(const Cell& c) const {
+  return cell_seconds(c.estimate_seconds(), min_time, repetitions_for(c));
+}
+
+double SuitePlan::time_limit(const Cell& c) const {
+  if (timeout_s > 0) return timeout_s;
+  return 30 + repetitions_for(c) * 4 * std::max(min_time, c.estimate_seconds());
+}
+
+double SuitePlan::timeline_limit(const Cell& c) const {
+  return 30 + 4 * timeline_seconds(c);
+}
+
+SuitePlan plan_suite(const Catalog& catalog, const SuiteOptions& o) {
+  const bool quick = o.profile == Profile::quick;
+  SuitePlan p;
+  p.cells = catalog.select(o.profile, o.workloads, o.models);
+  if (p.cells.empty()) throw BadInput("no cell matches the selection");
+  p.repetitions_given = o.repetitions > 0;
+  p.repetitions = p.repetitions_given ? o.repetitions : (quick ? 3 : 10);
+  p.min_time = o.min_time_s > 0 ? o.min_time_s : (quick ? 0.05 : 0.5);
+  p.timeout_s = o.timeout_s;
+  for (const auto& c : p.cells) {
+    if (c.beyond_limit()) continue;
+    p.expected_cells_s += p.expected_seconds(c);
+    ++p.to_run;
+  }
+  p.expected_micro_s = o.micro ? micro_seconds(p.min_time, p.repetitions) : 0;
+  if (o.timelines) p.traced = traced_cells(p.cells);
+  for (const auto& t : p.traced) p.expected_timelines_s += timeline_seconds(t);
+  p.expected_report_s =
+      o.report_script.empty() ? 0 : report_seconds(p.cells.size()) + chart_seconds(p.traced.size());
+  return p;
+}
+
+void print_plan(const SuitePlan& p, const SuiteOptions& o) {
+  const double total =
+      p.expected_cells_s + p.expected_micro_s + p.expected_timelines_s + p.expected_report_s;
+  std::cerr << fmt::format(
+      "{} profile: {} cells ({} beyond a model's limit, listed, not run), {} repetitions of at "
+      "least {} s\nexpected: about {} on an idle machine (cells {}{}{}{})\n",
+      profile_name(o.profile), p.cells.size(), p.cells.size() - p.to_run, p.repetitions, p.min_time,
+      clock_text(total), clock_text(p.expected_cells_s),
+      o.micro ? ", micro-benchmarks " + clock_text(p.expected_micro_s) : "",
+      p.traced.empty() ? "" : ", timelines " + clock_text(p.expected_timelines_s),
+      o.report_script.empty() ? "" : ", report " + clock_text(p.expected_report_s));
+}
+
+}  // namespace cmbench

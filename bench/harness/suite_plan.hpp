@@ -1,0 +1,43 @@
+// Planning a suite run, before anything runs: which cells, how many repetitions of each,
+// what each is expected to take and its time limit, which implementations are traced, and
+// what the whole run should take. The estimates feed the ETA and the expectation printed
+// before the run; they are never used as results.
+#pragma once
+
+#include <vector>
+
+#include "cells/registry.hpp"
+#include "harness/suite.hpp"
+
+namespace cmbench {
+
+struct SuitePlan {
+  std::vector<Cell> cells;  // every selected cell, those beyond a model's limit included
+  std::size_t to_run = 0;   // the cells within their model's limit
+  int repetitions = 0;      // the profile's count (or --repetitions)
+  bool repetitions_given = false;
+  double min_time = 0;   // seconds each repetition lasts at least
+  double timeout_s = 0;  // 0: each cell's limit derives from its estimate
+  // One traced run per implementation, at its workload's traced scale (docs/timelines.md).
+  std::vector<Cell> traced;
+  double expected_cells_s = 0, expected_micro_s = 0, expected_timelines_s = 0,
+         expected_report_s = 0;
+
+  // Repetitions of this cell: the profile's count, fewer (at least 3) for cells so long
+  // that the count would take more than a minute; an explicit --repetitions as given.
+  int repetitions_for(const Cell& c) const;
+  // Seconds this cell's process is expected to take.
+  double expected_seconds(const Cell& c) const;
+  // Seconds after which this cell's process is killed.
+  double time_limit(const Cell& c) const;
+  // Seconds after which a traced run is killed.
+  double timeline_limit(const Cell& c) const;
+};
+
+// Throws BadInput when no cell matches the selection.
+SuitePlan plan_suite(const Catalog& catalog, const SuiteOptions& options);
+
+// Prints (stderr) what the run holds and what it should take on an idle machine.
+void print_plan(const SuitePlan& plan, const SuiteOptions& options);
+
+}  // namespace cmbench
