@@ -14,7 +14,7 @@
 #include "models/processes/info.hpp"
 #include "models/sequential/info.hpp"
 #include "models/threads/info.hpp"
-#include "references.hpp"
+#include "peers/references.hpp"
 #include "selftest/selftest.hpp"
 #include "sleep_fanout/spec.hpp"
 

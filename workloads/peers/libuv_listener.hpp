@@ -1,6 +1,6 @@
 // What the libuv reference servers (http_server's and echo's) share: how they listen, run and
 // stop. One uv_loop run by the calling thread; a uv_tcp listener on 127.0.0.1 (an ephemeral
-// port) whose connection callback is the server's; Control's stop is a uv_async that closes
+// port) whose connection callback is the server's; stopping is a uv_async that closes
 // the listener and itself, so that uv_run returns once the last connection's handles are
 // closed. A failed accept is the server's to report: libuv keeps listening.
 #pragma once
@@ -10,17 +10,17 @@
 #include <stdexcept>
 #include <string>
 
-#include "spec.hpp"
-
-namespace cmbench::http_server::libuv_listener {
+namespace cmbench::peers::libuv_listener {
 
 inline void check(int rc, const char* what) {
   if (rc < 0) throw std::runtime_error(std::string("libuv: ") + what + ": " + uv_strerror(rc));
 }
 
-// Serves through `control` until it stops. The listener's `data` is `data`, for
+// Serves through `control` until it stops: `control.serving(port, stop)` learns the port
+// and how to stop (the workloads' Control). The listener's `data` is `data`, for
 // on_connection to find what it needs. Throws std::runtime_error if the loop cannot listen.
-inline void serve(Control& control, void* data, uv_connection_cb on_connection) {
+template <class Control>
+void serve(Control& control, void* data, uv_connection_cb on_connection) {
   uv_loop_t loop;
   check(uv_loop_init(&loop), "uv_loop_init");
   uv_tcp_t listener;
@@ -55,4 +55,4 @@ inline void serve(Control& control, void* data, uv_connection_cb on_connection) 
   check(uv_loop_close(&loop), "uv_loop_close");
 }
 
-}  // namespace cmbench::http_server::libuv_listener
+}  // namespace cmbench::peers::libuv_listener

@@ -14,7 +14,7 @@
 #include <string>
 #include <utility>
 
-#include "libuv_listener.hpp"
+#include "workloads/peers/libuv_listener.hpp"
 #include "models/core/http.hpp"
 #include "references.hpp"
 
@@ -186,7 +186,7 @@ void on_connection(uv_stream_t* listener, int status) {
 }  // namespace
 
 void libuv(Control& c) {
-  libuv_listener::serve(c, const_cast<Config*>(&c.config()), on_connection);
+  peers::libuv_listener::serve(c, const_cast<Config*>(&c.config()), on_connection);
 }
 
 }  // namespace cmbench::http_server
