@@ -75,7 +75,9 @@ std::function<void(Fd)> answering(std::function<std::string(const std::string&)>
   };
 }
 
-std::string echoed(const std::string& got) { return "echo: " + got; }
+std::string echoed(const std::string& got) {
+  return "echo: " + got;
+}
 
 // Runs serve_forever on a thread of its own; stop() and join on destruction.
 template <class Server>

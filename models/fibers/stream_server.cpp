@@ -33,7 +33,8 @@ StreamServer::StreamServer(Handler handle)
 
 void StreamServer::serve_forever() {
   Pool handlers(max_connections);
-  auto acceptor = spawn(accept_forever, std::ref(listener_), std::ref(handlers), std::cref(handle_));
+  auto acceptor =
+      spawn(accept_forever, std::ref(listener_), std::ref(handlers), std::cref(handle_));
   stop_.wait();
   acceptor.kill();    // GreenletExit at its accept
   listener_.close();  // no new connections

@@ -23,13 +23,17 @@ PreforkServer::PreforkServer(Handler handle, int workers)
     });
 }
 
-std::uint16_t PreforkServer::port() const { return tcp::local_port(listener_.get()); }
+std::uint16_t PreforkServer::port() const {
+  return tcp::local_port(listener_.get());
+}
 
 void PreforkServer::serve_forever() {
   for (auto& w : workers_) w.join();
 }
 
 // Shutting the shared socket down wakes every worker's accept at once (EINVAL).
-void PreforkServer::shutdown() noexcept { ::shutdown(listener_.get(), SHUT_RDWR); }
+void PreforkServer::shutdown() noexcept {
+  ::shutdown(listener_.get(), SHUT_RDWR);
+}
 
 }  // namespace cmbench::processes

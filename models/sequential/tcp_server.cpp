@@ -12,7 +12,9 @@ namespace cmbench::sequential {
 TCPServer::TCPServer(Handler handle)
     : handle_(std::move(handle)), listener_(blocking_tcp::listen()) {}
 
-std::uint16_t TCPServer::port() const { return tcp::local_port(listener_.get()); }
+std::uint16_t TCPServer::port() const {
+  return tcp::local_port(listener_.get());
+}
 
 void TCPServer::serve_forever() {
   while (Fd connection = blocking_tcp::accept(listener_.get(), "TCPServer"))
@@ -20,6 +22,8 @@ void TCPServer::serve_forever() {
 }
 
 // Shutting the listening socket down wakes a blocked accept, which then sees EINVAL.
-void TCPServer::shutdown() noexcept { ::shutdown(listener_.get(), SHUT_RDWR); }
+void TCPServer::shutdown() noexcept {
+  ::shutdown(listener_.get(), SHUT_RDWR);
+}
 
 }  // namespace cmbench::sequential

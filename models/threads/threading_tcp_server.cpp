@@ -13,7 +13,9 @@ namespace cmbench::threads {
 ThreadingTCPServer::ThreadingTCPServer(Handler handle)
     : handle_(std::move(handle)), listener_(blocking_tcp::listen()) {}
 
-std::uint16_t ThreadingTCPServer::port() const { return tcp::local_port(listener_.get()); }
+std::uint16_t ThreadingTCPServer::port() const {
+  return tcp::local_port(listener_.get());
+}
 
 void ThreadingTCPServer::serve_forever() {
   // Connection threads are detached; the count of live ones is what serve_forever waits on.
@@ -31,6 +33,8 @@ void ThreadingTCPServer::serve_forever() {
 }
 
 // Shutting the listening socket down wakes a blocked accept, which then sees EINVAL.
-void ThreadingTCPServer::shutdown() noexcept { ::shutdown(listener_.get(), SHUT_RDWR); }
+void ThreadingTCPServer::shutdown() noexcept {
+  ::shutdown(listener_.get(), SHUT_RDWR);
+}
 
 }  // namespace cmbench::threads

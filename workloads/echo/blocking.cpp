@@ -21,8 +21,7 @@ std::uint64_t echo_connection(Fd connection) {
     ssize_t n = ::recv(fd, buffer.get(), read_size, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return echoed;  // closed, or reset
-    if (!blocking_tcp::send_all(fd, std::string_view(buffer.get(), std::size_t(n))))
-      return echoed;
+    if (!blocking_tcp::send_all(fd, std::string_view(buffer.get(), std::size_t(n)))) return echoed;
     echoed += std::uint64_t(n);
   }
 }

@@ -1,5 +1,5 @@
-// http_server, fibers: gevent's StreamServer (models/fibers/stream_server.hpp): an acceptor greenlet
-// accepts, and each connection gets a greenlet of its own whose code is the blocking
+// http_server, fibers: gevent's StreamServer (models/fibers/stream_server.hpp): an acceptor
+// greenlet accepts, and each connection gets a greenlet of its own whose code is the blocking
 // server's, word for word: recv, parse, sendall, as after monkey.patch_all(). Each call that
 // would block parks the greenlet on the hub's reactor instead, so one thread serves every
 // connection. The idle timeout is gevent's `with Timeout(idle):` around the wait for the

@@ -10,9 +10,8 @@
 namespace cmbench::http_server {
 
 void sequential(Control& c) {
-  sequential::TCPServer server([&c](Fd connection) {
-    serve_connection(std::move(connection), c.config());
-  });
+  sequential::TCPServer server(
+      [&c](Fd connection) { serve_connection(std::move(connection), c.config()); });
   auto serving = c.serving(server.port(), [&server] { server.shutdown(); });
   server.serve_forever();
 }

@@ -10,9 +10,8 @@
 namespace cmbench::http_server {
 
 void threads(Control& c) {
-  threads::ThreadingTCPServer server([&c](Fd connection) {
-    serve_connection(std::move(connection), c.config());
-  });
+  threads::ThreadingTCPServer server(
+      [&c](Fd connection) { serve_connection(std::move(connection), c.config()); });
   auto serving = c.serving(server.port(), [&server] { server.shutdown(); });
   server.serve_forever();  // returns once the last connection's thread has finished
 }

@@ -12,6 +12,15 @@
 
 namespace cmbench::peers::libuv_listener {
 
+// The object a handle's `data` names: each server's connection points its handles at itself.
+template <class T>
+T* owner(void* handle) {
+  return static_cast<T*>(static_cast<uv_handle_t*>(handle)->data);
+}
+inline uv_stream_t* stream(uv_tcp_t& tcp) {
+  return reinterpret_cast<uv_stream_t*>(&tcp);
+}
+
 inline void check(int rc, const char* what) {
   if (rc < 0) throw std::runtime_error(std::string("libuv: ") + what + ": " + uv_strerror(rc));
 }

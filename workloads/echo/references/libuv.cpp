@@ -34,10 +34,10 @@ struct Connection {
 };
 
 Connection* of(void* handle) {
-  return static_cast<Connection*>(static_cast<uv_handle_t*>(handle)->data);
+  return peers::libuv_listener::owner<Connection>(handle);
 }
 uv_stream_t* stream(Connection* c) {
-  return reinterpret_cast<uv_stream_t*>(&c->tcp);
+  return peers::libuv_listener::stream(c->tcp);
 }
 
 void close(Connection* c) {

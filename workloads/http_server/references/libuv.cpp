@@ -14,9 +14,9 @@
 #include <string>
 #include <utility>
 
-#include "workloads/peers/libuv_listener.hpp"
 #include "models/core/http.hpp"
 #include "references.hpp"
+#include "workloads/peers/libuv_listener.hpp"
 
 namespace cmbench::http_server {
 namespace {
@@ -43,10 +43,10 @@ struct Connection {
 };
 
 Connection* of(void* handle) {
-  return static_cast<Connection*>(static_cast<uv_handle_t*>(handle)->data);
+  return peers::libuv_listener::owner<Connection>(handle);
 }
 uv_stream_t* stream(Connection* c) {
-  return reinterpret_cast<uv_stream_t*>(&c->tcp);
+  return peers::libuv_listener::stream(c->tcp);
 }
 
 void close(Connection* c) {
