@@ -17,8 +17,10 @@ template <class T>
 T* owner(void* handle) {
   return static_cast<T*>(static_cast<uv_handle_t*>(handle)->data);
 }
-inline uv_stream_t* stream(uv_tcp_t& tcp) {
-  return reinterpret_cast<uv_stream_t*>(&tcp);
+// A connection's TCP handle (its member `tcp`) as the stream libuv reads and writes.
+template <class Connection>
+uv_stream_t* stream(Connection* c) {
+  return reinterpret_cast<uv_stream_t*>(&c->tcp);
 }
 
 inline void check(int rc, const char* what) {

@@ -33,12 +33,8 @@ struct Connection {
   bool closed = false;
 };
 
-Connection* of(void* handle) {
-  return peers::libuv_listener::owner<Connection>(handle);
-}
-uv_stream_t* stream(Connection* c) {
-  return peers::libuv_listener::stream(c->tcp);
-}
+constexpr auto of = peers::libuv_listener::owner<Connection>;
+using peers::libuv_listener::stream;
 
 void close(Connection* c) {
   if (std::exchange(c->closed, true)) return;
