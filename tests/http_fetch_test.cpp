@@ -24,7 +24,7 @@
 #include "models/processes/info.hpp"
 #include "models/sequential/info.hpp"
 #include "models/threads/info.hpp"
-#include "workloads/references.hpp"
+#include "workloads/peers/references.hpp"
 
 using namespace cmbench;
 using namespace cmbench::http_fetch;

@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "http_server/references.hpp"
+#include "http_server/references/references.hpp"
 #include "http_server/spec.hpp"
 #include "http_test_client.hpp"
 #include "models/core/http.hpp"

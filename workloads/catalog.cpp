@@ -11,7 +11,7 @@
 #include "models/processes/info.hpp"
 #include "models/sequential/info.hpp"
 #include "models/threads/info.hpp"
-#include "references.hpp"
+#include "peers/references.hpp"
 #include "sleep_fanout/spec.hpp"
 
 namespace cmbench {

@@ -14,7 +14,7 @@
 // handler has finished, that is once every client has closed its connection.
 #include <string>
 
-#include "http_server/stream_servers.hpp"
+#include "models/coroutines/close_threadsafe.hpp"
 #include "models/coroutines/errors.hpp"
 #include "models/coroutines/event_loop.hpp"
 #include "models/coroutines/server.hpp"
@@ -46,7 +46,10 @@ Task<void> handle_echo(StreamReader reader, StreamWriter writer) {
 Task<void> serve(Control& c) {
   // Named: g++ 12 destroys a capturing lambda written inside a co_await expression twice.
   coroutines::ClientConnected handler = handle_echo;
-  co_await http_server::serve_streams(c, handler);
+  coroutines::Server server = co_await coroutines::start_server(handler);
+  auto serving = c.serving(server.port(), coroutines::close_threadsafe(server));
+  co_await server.serve_forever();  // returns once close() has run
+  co_await server.wait_closed();    // and once every handler has finished
 }
 
 }  // namespace

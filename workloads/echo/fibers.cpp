@@ -1,4 +1,4 @@
-// echo, fibers: gevent's StreamServer echo (http_server/stream_servers.hpp): an acceptor
+// echo, fibers: gevent's StreamServer echo (models/fibers/stream_server.hpp): an acceptor
 // greenlet accepts, and each connection gets a greenlet of its own whose code is the
 // blocking echo, word for word, as after monkey.patch_all():
 //
@@ -18,8 +18,8 @@
 #include <string_view>
 #include <system_error>
 
-#include "http_server/stream_servers.hpp"
 #include "models/fibers/fibers.hpp"
+#include "models/fibers/stream_server.hpp"
 #include "spec.hpp"
 
 namespace cmbench::echo {
@@ -38,7 +38,11 @@ void echo(fibers::Socket sock) {
 }  // namespace
 
 void fibers(Control& c) {
-  http_server::serve_greenlets(c, echo, "echo");
+  fibers::run([&c] {
+    fibers::StreamServer server(echo);
+    auto serving = c.serving(server.port(), [&server] { server.stop_threadsafe(); });
+    server.serve_forever();
+  });
 }
 
 }  // namespace cmbench::echo

@@ -8,36 +8,16 @@
 // Backpressure is the kernel's: a send that blocks holds the worker's next recv back.
 // Stopping shuts the shared listening socket down, which wakes every worker's accept; each
 // worker ends once its current client has closed its connection.
-#include <sys/socket.h>
-
-#include <algorithm>
-#include <cstdint>
-#include <vector>
-
-#include "http_server/blocking.hpp"
-#include "models/core/tcp.hpp"
-#include "models/processes/process.hpp"
+#include "blocking.hpp"
+#include "models/processes/prefork_server.hpp"
 #include "spec.hpp"
-
-namespace mp = cmbench::processes;  // as in `import multiprocessing as mp`
 
 namespace cmbench::echo {
 
 void processes(Control& c) {
-  Fd listener = http_server::listen_blocking();
-  const int fd = listener.get();
-  std::vector<mp::Process<std::uint64_t>> workers;
-  for (int i = 0; i < std::max(1, c.config().workers); ++i)
-    workers.emplace_back([fd] {
-      std::uint64_t echoed = 0;  // bytes, reported back through join()
-      while (Fd connection = http_server::accept_blocking(fd))
-        echoed += http_server::echo_connection(std::move(connection), read_size);
-      return echoed;
-    });
-  {
-    auto serving = c.serving(tcp::local_port(fd), [fd] { ::shutdown(fd, SHUT_RDWR); });
-    for (auto& w : workers) w.join();
-  }
+  processes::PreforkServer server(echo_connection, c.config().workers);
+  auto serving = c.serving(server.port(), [&server] { server.shutdown(); });
+  server.serve_forever();
 }
 
 }  // namespace cmbench::echo

@@ -7,7 +7,7 @@
 #include "models/sequential/info.hpp"
 #include "models/threads/info.hpp"
 #include "spec.hpp"
-#include "workloads/references.hpp"
+#include "workloads/peers/references.hpp"
 
 namespace cmbench::echo {
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "models/core/http.hpp"
+#include "models/coroutines/close_threadsafe.hpp"
 #include "models/coroutines/errors.hpp"
 #include "models/coroutines/event_loop.hpp"
 #include "models/coroutines/server.hpp"
@@ -17,7 +18,6 @@
 #include "models/coroutines/stream_writer.hpp"
 #include "models/coroutines/wait.hpp"
 #include "spec.hpp"
-#include "stream_servers.hpp"
 
 namespace cmbench::http_server {
 namespace {
@@ -74,7 +74,10 @@ Task<void> serve(Control& c) {
   coroutines::ClientConnected handler = [&config = c.config()](StreamReader r, StreamWriter w) {
     return handle(std::move(r), std::move(w), config);
   };
-  co_await serve_streams(c, handler);
+  coroutines::Server server = co_await coroutines::start_server(handler);
+  auto serving = c.serving(server.port(), coroutines::close_threadsafe(server));
+  co_await server.serve_forever();  // returns once close() has run
+  co_await server.wait_closed();    // and once every handler has finished
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// http_server, fibers: gevent's StreamServer (stream_servers.hpp): an acceptor greenlet
-// accepts, and each connection gets a greenlet of its own whose code is the blocking
+// http_server, fibers: gevent's StreamServer (models/fibers/stream_server.hpp): an acceptor
+// greenlet accepts, and each connection gets a greenlet of its own whose code is the blocking
 // server's, word for word: recv, parse, sendall, as after monkey.patch_all(). Each call that
 // would block parks the greenlet on the hub's reactor instead, so one thread serves every
 // connection. The idle timeout is gevent's `with Timeout(idle):` around the wait for the
@@ -11,8 +11,8 @@
 
 #include "models/core/http.hpp"
 #include "models/fibers/fibers.hpp"
+#include "models/fibers/stream_server.hpp"
 #include "spec.hpp"
-#include "stream_servers.hpp"
 
 namespace cmbench::http_server {
 namespace {
@@ -65,8 +65,11 @@ void handle(fibers::Socket sock, const Config& config) {
 }  // namespace
 
 void fibers(Control& c) {
-  serve_greenlets(
-      c, [&config = c.config()](fibers::Socket s) { handle(std::move(s), config); }, "http_server");
+  fibers::run([&c] {
+    fibers::StreamServer server([&c](fibers::Socket s) { handle(std::move(s), c.config()); });
+    auto serving = c.serving(server.port(), [&server] { server.stop_threadsafe(); });
+    server.serve_forever();
+  });
 }
 
 }  // namespace cmbench::http_server

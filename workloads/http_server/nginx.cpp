@@ -33,7 +33,7 @@
 
 #include "models/core/span.hpp"
 #include "models/core/tcp.hpp"
-#include "references.hpp"
+#include "references/references.hpp"
 
 extern char** environ;
 

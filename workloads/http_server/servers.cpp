@@ -10,8 +10,8 @@
 #include "models/processes/info.hpp"
 #include "models/sequential/info.hpp"
 #include "models/threads/info.hpp"
-#include "references.hpp"
-#include "workloads/references.hpp"
+#include "references/references.hpp"
+#include "workloads/peers/references.hpp"
 
 namespace cmbench::http_server {
 

@@ -7,8 +7,8 @@
 // out of it first. While a uv_write is pending the connection does not read (uv_read_stop):
 // a client that stops reading holds at most one read's worth of bytes here. Per message of
 // up to read_size bytes: a read and a write, no request and no deferred callback unless the
-// socket's buffer is full. Listening and stopping are http_server's libuv server's
-// (libuv_listener.hpp).
+// socket's buffer is full. Listening and stopping are shared with http_server's libuv
+// server (workloads/peers/libuv_listener.hpp).
 #include <uv.h>
 
 #include <cstdio>
@@ -16,8 +16,8 @@
 #include <string>
 #include <utility>
 
-#include "http_server/libuv_listener.hpp"
-#include "spec.hpp"
+#include "echo/spec.hpp"
+#include "workloads/peers/libuv_listener.hpp"
 
 namespace cmbench::echo {
 namespace {
@@ -33,12 +33,8 @@ struct Connection {
   bool closed = false;
 };
 
-Connection* of(void* handle) {
-  return static_cast<Connection*>(static_cast<uv_handle_t*>(handle)->data);
-}
-uv_stream_t* stream(Connection* c) {
-  return reinterpret_cast<uv_stream_t*>(&c->tcp);
-}
+constexpr auto of = peers::libuv_listener::owner<Connection>;
+using peers::libuv_listener::stream;
 
 void close(Connection* c) {
   if (std::exchange(c->closed, true)) return;
@@ -95,7 +91,7 @@ void on_connection(uv_stream_t* listener, int status) {
 
 void libuv(Control& c) {
   auto buffer = std::make_unique<char[]>(read_size);
-  http_server::libuv_listener::serve(c, buffer.get(), on_connection);
+  peers::libuv_listener::serve(c, buffer.get(), on_connection);
 }
 
 }  // namespace cmbench::echo

@@ -9,7 +9,7 @@
 //            config in a temporary directory; started and stopped by PID
 #pragma once
 
-#include "spec.hpp"
+#include "http_server/spec.hpp"
 
 namespace cmbench::http_server {
 

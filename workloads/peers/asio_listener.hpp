@@ -1,6 +1,6 @@
 // What the asio reference servers (http_server's and echo's) share: how they listen, run and
 // stop. One io_context, run by the calling thread; an accept loop co_spawned on it that
-// co_spawns a session per connection; Control's stop closes the acceptor (posted onto the
+// co_spawns a session per connection; the control's stop closes the acceptor (posted onto the
 // loop's thread), and run() returns once the last session has ended. The servers differ
 // only in their session.
 //
@@ -17,9 +17,7 @@
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
 
-#include "spec.hpp"
-
-namespace cmbench::http_server::asio_listener {
+namespace cmbench::peers::asio_listener {
 
 using asio::awaitable;
 using asio::ip::tcp;
@@ -44,8 +42,9 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, const char* server, Session
   }
 }
 
-// Listens on 127.0.0.1 (an ephemeral port) and serves through `control` until it stops.
-template <class Session>
+// Listens on 127.0.0.1 (an ephemeral port) and serves through `control` until it stops:
+// `control.serving(port, stop)` learns the port and how to stop (the workloads' Control).
+template <class Control, class Session>
 void serve(Control& control, const char* server, Session session) {
   asio::io_context context(1);  // one thread runs it: asio may skip some locking
   tcp::acceptor acceptor(context, {asio::ip::address_v4::loopback(), 0});
@@ -56,4 +55,4 @@ void serve(Control& control, const char* server, Session session) {
   context.run();
 }
 
-}  // namespace cmbench::http_server::asio_listener
+}  // namespace cmbench::peers::asio_listener

@@ -13,24 +13,22 @@
 // only stores the loop's clock, read once per wake-up). The slow variant's waits all last
 // `backend`, so a FIFO is already in deadline order: one timerfd, armed for the oldest.
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cstdio>
-#include <cstring>
 #include <deque>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
-#include <vector>
 
-#include "epoll_accept.hpp"
 #include "models/core/http.hpp"
 #include "models/core/span.hpp"
 #include "models/core/tcp.hpp"
 #include "references.hpp"
+#include "workloads/peers/epoll_floor.hpp"
 
 namespace cmbench::http_server {
 namespace {
@@ -38,57 +36,44 @@ namespace {
 // One client. Invariant: while `out` holds bytes the socket has not taken, the connection
 // watches EPOLLOUT and is not read (a client that does not read cannot make `out` grow);
 // while its request's backend wait runs (`wait == running`) it is not read either.
-struct Connection {
+struct Connection : peers::EpollConnection {
   enum class Wait { none, running, over };
-  Connection(Fd fd, std::uint32_t id, std::int64_t now) : fd(std::move(fd)), id(id), last_ns(now) {}
-  // Events and backend waits name a connection by key(): its descriptor and its serial
-  // number, so that one meant for a closed connection is never applied to a later one that
-  // got the same descriptor.
-  std::uint64_t key() const { return std::uint64_t{id} << 32 | std::uint32_t(fd.get()); }
-  Fd fd;
-  std::uint32_t id;      // 1, 2, ...; 0 for the loop's own descriptors
+  Connection(Fd fd, std::uint32_t id, std::int64_t now)
+      : EpollConnection(std::move(fd), id), last_ns(now) {}
   std::int64_t last_ns;  // opened, or completed its last request
   http::RequestReader reader;
-  std::string out;
   Wait wait = Wait::none;
   bool keep_alive = true;  // of the request that waits
   bool closing = false;    // close once `out` is sent
   std::uint32_t events = EPOLLIN;
 };
 
-[[noreturn]] void fail(const char* what) {
-  throw std::system_error(errno, std::generic_category(), what);
-}
-
-class Loop {
+// The floor's skeleton (accepting, waiting, closing) is peers::EpollFloor's; what is
+// http_server's own: parsing and answering, the backend waits and the idle sweep. Backend
+// waits name a connection by key(), as events do.
+class Loop : public peers::EpollFloor<Loop, Connection> {
  public:
   explicit Loop(const Config& config)
-      : config_(config),
-        epoll_(::epoll_create1(EPOLL_CLOEXEC)),
-        wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
-        timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
-        listener_(tcp::listen(0)) {
-    if (!epoll_ || !wake_ || !timer_) fail("epoll_create1/eventfd/timerfd_create");
-    for (int fd : {wake_.get(), timer_.get(), listener_.get()})
-      watch(EPOLL_CTL_ADD, fd, EPOLLIN, std::uint32_t(fd));
+      : EpollFloor("http_server epoll"),
+        config_(config),
+        timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
+    if (!timer_) fail("timerfd_create");
+    watch_own(timer_.get());
   }
-  std::uint16_t port() const { return tcp::local_port(listener_.get()); }
-  // From any thread: the loop stops listening and returns once its connections are gone.
-  void stop() { ::eventfd_write(wake_.get(), 1); }
-  void run();
 
  private:
-  void watch(int op, int fd, std::uint32_t events, std::uint64_t key) {
-    epoll_event e{events, {.u64 = key}};
-    if (::epoll_ctl(epoll_.get(), op, fd, &e) < 0) fail("epoll_ctl");
+  friend EpollFloor;
+  std::unique_ptr<Connection> make(Fd fd, std::uint32_t id) {
+    return std::make_unique<Connection>(std::move(fd), id, now_);
   }
-  void accept_all();
-  void on_event(std::uint64_t key, std::uint32_t events);
-  Connection* find(std::uint64_t key) {
-    const auto fd = std::uint32_t(key);
-    Connection* c = fd < conns_.size() ? conns_[fd].get() : nullptr;
-    return c && c->key() == key ? c : nullptr;
+  void on_readable(Connection& c);
+  void on_writable(Connection& c) { send(c, {}); }
+  void on_own(int) { fire_waits(); }  // the timerfd: the only descriptor of its own
+  std::int64_t deadline() const { return next_sweep_; }
+  void after_events() {
+    if (now_ >= next_sweep_) sweep();
   }
+
   void serve(Connection& c);
   void send(Connection& c, std::string_view last);
   void fire_waits();
@@ -97,75 +82,30 @@ class Loop {
     ::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &at, nullptr);
   }
   void sweep();
-  void close(Connection& c) {
-    conns_[c.fd.get()].reset();  // closing the descriptor takes it out of the epoll set
-    --live_;
-  }
 
   const Config config_;
   const std::int64_t idle_ns_ = std::int64_t{config_.idle_timeout.count()} * 1'000'000;
-  Fd epoll_, wake_, timer_, listener_;
-  std::vector<std::unique_ptr<Connection>> conns_;  // by descriptor
+  Fd timer_;
   struct Due {
     std::int64_t at_ns;
     std::uint64_t key;
   };
   std::deque<Due> waits_;  // backend waits, oldest first
-  std::int64_t now_ = monotonic_ns(), next_sweep_ = now_ + idle_ns_ / 2, accept_at_ = 0;
-  std::uint32_t next_id_ = 1;
-  int live_ = 0;
-  bool stopping_ = false;
+  std::int64_t next_sweep_ = now_ + idle_ns_ / 2;
 };
 
-void Loop::run() {
-  epoll_event events[256];
-  while (!stopping_ || live_ > 0) {
-    std::int64_t until = std::min(next_sweep_, accept_at_ ? accept_at_ : next_sweep_);
-    int ms = int(std::max<std::int64_t>(0, (until - now_) / 1'000'000 + 1));
-    int n = ::epoll_wait(epoll_.get(), events, 256, ms);
-    if (n < 0 && errno != EINTR) fail("epoll_wait");
-    now_ = monotonic_ns();
-    for (int i = 0; i < n; ++i) on_event(events[i].data.u64, events[i].events);
-    if (now_ >= next_sweep_) sweep();
-    if (accept_at_ && now_ >= accept_at_ && listener_) {  // accept failed: try again
-      watch(EPOLL_CTL_ADD, listener_.get(), EPOLLIN, std::uint32_t(listener_.get()));
-      accept_at_ = 0;
-    }
-  }
-}
-
-void Loop::on_event(std::uint64_t key, std::uint32_t events) {
-  if (key == std::uint32_t(listener_.get())) return accept_all();
-  if (key == std::uint32_t(timer_.get())) return fire_waits();
-  if (key == std::uint32_t(wake_.get())) {
-    listener_.reset();
-    accept_at_ = 0;
-    stopping_ = true;
-    return;
-  }
-  Connection* c = find(key);
-  if (!c) return;                                        // closed earlier in this batch
-  if (events & (EPOLLERR | EPOLLHUP)) return close(*c);  // reset: nobody to answer
-  if (events & EPOLLOUT) return send(*c, {});
-  std::span<char> room = c->reader.buffer();
+void Loop::on_readable(Connection& c) {
+  std::span<char> room = c.reader.buffer();
   std::optional<std::size_t> got;
   try {
-    got = tcp::read(c->fd.get(), std::as_writable_bytes(room));
+    got = tcp::read(c.fd.get(), std::as_writable_bytes(room));
   } catch (const std::system_error&) {
-    return close(*c);
+    return close(c);
   }
   if (!got) return;
-  if (*got == 0) return close(*c);
-  c->reader.commit(*got);
-  serve(*c);
-}
-
-void Loop::accept_all() {
-  auto make = [this](Fd fd) {
-    return std::make_unique<Connection>(std::move(fd), next_id_++, now_);
-  };
-  if (!accept_waiting(listener_.get(), epoll_.get(), conns_, live_, make, "http_server epoll"))
-    accept_at_ = now_ + 10'000'000;  // out of descriptors, say: listen again in 10 ms
+  if (*got == 0) return close(c);
+  c.reader.commit(*got);
+  serve(c);
 }
 
 // Answers the complete requests the reader holds, in order, until it needs more bytes, the

@@ -8,18 +8,19 @@
 // to read_size bytes, a read and a write, each a completion through the io_context (asio
 // tries the operation at once and only waits on the reactor when the socket is not ready).
 // Errors are values (as_tuple): a client that closes or resets ends its coroutine, no
-// exception. Listening and stopping are http_server's asio server's (asio_listener.hpp).
+// exception. Listening and stopping are shared with http_server's asio server
+// (workloads/peers/asio_listener.hpp).
 #include <memory>
 
-#include "http_server/asio_listener.hpp"
-#include "spec.hpp"
+#include "echo/spec.hpp"
+#include "workloads/peers/asio_listener.hpp"
 
 namespace cmbench::echo {
 namespace {
 
 using asio::awaitable;
 using asio::ip::tcp;
-using http_server::asio_listener::nothrow;
+using peers::asio_listener::nothrow;
 
 awaitable<void> session(tcp::socket socket) {
   asio::error_code ignored;  // a client that already reset its connection: the read finds out
@@ -38,7 +39,7 @@ awaitable<void> session(tcp::socket socket) {
 }  // namespace
 
 void asio(Control& c) {
-  http_server::asio_listener::serve(c, "echo asio", session);
+  peers::asio_listener::serve(c, "echo asio", session);
 }
 
 }  // namespace cmbench::echo

@@ -38,7 +38,7 @@
 
 #include "models/core/fd.hpp"
 #include "models/core/span.hpp"
-#include "spec.hpp"
+#include "http_fetch/spec.hpp"
 
 namespace cmbench::http_fetch {
 namespace {

@@ -9,13 +9,13 @@
 // timer operation per request. The slow variant's wait is a steady_timer, once per request.
 // Errors are values (as_tuple): a client that goes away costs no exception.
 
-// Standard headers before asio's (asio_listener.hpp says why).
+// Standard headers before asio's (workloads/peers/asio_listener.hpp says why).
 #include <chrono>
 #include <string>
 
 #include <asio/experimental/awaitable_operators.hpp>
 
-#include "asio_listener.hpp"
+#include "workloads/peers/asio_listener.hpp"
 #include "models/core/http.hpp"
 #include "references.hpp"
 
@@ -24,7 +24,7 @@ namespace {
 
 using asio::awaitable;
 using asio::ip::tcp;
-using asio_listener::nothrow;
+using peers::asio_listener::nothrow;
 using namespace asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 
@@ -96,7 +96,7 @@ awaitable<void> session(tcp::socket socket, const Config& config) {
 
 void asio(Control& c) {
   const Config& config = c.config();
-  asio_listener::serve(c, "http_server asio", [&config](tcp::socket socket) {
+  peers::asio_listener::serve(c, "http_server asio", [&config](tcp::socket socket) {
     return session(std::move(socket), config);
   });
 }

@@ -14,9 +14,9 @@
 #include <string>
 #include <utility>
 
-#include "libuv_listener.hpp"
 #include "models/core/http.hpp"
 #include "references.hpp"
+#include "workloads/peers/libuv_listener.hpp"
 
 namespace cmbench::http_server {
 namespace {
@@ -42,12 +42,8 @@ struct Connection {
   int open_handles = 3;
 };
 
-Connection* of(void* handle) {
-  return static_cast<Connection*>(static_cast<uv_handle_t*>(handle)->data);
-}
-uv_stream_t* stream(Connection* c) {
-  return reinterpret_cast<uv_stream_t*>(&c->tcp);
-}
+constexpr auto of = peers::libuv_listener::owner<Connection>;
+using peers::libuv_listener::stream;
 
 void close(Connection* c) {
   if (std::exchange(c->closed, true)) return;
@@ -186,7 +182,7 @@ void on_connection(uv_stream_t* listener, int status) {
 }  // namespace
 
 void libuv(Control& c) {
-  libuv_listener::serve(c, const_cast<Config*>(&c.config()), on_connection);
+  peers::libuv_listener::serve(c, const_cast<Config*>(&c.config()), on_connection);
 }
 
 }  // namespace cmbench::http_server

@@ -1,6 +1,6 @@
 // What the libuv reference servers (http_server's and echo's) share: how they listen, run and
 // stop. One uv_loop run by the calling thread; a uv_tcp listener on 127.0.0.1 (an ephemeral
-// port) whose connection callback is the server's; Control's stop is a uv_async that closes
+// port) whose connection callback is the server's; stopping is a uv_async that closes
 // the listener and itself, so that uv_run returns once the last connection's handles are
 // closed. A failed accept is the server's to report: libuv keeps listening.
 #pragma once
@@ -10,17 +10,28 @@
 #include <stdexcept>
 #include <string>
 
-#include "spec.hpp"
+namespace cmbench::peers::libuv_listener {
 
-namespace cmbench::http_server::libuv_listener {
+// The object a handle's `data` names: each server's connection points its handles at itself.
+template <class T>
+T* owner(void* handle) {
+  return static_cast<T*>(static_cast<uv_handle_t*>(handle)->data);
+}
+// A connection's TCP handle (its member `tcp`) as the stream libuv reads and writes.
+template <class Connection>
+uv_stream_t* stream(Connection* c) {
+  return reinterpret_cast<uv_stream_t*>(&c->tcp);
+}
 
 inline void check(int rc, const char* what) {
   if (rc < 0) throw std::runtime_error(std::string("libuv: ") + what + ": " + uv_strerror(rc));
 }
 
-// Serves through `control` until it stops. The listener's `data` is `data`, for
+// Serves through `control` until it stops: `control.serving(port, stop)` learns the port
+// and how to stop (the workloads' Control). The listener's `data` is `data`, for
 // on_connection to find what it needs. Throws std::runtime_error if the loop cannot listen.
-inline void serve(Control& control, void* data, uv_connection_cb on_connection) {
+template <class Control>
+void serve(Control& control, void* data, uv_connection_cb on_connection) {
   uv_loop_t loop;
   check(uv_loop_init(&loop), "uv_loop_init");
   uv_tcp_t listener;
@@ -55,4 +66,4 @@ inline void serve(Control& control, void* data, uv_connection_cb on_connection) 
   check(uv_loop_close(&loop), "uv_loop_close");
 }
 
-}  // namespace cmbench::http_server::libuv_listener
+}  // namespace cmbench::peers::libuv_listener

@@ -1,0 +1,52 @@
+#include "models/core/blocking_tcp.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <system_error>
+#include <thread>
+
+#include "models/core/tcp.hpp"
+
+namespace cmbench::blocking_tcp {
+
+Fd listen(std::uint16_t port) {
+  Fd fd = tcp::listen(port);
+  int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) < 0)
+    throw std::system_error(errno, std::generic_category(), "fcntl(listening socket)");
+  return fd;
+}
+
+Fd accept(int listener, const char* who) {
+  for (;;) {
+    int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      return Fd(fd);
+    }
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    if (errno == EINVAL) return Fd();  // shut down: the server is stopping
+    std::fprintf(stderr, "%s: accept failed, retrying in 10 ms: %s\n", who, std::strerror(errno));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+bool send_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes.remove_prefix(std::size_t(n));
+  }
+  return true;
+}
+
+}  // namespace cmbench::blocking_tcp
