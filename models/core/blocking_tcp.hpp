@@ -4,7 +4,7 @@
 //
 // Guarantees: the listening socket binds 127.0.0.1 only and is blocking and close-on-exec;
 // accepted connections are blocking, close-on-exec, with TCP_NODELAY set (as tcp.hpp's).
-// A failed accept for lack of a resource (out of descriptors, say) is reported on stderr
+// A failed accept for lack of a resource (out of descriptors, say) is written to stderr
 // and retried after 10 ms: a resource limit slows a server, it does not end it.
 // Thread-safety: functions are reentrant; accept() may be called on one listening socket
 // from several threads or processes at once (each connection goes to one of them).
