@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -78,6 +79,14 @@ struct Workload {
   // these instead of its wall time.
   std::vector<MetricSpec> metrics = {};
 };
+
+// How cell names, reports and `cmbench serve` name an implementation: "callbacks",
+// "callbacks-on_loop", "nginx-2workers".
+inline std::string implementation_label(const ModelInfo& model, std::string_view variant) {
+  std::string label(model.name);
+  if (!variant.empty()) (label += '-') += variant;
+  return label;
+}
 
 // One model's implementation of one workload. A model may have variants of a workload
 // (cpu_bound's chunks offloaded to threads, or run on the loop thread): each is its own

@@ -2,8 +2,8 @@
 
 #include <string>
 
+#include "cells/registry.hpp"
 #include "models/callbacks/info.hpp"
-#include "cells/params.hpp"
 #include "models/coroutines/info.hpp"
 #include "models/fibers/info.hpp"
 #include "models/futures/info.hpp"
@@ -36,8 +36,7 @@ const std::vector<Server>& servers() {
 const Server& server(std::string_view label) {
   std::string valid;
   for (const auto& s : servers()) {
-    std::string name(s.model->name);
-    if (!s.variant.empty()) name += "-" + std::string(s.variant);
+    const std::string name = implementation_label(*s.model, s.variant);
     if (name == label) return s;
     valid += (valid.empty() ? "" : ", ") + name;
   }
