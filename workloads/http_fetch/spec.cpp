@@ -6,7 +6,7 @@
 
 #include "models/sequential/info.hpp"
 #include "origin.hpp"
-#include "workloads/references.hpp"
+#include "workloads/peers/references.hpp"
 #include "workloads/workload_cells.hpp"
 
 namespace cmbench::http_fetch {
