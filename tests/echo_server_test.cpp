@@ -37,8 +37,8 @@ namespace cmbench::echo {
 namespace {
 
 using namespace std::chrono_literals;
-using http_server::Config;
-using http_server::Server;
+using serving::Config;
+using serving::Server;
 using http_server::test::Running;
 
 // `size` bytes that differ from message to message (`seed`) and along the message, so that

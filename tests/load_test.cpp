@@ -24,7 +24,7 @@
 
 #include "models/core/histogram.hpp"
 #include "models/core/http.hpp"
-#include "models/core/load.hpp"
+#include "bench/load/generator.hpp"
 #include "models/core/tcp.hpp"
 
 using namespace cmbench;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "cells/child_process.hpp"  // describe_status, for the callers' messages
+
 namespace cmbench {
 
 struct Spawned {
@@ -21,12 +23,10 @@ struct Spawned {
 // Runs argv in a new process group with stdout and stderr in `log`; waits up to `limit`
 // seconds, then kills the whole group (a timeout kills what the child forked too). Calls
 // `tick` about every 20 ms while waiting; when it returns true the group is killed at once.
-// Throws std::system_error if the log cannot be opened or the fork fails.
+// A program that cannot start exits with status 127, the reason in its log, as a shell's
+// would. Throws std::system_error if the log cannot be opened.
 Spawned spawn_and_wait(
     const std::vector<std::string>& argv, const std::filesystem::path& log, double limit,
     const std::function<bool()>& tick = [] { return false; });
-
-// "exited with status 1", "killed by signal 9 (Killed)".
-std::string describe_status(int status);
 
 }  // namespace cmbench

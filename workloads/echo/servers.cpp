@@ -1,4 +1,3 @@
-#include "http_server/servers.hpp"
 #include "models/callbacks/info.hpp"
 #include "models/coroutines/info.hpp"
 #include "models/fibers/info.hpp"
@@ -11,8 +10,8 @@
 
 namespace cmbench::echo {
 
-const std::vector<http_server::Server>& servers() {
-  static const std::vector<http_server::Server> all = {
+const std::vector<serving::Server>& servers() {
+  static const std::vector<serving::Server> all = {
       {&sequential::info, "", echo::sequential}, {&threads::info, "", echo::threads},
       {&processes::info, "", echo::processes},   {&callbacks::info, "", echo::callbacks},
       {&futures::info, "", echo::futures},       {&fibers::info, "", echo::fibers},

@@ -26,9 +26,9 @@ Workload describe() {
       "that the client, on the other core, holds to the same rate.";
   w.params = {
       {"size", ParamKind::integer, "1024", "bytes per message", 1, 16 << 20},
-      http_server::connections_param("10"),
+      serving::connections_param("10"),
   };
-  for (auto& spec : http_server::window_params()) w.params.push_back(spec);
+  for (auto& spec : serving::window_params()) w.params.push_back(spec);
   w.scale_param = "size";
   w.scales = [](Profile profile) {
     std::vector<ParamValues> s;
@@ -49,42 +49,33 @@ Workload describe() {
   w.metrics = {
       {"msg_per_s", "messages per second", "msg/s", false, true, "epoll"},
       {"mb_per_s", "throughput", "MB/s", false, false, "epoll"},
-      {"server_cpu_us_per_msg", "server CPU per message", "µs", true, true, "epoll"},
-      {"server_cpu_util", "server CPU utilisation", "", true, false, ""},
-      {"p50_us", "latency p50", "µs", true, false, ""},
-      {"p99_us", "latency p99", "µs", true, false, ""},
-      {"p999_us", "latency p99.9", "µs", true, false, ""},
-      {"timeouts", "messages timed out", "", true, false, ""},
   };
+  for (auto& spec : serving::load_metric_specs("msg", "message", "messages"))
+    w.metrics.push_back(spec);
   w.smallest = at("1024", "4", "100ms");
   w.tasks = [](const ParamValues& v) { return static_cast<std::uint64_t>(v.integer("C")); };
   w.estimate_seconds = [](const ParamValues& v, const ModelInfo&) {
-    return http_server::window_seconds(v);
+    return serving::window_seconds(v);
   };
   return w;
 }
 
 Params make_params(const ParamValues& v) {
-  Params p = http_server::loaded(v);  // a closed loop, as vmbench's client
+  Params p = serving::loaded(v);  // a closed loop, as vmbench's client
   p.load.echo_size = static_cast<std::size_t>(v.integer("size"));
   return p;
 }
 
 Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
-  Verdict v = http_server::verify_load(r, m, "echoes", "messages");
+  Verdict v = serving::verify_load(r, m, "echoes", "messages");
   if (!v.ok) return v;
   const load::Report& l = r.load;
   const double size = static_cast<double>(p.load.echo_size);
   v.metrics = {
       {"msg_per_s", l.requests_per_second},
       {"mb_per_s", l.requests_per_second * size / 1e6},
-      {"p50_us", l.p50_us},
-      {"p99_us", l.p99_us},
-      {"p999_us", l.p999_us},
-      {"server_cpu_us_per_msg", double(r.server_cpu_ns) / 1e3 / double(l.ok)},
-      {"server_cpu_util", double(r.server_cpu_ns) / double(r.window_ns)},
-      {"timeouts", double(l.timeouts)},
   };
+  for (auto& metric : serving::load_metrics(r, "msg")) v.metrics.push_back(metric);
   return v;
 }
 
@@ -94,7 +85,7 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
 void register_cells(Catalog& catalog) {
   WorkloadCells cells(catalog, describe(), make_params, verify);
   for (const auto& s : servers()) {
-    auto run = [serve = s.serve](const Params& p) { return http_server::run_under_load(p, serve); };
+    auto run = [serve = s.serve](const Params& p) { return serving::run_under_load(p, serve); };
     cells.add(*s.model, run, std::string(s.variant));
   }
 }

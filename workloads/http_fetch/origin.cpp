@@ -8,16 +8,11 @@
 // only deadline the timerfd needs.
 #include "origin.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -35,9 +30,9 @@
 #include "models/core/tcp.hpp"
 #include "spec.hpp"
 
-extern char** environ;
-
 namespace cmbench::http_fetch {
+using namespace std::chrono_literals;
+
 namespace {
 
 [[noreturn]] void fail(const char* what) {
@@ -282,66 +277,31 @@ std::shared_ptr<const Origin> Origin::start(const OriginOptions& options) {
     args.push_back("--reset-at");
     args.push_back(std::to_string(*options.reset_at));
   }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) fail("pipe2");
-  Fd in_read(in[0]), in_write(in[1]);
-  if (::pipe2(out, O_CLOEXEC) != 0) fail("pipe2");
-  Fd out_read(out[0]), out_write(out[1]);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_read.get(), STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out_write.get(), STDOUT_FILENO);
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0)
-    throw std::system_error(rc, std::generic_category(), "starting the origin server " + args[0]);
-  in_read.reset();
-  out_write.reset();
 
   std::shared_ptr<Origin> origin(new Origin);
-  origin->pid_ = pid;
-  origin->stdin_ = std::move(in_write);
+  ChildOptions piped;
+  piped.in = Stdio::pipe();   // closed to stop it
+  piped.out = Stdio::pipe();  // its port
+  origin->child_.emplace(args, piped);
   // The port, one line; bounded, so that an origin that cannot start fails the cell.
-  std::string text;
-  const std::int64_t deadline = monotonic_ns() + 10'000'000'000LL;
-  while (text.find('\n') == std::string::npos) {
-    int left_ms = static_cast<int>((deadline - monotonic_ns()) / 1'000'000);
-    pollfd p{out_read.get(), POLLIN, 0};
-    if (left_ms <= 0 || ::poll(&p, 1, left_ms) == 0)
+  std::string line;
+  switch (origin->child_->read_line(line, std::chrono::steady_clock::now() + 10s)) {
+    case Child::Line::late:
       throw std::runtime_error("the origin server did not say its port within 10 s");
-    char chunk[64];
-    ssize_t n = ::read(out_read.get(), chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
+    case Child::Line::end:
       throw std::runtime_error("the origin server " + args[0] +
                                " ended before listening (its messages are on stderr)");
-    text.append(chunk, static_cast<std::size_t>(n));
+    case Child::Line::read:
+      break;
   }
-  origin->port_ = static_cast<std::uint16_t>(std::stoi(text));
+  origin->port_ = static_cast<std::uint16_t>(std::stoi(line));
   return origin;
 }
 
 Origin::~Origin() {
-  if (pid_ <= 0) return;
-  stdin_.reset();  // the origin's signal to end
-  // Bounded: it ends at once on its next turn; a stuck one is killed after 5 s.
-  for (int waited_ms = 0;; waited_ms += 5) {
-    int status = 0;
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_ || (r < 0 && errno != EINTR)) return;
-    if (waited_ms >= 5000) {
-      ::kill(pid_, SIGKILL);
-      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-      }
-      return;
-    }
-    ::usleep(5000);
-  }
+  if (!child_) return;
+  child_->close_stdin();     // the origin's signal to end
+  child_->wait_or_kill(5s);  // it ends at once on its next turn; a stuck one is killed
 }
 
 }  // namespace cmbench::http_fetch

@@ -21,7 +21,7 @@
 #include <memory>
 #include <optional>
 
-#include "models/core/fd.hpp"
+#include "cells/child_process.hpp"
 
 namespace cmbench::http_fetch {
 
@@ -41,12 +41,11 @@ class Origin {
   Origin& operator=(const Origin&) = delete;
 
   std::uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_->pid(); }
 
  private:
   Origin() = default;
-  pid_t pid_ = -1;
-  Fd stdin_;  // closing it ends the origin
+  std::optional<Child> child_;  // its stdin a pipe: closing it ends the origin
   std::uint16_t port_ = 0;
 };
 

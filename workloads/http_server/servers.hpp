@@ -5,17 +5,11 @@
 #include <string_view>
 #include <vector>
 
-#include "models/core/model.hpp"
 #include "spec.hpp"
 
 namespace cmbench::http_server {
 
-struct Server {
-  const ModelInfo* model;
-  std::string_view variant;  // "" for the model's own; nginx's 2-worker row is "2workers"
-  Serve serve;
-  bool has_slow_variant = true;  // false: the slow backend cannot be expressed (nginx)
-};
+using serving::Server;
 
 const std::vector<Server>& servers();
 

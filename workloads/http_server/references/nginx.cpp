@@ -11,19 +11,16 @@
 // ago is given to it, and another one if it was taken meanwhile.
 // The slow variant is not measured: stock nginx has no per-request wait without a backend.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -31,11 +28,10 @@
 #include <string>
 #include <system_error>
 
+#include "cells/child_process.hpp"
 #include "models/core/span.hpp"
 #include "models/core/tcp.hpp"
-#include "references/references.hpp"
-
-extern char** environ;
+#include "workloads/http_server/references/references.hpp"
 
 namespace cmbench::http_server {
 namespace {
@@ -64,69 +60,25 @@ std::string read_text(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-// One nginx master process, leader of its process group (its workers are in it), with a
-// pidfd to wait for it. Destroying a running one kills the group and reaps the master.
-class Process {
- public:
-  Process(const fs::path& dir) {
-    const std::string prefix = dir.string() + "/", conf = prefix + "nginx.conf",
-                      log = prefix + "error.log";
-    const char* argv[] = {executable,   "-p", prefix.c_str(), "-c",
-                          conf.c_str(), "-e", log.c_str(),    nullptr};
-    posix_spawn_file_actions_t files;  // stdout and stderr to its error log too
-    posix_spawn_file_actions_init(&files);
-    posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&files, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&files, 1, 2);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-    int rc = posix_spawn(&pid_, executable, &files, &attr, const_cast<char**>(argv), environ);
-    posix_spawn_file_actions_destroy(&files);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) throw std::system_error(rc, std::generic_category(), "nginx: posix_spawn");
-    pidfd_ = Fd(int(::syscall(SYS_pidfd_open, pid_, 0)));
-    if (!pidfd_) {
-      kill_all();
-      throw std::system_error(errno, std::generic_category(), "nginx: pidfd_open");
-    }
-  }
-  Process(const Process&) = delete;
-  ~Process() { kill_all(); }
-
-  int pidfd() const { return pidfd_.get(); }
-  bool running() const { return pid_ > 0; }
-  void signal(int sig) const { ::kill(pid_, sig); }
-  // Waits up to `ms` (-1: for ever) for the master to exit, and reaps it.
-  bool wait(int ms) {
-    pollfd p{pidfd_.get(), POLLIN, 0};
-    if (::poll(&p, 1, ms) <= 0) return false;
-    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = 0;
-    return true;
-  }
-  void kill_all() {
-    if (pid_ <= 0) return;
-    ::kill(-pid_, SIGKILL);
-    wait(-1);
-  }
-
- private:
-  pid_t pid_ = 0;
-  Fd pidfd_;
-};
+// nginx's master in the foreground, leader of its process group (its workers are in it), its
+// output in its error log. Killing it kills the group.
+ChildOptions master(const fs::path& log) {
+  ChildOptions o;
+  o.in = Stdio::null();
+  o.out = Stdio::to_file(log, true);
+  o.err = Stdio::as_stdout();
+  o.new_group = true;
+  o.unblock_signals = true;  // SIGQUIT must reach it
+  return o;
+}
 
 // Polls until nginx accepts on `port` (true) or fails to bind it (false); throws with its
 // error log if it exits otherwise or is not listening within 5 s.
-bool started(Process& nginx, std::uint16_t port, const fs::path& log) {
+bool started(Child& nginx, std::uint16_t port, const fs::path& log) {
   for (std::int64_t deadline = monotonic_ns() + 5'000'000'000; monotonic_ns() < deadline;) {
     if (read_text(log).find("Address already in use") != std::string::npos) return false;
-    if (nginx.wait(0)) throw std::runtime_error("nginx exited at start:\n" + read_text(log));
+    if (nginx.wait_for(std::chrono::milliseconds(0)))
+      throw std::runtime_error("nginx exited at start:\n" + read_text(log));
     Fd probe(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_in a{AF_INET, htons(port), {htonl(INADDR_LOOPBACK)}, {}};
     if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return true;
@@ -154,7 +106,8 @@ void run(Control& c, int workers) {
   for (int attempt = 1;; ++attempt) {
     const std::uint16_t port = tcp::local_port(tcp::listen(0).get());  // free a moment ago
     std::ofstream(dir / "nginx.conf") << config(dir, port, workers, c.config());
-    Process nginx(dir);
+    const std::string prefix = dir.string() + "/", log = prefix + "error.log";
+    Child nginx({executable, "-p", prefix, "-c", prefix + "nginx.conf", "-e", log}, master(log));
     if (!started(nginx, port, dir / "error.log")) {
       if (attempt == 3)
         throw std::runtime_error("nginx: 3 ports taken:\n" + read_text(dir / "error.log"));
@@ -169,7 +122,7 @@ void run(Control& c, int workers) {
     if (both[0].revents)
       throw std::runtime_error("nginx exited while serving:\n" + read_text(dir / "error.log"));
     nginx.signal(SIGQUIT);
-    if (!nginx.wait(5000)) nginx.kill_all();
+    nginx.wait_or_kill(std::chrono::seconds(5));
     return;
   }
 }

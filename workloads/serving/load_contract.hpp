@@ -1,29 +1,11 @@
-// The load generator: C keep-alive HTTP/1.1 connections to a server on 127.0.0.1, driven
-// from one thread with epoll, as wrk is; or, with echo_size > 0, C connections to an echo
-// server, each sending a message of echo_size bytes and reading it back whole, compared byte
-// for byte as it arrives, before the next (vmbench's client). It runs in a process of its own (the
-// executable `cmbench-load`, started by the harness), so that the server's CPU time is the
-// server's.
-//
-// Two modes:
-//  - closed loop (rate = 0): each connection sends its next request as soon as the previous
-//    answer arrived; the result is the most the server (or, often here, the client) can do;
-//  - open loop (rate > 0): requests are due at a fixed rate, t0 + k/rate, whatever the server
-//    does. A due request goes out on the first idle connection; its latency is measured from
-//    the time it was due, not the time it was sent, so a server that stalls is charged for
-//    every request it kept waiting (no coordinated omission).
-// Every response is checked: status 200, a well-formed message, the expected body. A request
-// unanswered after `timeout` is counted, and its connection closed and opened again; so is a
-// reset, a refused connection or a malformed response (each counted on its own).
-//
-// Guarantees: the run is bounded by warmup + duration (+ one timeout to close); nothing is
-// left open afterwards. Latency percentiles come from a log-linear histogram with 64
-// sub-buckets per power of two (≤ 1.6 % error); only responses to requests due (open loop)
-// or sent (closed loop) after the warm-up count, towards latency and throughput alike.
-// Thread-safety: run_load blocks its thread and shares nothing.
+// The contract between a loaded server's runner and the load generator (`cmbench-load`,
+// bench/load/generator.hpp, a process of its own): the options the runner passes on its
+// command line, and the report the generator prints as one JSON line. Both sides include
+// this header, so that what one writes is what the other reads.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -47,7 +29,8 @@ struct Options {
   std::size_t echo_size = 0;
   // Told "measuring" when the warm-up ends and "done" when the measured window does, at
   // once (within one turn of the loop), so that a caller can read the server's CPU clocks
-  // over exactly that window.
+  // over exactly that window. In the generator's process: `cmbench-load --phases` prints
+  // each as a line of its own, before the report.
   std::function<void(std::string_view phase)> on_phase = nullptr;
 };
 
@@ -68,9 +51,5 @@ struct Report {
   std::string to_json() const;
   static Report from_json(const std::string& text);  // throws std::runtime_error
 };
-
-// Runs the load against 127.0.0.1:options.port and reports. Throws std::invalid_argument for
-// options out of range and std::system_error when the machine refuses (epoll, timerfd).
-Report run_load(const Options& options);
 
 }  // namespace cmbench::load

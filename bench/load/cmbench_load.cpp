@@ -10,7 +10,7 @@
 //
 //   --rate 0 (the default) is a closed loop: each connection sends its next request as soon
 //   as the previous one is answered. --rate R > 0 is an open loop: R requests per second in
-//   all, latency measured from when each was due (models/core/load.hpp says more).
+//   all, latency measured from when each was due (bench/load/generator.hpp says more).
 //
 // With --phases it first prints the lines "measuring" and "done" as the measured window
 // starts and ends (the harness reads the server's CPU clocks then). Then one JSON object on stdout:
@@ -23,7 +23,7 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "models/core/load.hpp"
+#include "bench/load/generator.hpp"
 
 using namespace cmbench;
 
