@@ -9,7 +9,7 @@ Run: /usr/bin/python3 tests/architecture_test.py   (CTest runs it as architectur
   - the engine (models/core/) knows nothing of the harness: no cell, profile, verdict,
     metric or report;
   - a workload or a demo speaks to a model through the model's own words, never through its
-    engine (`.reactor()`, `.core()`).
+    engine (`.engine()`, or the older names `.reactor()` and `.core()`).
 """
 
 import re
@@ -111,7 +111,7 @@ class Architecture(unittest.TestCase):
         self.assertEqual(found, [], "\n".join(found))
 
     def test_workloads_and_demos_use_the_models_words(self):
-        engine = re.compile(r"\.(reactor|core)\(\)")
+        engine = re.compile(r"\.(reactor|core|engine)\(\)")
         found = []
         for top in ("workloads", "demos"):
             for path in sorted((ROOT / top).rglob("*.[ch]pp")):

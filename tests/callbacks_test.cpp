@@ -510,7 +510,7 @@ TEST(CallbacksReactor, ReactReturnsTheValueOrThrowsTheFailure) {
 TEST(CallbacksReactor, AnUnhandledFailureIsReportedThroughTheReactor) {
   Reactor reactor;
   std::vector<std::string> reported;
-  reactor.core().set_error_handler([&](std::string_view what) { reported.emplace_back(what); });
+  reactor.engine().set_error_handler([&](std::string_view what) { reported.emplace_back(what); });
   reactor.call_when_running([&] {
     defer_later(reactor, 1ms, []() -> int { throw std::runtime_error("forgotten"); });
     reactor.call_later(3ms, [&] { reactor.stop(); });
@@ -748,7 +748,7 @@ TEST(CallbacksProtocol, AProtocolThatThrowsIsReportedAndItsConnectionDropped) {
   };
   Reactor reactor;
   std::vector<std::string> reported;
-  reactor.core().set_error_handler([&](std::string_view what) { reported.emplace_back(what); });
+  reactor.engine().set_error_handler([&](std::string_view what) { reported.emplace_back(what); });
   Endings endings{reactor};
   FactoryOf<Thrower> server(endings);
   ClientMaker client(endings, "anything");

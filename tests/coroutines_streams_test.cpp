@@ -116,12 +116,12 @@ void reset(Fd& socket) {
 class StreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    EventLoop::current().reactor().set_error_handler(
+    EventLoop::current().engine().set_error_handler(
         [this](std::string_view what) { reports.emplace_back(what); });
     fds_before_ = open_fds();  // after the loop's own epoll and eventfd exist
   }
   void TearDown() override {
-    EventLoop::current().reactor().set_error_handler(nullptr);
+    EventLoop::current().engine().set_error_handler(nullptr);
     EXPECT_THAT(reports, ::testing::IsEmpty()) << "the reactor reported failures";
     EXPECT_EQ(open_fds(), fds_before_) << "a descriptor was left open";
   }

@@ -881,7 +881,7 @@ TEST_F(FibersTimeout, ATimeoutThatExpiresAfterTheWakeUpStillRaisesWhenTheGreenle
       }
     });
     sleep();  // g waits
-    Hub::current()->reactor().call_later(1ms, [&] { event.set(); });
+    Hub::current()->engine().call_later(1ms, [&] { event.set(); });
     spin_for(10ms);  // both timers are due by now
     g.join();
     EXPECT_TRUE(raised);
@@ -1238,7 +1238,7 @@ TEST_F(FibersQueue, AGetterWhoseTimeoutExpiresAfterItsWakeUpPassesTheItemOn) {
     });
     auto second = spawn([&] { return q.get(); });
     sleep();  // both wait, first in line
-    Hub::current()->reactor().call_later(1ms, [&] { q.put_nowait(7); });
+    Hub::current()->engine().call_later(1ms, [&] { q.put_nowait(7); });
     spin_for(10ms);
     ASSERT_TRUE(second.join(5s)) << "the item was stranded";
     EXPECT_EQ(second.get(), 7);

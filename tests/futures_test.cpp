@@ -57,7 +57,7 @@ auto counting(int& calls) {
 struct Reports {
   std::vector<std::string> lines;
   explicit Reports(IOLoop& loop) {
-    loop.reactor().set_error_handler([this](std::string_view what) { lines.emplace_back(what); });
+    loop.engine().set_error_handler([this](std::string_view what) { lines.emplace_back(what); });
   }
 };
 
@@ -312,7 +312,7 @@ TEST(FutureWithTimeout, PassesTheResultThroughAndRemovesItsTimer) {
   IOLoop loop;
   int v = loop.run_sync([] { return with_timeout(10s, sleep(1ms).then([] { return 9; })); });
   EXPECT_EQ(v, 9);
-  EXPECT_EQ(loop.reactor().pending_timers(), 0u);  // the 10 s timer is gone
+  EXPECT_EQ(loop.engine().pending_timers(), 0u);  // the 10 s timer is gone
 }
 
 // ---- IOLoop ----------------------------------------------------------------------------

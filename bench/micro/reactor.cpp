@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "micro.hpp"
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/core/span.hpp"
 #include "models/core/timer_wheel.hpp"
 
@@ -70,7 +70,7 @@ void dispatch_std_function(benchmark::State& state) {
 }
 
 void dispatch_reactor(benchmark::State& state) {
-  Reactor r;
+  Engine r;
   std::int64_t count = 0;
   for (auto _ : state) {
     for (int i = 0; i < batch; ++i) r.call_soon([&count] { ++count; });
@@ -96,7 +96,7 @@ void timers_wheel(benchmark::State& state) {
 }
 
 void timers_reactor(benchmark::State& state) {
-  Reactor r;
+  Engine r;
   std::int64_t fired = 0;
   for (auto _ : state) {
     std::int64_t now = monotonic_ns();

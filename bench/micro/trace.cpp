@@ -31,7 +31,7 @@
 #include <system_error>
 
 #include "micro.hpp"
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/core/span.hpp"
 #include "models/core/trace.hpp"
 
@@ -114,7 +114,7 @@ void dispatch_on(benchmark::State& state) {
   constexpr int batch = 1000;  // callbacks per loop turn, as micro/dispatch/reactor
   constexpr int turns = 64;    // loop turns per recording
   constexpr std::uint64_t capacity = 4 * batch * turns;  // room for 4 events per callback
-  Reactor r;
+  Engine r;
   std::int64_t count = 0, turn = 0;
   std::uint64_t events = 0;
   trace::start(capacity);

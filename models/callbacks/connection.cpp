@@ -60,7 +60,7 @@ Connection::Connection(Reactor& reactor, Fd fd, Factory& factory)
       client_(nullptr),
       state_(State::connected),
       fd_(std::move(fd)),
-      watcher_(reactor.core(), fd_.get(), [this](std::uint32_t events) { on_ready(events); }) {
+      watcher_(reactor.engine(), fd_.get(), [this](std::uint32_t events) { on_ready(events); }) {
   if (trace::on()) [[unlikely]] {
     traced_ = true;
     trace::created(task_id());
@@ -241,7 +241,7 @@ void Connection::close_soon(Failure reason) {
   out_.clear();
   out_sent_ = 0;
   watcher_.want(0);
-  reactor_.core().call_soon([this, reason = std::move(reason)] {
+  reactor_.engine().call_soon([this, reason = std::move(reason)] {
     Step step(*this, trace::Cause::event);
     close(reason);
   });
@@ -261,18 +261,18 @@ void Connection::close(const Failure& reason) {
     try {
       producer->stop_producing();  // a no-op when it is this transport: already closed
     } catch (const std::exception& e) {
-      reactor_.core().report_error(std::string("stop_producing raised: ") + e.what());
+      reactor_.engine().report_error(std::string("stop_producing raised: ") + e.what());
     } catch (...) {
-      reactor_.core().report_error("stop_producing raised a non-standard exception");
+      reactor_.engine().report_error("stop_producing raised a non-standard exception");
     }
   }
   if (!protocol_) return;
   try {
     protocol_->connection_lost(reason);
   } catch (const std::exception& e) {
-    reactor_.core().report_error(std::string("connection_lost raised: ") + e.what());
+    reactor_.engine().report_error(std::string("connection_lost raised: ") + e.what());
   } catch (...) {
-    reactor_.core().report_error("connection_lost raised a non-standard exception");
+    reactor_.engine().report_error("connection_lost raised a non-standard exception");
   }
 }
 
@@ -281,7 +281,7 @@ void Connection::close(const Failure& reason) {
 void Connection::protocol_failed(std::exception_ptr e) {
   Failure why(e);
   raised_ = true;
-  reactor_.core().report_error("a protocol raised: " + why.error_message());
+  reactor_.engine().report_error("a protocol raised: " + why.error_message());
   close(why);
 }
 

@@ -31,7 +31,7 @@
 
 #include "models/callbacks/protocol.hpp"
 #include "models/core/fd.hpp"
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/core/trace.hpp"
 
 namespace cmbench::callbacks {

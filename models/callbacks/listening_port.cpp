@@ -13,7 +13,7 @@ ListeningPort::ListeningPort(Reactor& reactor, std::uint16_t port, Factory& fact
       factory_(factory),
       fd_(tcp::listen(port)),
       port_(tcp::local_port(fd_.get())),
-      watcher_(reactor.core(), fd_.get(), [this](std::uint32_t) { accept_waiting(); }) {
+      watcher_(reactor.engine(), fd_.get(), [this](std::uint32_t) { accept_waiting(); }) {
   watcher_.want(EPOLLIN);
 }
 

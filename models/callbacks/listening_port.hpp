@@ -15,7 +15,7 @@
 #include <cstdint>
 
 #include "models/core/fd.hpp"
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 
 namespace cmbench::callbacks {
 

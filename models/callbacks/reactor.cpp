@@ -44,9 +44,9 @@ void DelayedCall::reset_to(std::int64_t time) {
   arm(state_);
 }
 
-Reactor::Reactor() : core_() {
+Reactor::Reactor() : engine_() {
   previous_unhandled_ = set_unhandled_error_handler([this](const Failure& f) {
-    core_.report_error("Unhandled error in Deferred: " + f.error_message());
+    engine_.report_error("Unhandled error in Deferred: " + f.error_message());
   });
 }
 
@@ -59,9 +59,9 @@ Reactor::~Reactor() {
 
 void Reactor::set_slow_call_threshold(std::chrono::nanoseconds threshold,
                                       std::function<void(std::string_view)> report) {
-  if (!report) return core_.set_slow_callback(threshold, nullptr);
-  core_.set_slow_callback(
-      threshold, [report = std::move(report)](const cmbench::Reactor::SlowCallback& slow) {
+  if (!report) return engine_.set_slow_callback(threshold, nullptr);
+  engine_.set_slow_callback(
+      threshold, [report = std::move(report)](const cmbench::Engine::SlowCallback& slow) {
         char line[160];
         std::snprintf(line, sizeof line,
                       "reactor blocked: %s took %.3f seconds; nothing else ran meanwhile",
@@ -77,19 +77,19 @@ void Reactor::run() {
     Reactor& r;
     explicit Running(Reactor& reactor) : r(reactor) {
       r.running_ = true;
-      r.core_.hold();
+      r.engine_.hold();
     }
     ~Running() {
-      r.core_.release();
+      r.engine_.release();
       r.running_ = false;
     }
   } running(*this);
-  core_.run();
+  engine_.run();
 }
 
 void Reactor::stop() {
   if (!running_) throw ReactorNotRunning("stop() while the reactor is not running");
-  core_.stop();
+  engine_.stop();
 }
 
 ListeningPort& Reactor::listen_tcp(std::uint16_t port, Factory& factory) {
@@ -108,7 +108,7 @@ Connection& Reactor::adopt(std::unique_ptr<Connection> c) {
 }
 
 void Reactor::forget(Connection& c) {
-  core_.call_soon([this, p = &c] { connections_.erase(p); });
+  engine_.call_soon([this, p = &c] { connections_.erase(p); });
 }
 
 std::span<std::byte> Reactor::read_buffer() {

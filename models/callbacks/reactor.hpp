@@ -1,4 +1,4 @@
-// Reactor: Twisted's reactor, a thin facade over the shared cmbench::Reactor (the same loop
+// Reactor: Twisted's reactor, a thin facade over the shared cmbench::Engine (the same loop
 // under every event-driven model), in Twisted's vocabulary:
 //
 //   reactor.call_later(10ms, fn, args...)    -> DelayedCall: cancel(), reset(), active()
@@ -60,7 +60,7 @@
 #include "models/callbacks/listening_port.hpp"
 #include "models/callbacks/protocol.hpp"
 #include "models/callbacks/rc.hpp"
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/core/span.hpp"
 
 namespace cmbench::callbacks {
@@ -104,8 +104,8 @@ class DelayedCall {
   // Invariant: while active, `time` is when the call is due and the core timer `handle`
   // waits for `time` or for an earlier moment (after a reset to later), when it re-arms.
   struct State {
-    cmbench::Reactor* core = nullptr;
-    cmbench::Reactor::TimerHandle handle{};
+    cmbench::Engine* core = nullptr;
+    cmbench::Engine::TimerHandle handle{};
     std::int64_t time = 0;  // due, in ns of CLOCK_MONOTONIC
     Callback call;
     bool called = false;
@@ -156,7 +156,7 @@ class Reactor {
   DelayedCall call_later(std::chrono::duration<Rep, Period> delay, F fn, Args... args) {
     DelayedCall call;
     call.state_ = detail::Rc<DelayedCall::State>::make();
-    call.state_->core = &core_;
+    call.state_->core = &engine_;
     call.state_->time = monotonic_ns() + detail::delay_ns(delay).count();
     call.state_->call = detail::bind_call(std::move(fn), std::move(args)...);
     DelayedCall::arm(call.state_);
@@ -174,7 +174,7 @@ class Reactor {
     if (running_)
       call();
     else
-      core_.call_soon(std::move(call));
+      engine_.call_soon(std::move(call));
   }
 
   // Runs fn(args...) on a thread of the offload pool; the Deferred fires on the loop thread
@@ -193,7 +193,7 @@ class Reactor {
     // In a trace, the Deferred's task hands the job over (the core names the job after the
     // task running) and waits on the pool until `done` fires it.
     detail::Starting handing_over(detail::ChainOf::get(d), trace::Wait::pool);
-    core_.offload(
+    engine_.offload(
         [out, call = detail::bind_call(std::move(fn), std::move(args)...)]() mutable {
           try {
             if constexpr (std::is_void_v<R>)
@@ -223,14 +223,14 @@ class Reactor {
   // write.
   template <class F, class... Args>
   void call_from_thread(F fn, Args... args) {
-    core_.call_soon_threadsafe(detail::bind_call(std::move(fn), std::move(args)...));
+    engine_.call_soon_threadsafe(detail::bind_call(std::move(fn), std::move(args)...));
   }
 
   // twisted.logger's globalLogBeginner.beginLoggingTo: every error this reactor logs (an
   // Unhandled error in Deferred, a call that raised) goes to `observer` as one line, on the
   // loop thread, instead of to stderr.
   void begin_logging_to(std::function<void(std::string_view line)> observer) {
-    core_.set_error_handler(std::move(observer));
+    engine_.set_error_handler(std::move(observer));
   }
 
   // Listens on 127.0.0.1:port (0: an ephemeral port; ask the ListeningPort which). Each
@@ -244,7 +244,7 @@ class Reactor {
   void stop();  // run() returns after the current turn; throws ReactorNotRunning if idle
   bool running() const noexcept { return running_; }
 
-  cmbench::Reactor& core() noexcept { return core_; }
+  cmbench::Engine& engine() noexcept { return engine_; }
 
   // A watch for calls that block the reactor (Twisted has none built in; this is asyncio
   // debug mode's slow_callback_duration on the shared loop): every delayed call, callback
@@ -262,7 +262,7 @@ class Reactor {
   void forget(Connection& c);  // destroys c on the next turn, once nothing uses it
   std::span<std::byte> read_buffer();
 
-  cmbench::Reactor core_;  // first: destroyed last, after everything that watches it
+  cmbench::Engine engine_;  // first: destroyed last, after everything that watches it
   bool running_ = false;
   std::vector<std::byte> read_buffer_;  // shared by every connection (one read at a time)
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
@@ -280,7 +280,7 @@ auto defer_later(Reactor& reactor, std::chrono::duration<Rep, Period> delay, F f
   Deferred<R> d;
   // In a trace, the task runs fn as its first step, once the timer has woken it.
   detail::Starting waiting(detail::ChainOf::get(d), trace::Wait::timer);
-  reactor.core().call_later(
+  reactor.engine().call_later(
       detail::delay_ns(delay),
       [d, call = detail::bind_call(std::move(fn), std::move(args)...)]() mutable {
         detail::Resume resume(detail::ChainOf::get(d), trace::Cause::timer);

@@ -170,7 +170,7 @@ inline void reaped(pid_t child) noexcept {
     record(Kind::reaped, 0, static_cast<std::uint64_t>(child));
 }
 // One callback or task step held this (loop) thread for `took_ns`, ending now: a slow
-// callback detector (Reactor::set_slow_callback, the coroutines' debug mode) found it.
+// callback detector (Engine::set_slow_callback, the coroutines' debug mode) found it.
 inline void slow(TaskId t, std::int64_t took_ns) noexcept {
   if (on()) [[unlikely]]
     record(Kind::slow, t, static_cast<std::uint64_t>(took_ns));

@@ -30,7 +30,7 @@
 #include <utility>
 
 #include "models/core/fd.hpp"
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/core/tcp.hpp"
 #include "models/coroutines/errors.hpp"
 #include "models/coroutines/input_buffer.hpp"
@@ -56,7 +56,7 @@ void check_host(std::string_view host, const char* who);
 // transport and the StreamReader's buffer). Every member is used on the loop thread only.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Reactor& reactor, Fd socket, std::size_t limit)
+  Connection(Engine& reactor, Fd socket, std::size_t limit)
       : socket_(std::move(socket)),
         watcher_(reactor, socket_.get(), [this](std::uint32_t events) { on_ready(events); }),
         limit_(limit) {

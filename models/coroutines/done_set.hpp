@@ -62,7 +62,7 @@ class DoneSet final : public Suspension {
       tasks_[i]->watch(watches_[i]);
     }
     if (timeout_) {
-      timer_ = reactor().call_later(*timeout_, [this] {
+      timer_ = engine().call_later(*timeout_, [this] {
         timed_out_ = true;
         resolve();
       });
@@ -133,7 +133,7 @@ class DoneSet final : public Suspension {
     if (watches_)
       for (std::size_t i = 0; i < n_; ++i)
         if (watches_[i].linked) tasks_[i]->unwatch(watches_[i]);
-    if (timer_armed_) reactor().cancel(timer_);  // harmless once it has fired
+    if (timer_armed_) engine().cancel(timer_);  // harmless once it has fired
     timer_armed_ = false;
   }
 
@@ -146,7 +146,7 @@ class DoneSet final : public Suspension {
   std::size_t remaining_ = 0;
   std::size_t first_failed_ = none;
   std::unique_ptr<DoneWatch[]> watches_;
-  Reactor::TimerHandle timer_{};
+  Engine::TimerHandle timer_{};
   bool timer_armed_ = false;
   bool resolved_ = false;
   bool timed_out_ = false;

@@ -94,10 +94,10 @@ void EventLoop::run_main(detail::TaskCore& main) {
   detail::DoneWatch stopper;
   stopper.owner = this;
   stopper.fired = [](detail::DoneWatch& w) noexcept {
-    static_cast<EventLoop*>(w.owner)->reactor_.stop();
+    static_cast<EventLoop*>(w.owner)->engine_.stop();
   };
   if (!main.done()) main.watch(stopper);
-  reactor_.run();
+  engine_.run();
   main.unwatch(stopper);
   bool deadlock = !main.done();
   finish_remaining();
@@ -112,12 +112,12 @@ void EventLoop::run_main(detail::TaskCore& main) {
 void EventLoop::finish_remaining() {
   for (int round = 0; round < 3 && live_ > 0; ++round) {
     for (detail::TaskCore* t = first_task_; t; t = t->next_task_) t->cancel();
-    reactor_.run();
+    engine_.run();
   }
   // asyncio.run's shutdown_default_executor: a to_thread call whose awaiter was cancelled
   // still runs on its thread; wait for it, so that its completion does not land in a later
   // run().
-  while (reactor_.offloaded() > 0) reactor_.run_once(true);
+  while (engine_.offloaded() > 0) engine_.run_once(true);
   for (detail::TaskCore* t = first_task_; t; t = t->next_task_)
     report("task " + t->describe() +
            " is still pending after being cancelled at the end of run(): it is left "

@@ -1,5 +1,5 @@
 // EventLoop: asyncio's event loop for C++20 coroutines, a thin layer over the shared
-// cmbench::Reactor. It adds no loop of its own: a task's step is a callback on the reactor's
+// cmbench::Engine. It adds no loop of its own: a task's step is a callback on the reactor's
 // ready queue, sleep a timer on its wheel, a stream a watcher on its epoll, to_thread a job
 // on its offload pool. So the coroutines model and the other event-driven models differ only
 // in their idiom.
@@ -41,7 +41,7 @@
 #include <string_view>
 #include <vector>
 
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/coroutines/task.hpp"
 
 namespace cmbench::coroutines {
@@ -67,7 +67,7 @@ class EventLoop {
   template <class T>
   T run_until_complete(Task<T> main);
 
-  Reactor& reactor() noexcept { return reactor_; }
+  Engine& engine() noexcept { return engine_; }
 
   // asyncio's loop.call_soon_threadsafe, the one way into the loop from another thread:
   // queues fn to run on the loop's thread in a later turn, and wakes the loop. The caller
@@ -75,7 +75,7 @@ class EventLoop {
   // closed). Cost: a mutex and an eventfd write.
   template <class F>
   void call_soon_threadsafe(F fn) {
-    reactor_.call_soon_threadsafe(std::move(fn));
+    engine_.call_soon_threadsafe(std::move(fn));
   }
 
   // The loop's clock (CLOCK_MONOTONIC), read now, in ns.
@@ -109,7 +109,7 @@ class EventLoop {
   void link(detail::TaskCore& t) noexcept;
   void unlink(detail::TaskCore& t) noexcept;
 
-  Reactor reactor_;
+  Engine engine_;
   detail::TaskCore* first_task_ = nullptr;  // the list of tasks not done, oldest first
   detail::TaskCore* last_task_ = nullptr;
   std::size_t live_ = 0;

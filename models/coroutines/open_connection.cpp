@@ -16,7 +16,7 @@ namespace {
 // Waits until a connecting socket is writable: connected, or failed.
 class Connecting final : public Suspension {
  public:
-  Connecting(Reactor& reactor, int fd)
+  Connecting(Engine& reactor, int fd)
       : watcher_(reactor, fd, [this](std::uint32_t) { ready(); }) {}
 
   bool await_ready() const noexcept { return false; }
@@ -51,7 +51,7 @@ class Connecting final : public Suspension {
 
 Task<std::pair<StreamReader, StreamWriter>> open_connection(std::uint16_t port, std::size_t limit) {
   detail::check_limit(limit);
-  Reactor& reactor = detail::running_loop("open_connection").reactor();
+  Engine& reactor = detail::running_loop("open_connection").engine();
   const std::string where = "connect to 127.0.0.1:" + std::to_string(port);
   Fd socket;
   try {

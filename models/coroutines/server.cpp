@@ -26,7 +26,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
         limit_(limit),
         socket_(tcp::listen(port)),
         port_(tcp::local_port(socket_.get())) {
-    watcher_.emplace(loop_.reactor(), socket_.get(), [this](std::uint32_t) { accept_ready(); });
+    watcher_.emplace(loop_.engine(), socket_.get(), [this](std::uint32_t) { accept_ready(); });
     watcher_->want(EPOLLIN);
   }
   Listener(const Listener&) = delete;
@@ -38,14 +38,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   void close() noexcept {
     if (!socket_) return;
-    if (retrying_) loop_.reactor().cancel(retry_);
+    if (retrying_) loop_.engine().cancel(retry_);
     watcher_.reset();  // before the fd it watches; nothing of ours runs inside its handler
     socket_.reset();
     closed_.set();
     if (active_ == 0) idle_.set();
   }
 
-  void report(const std::string& what) { loop_.reactor().report_error(what); }
+  void report(const std::string& what) { loop_.engine().report_error(what); }
 
   // Counts a handler's task from before it is scheduled until its frame is gone.
   class Slot {
@@ -79,7 +79,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   Fd socket_;
   std::uint16_t port_;
   std::optional<Watcher> watcher_;  // declared after socket_: it goes first
-  Reactor::TimerHandle retry_{};
+  Engine::TimerHandle retry_{};
   bool retrying_ = false;
   std::size_t active_ = 0;
 };
@@ -124,14 +124,14 @@ void Listener::accept_ready() {
       report(std::string("start_server: accept failed, retrying in 1 s: ") + e.what());
       watcher_->want(0);
       retrying_ = true;
-      retry_ = loop_.reactor().call_later(std::chrono::seconds(1), [this] {
+      retry_ = loop_.engine().call_later(std::chrono::seconds(1), [this] {
         retrying_ = false;
         watcher_->want(EPOLLIN);
       });
       return;
     }
     if (!accepted) return;
-    auto c = std::make_shared<Connection>(loop_.reactor(), std::move(accepted), limit_);
+    auto c = std::make_shared<Connection>(loop_.engine(), std::move(accepted), limit_);
     Task<void> task = create_task(serve_client(Slot(shared_from_this()), std::move(c)));
     task.core().retrieve();  // the task reports its own failure: nobody need await it
   }

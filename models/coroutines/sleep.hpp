@@ -33,7 +33,7 @@ class [[nodiscard]] Sleep final : public detail::Suspension {
       task_->wake();
       return true;
     }
-    timer_ = reactor().call_later(delay_, [task = task_] { task->wake_now(); });
+    timer_ = engine().call_later(delay_, [task = task_] { task->wake_now(); });
     return true;
   }
   void await_resume() const {
@@ -48,7 +48,7 @@ class [[nodiscard]] Sleep final : public detail::Suspension {
   }
 
   bool withdraw() noexcept override {  // only while the timer waits (a yield never waits)
-    reactor().cancel(timer_);
+    engine().cancel(timer_);
     cancelled_ = true;
     return true;
   }
@@ -56,7 +56,7 @@ class [[nodiscard]] Sleep final : public detail::Suspension {
  private:
   bool yielded_ = false;  // first: it fits in Suspension's tail padding, so frames keep their size
   std::chrono::nanoseconds delay_;
-  Reactor::TimerHandle timer_{};
+  Engine::TimerHandle timer_{};
 };
 
 inline Sleep sleep(std::chrono::nanoseconds delay) noexcept {

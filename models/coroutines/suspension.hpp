@@ -41,7 +41,7 @@ class Suspension : public Waiting {
   void end() const {
     if (cancelled_) throw CancelledError{};
   }
-  Reactor& reactor() const noexcept { return task_->loop()->reactor(); }
+  Engine& engine() const noexcept { return task_->loop()->engine(); }
 
   TaskCore* task_ = nullptr;  // the suspended task
   bool cancelled_ = false;

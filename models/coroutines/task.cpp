@@ -124,7 +124,7 @@ void TaskCore::wake() noexcept {
   trace::woken(trace_id(), trace::Cause::event);
   waiting_ = nullptr;
   state_ = State::scheduled;
-  loop_->reactor_.call_soon([this] { step(this); });
+  loop_->engine_.call_soon([this] { step(this); });
 }
 
 void TaskCore::wake_now() noexcept {
@@ -254,7 +254,7 @@ void TaskCore::become_task(EventLoop& loop, std::string name, const std::source_
   if (loop.eager_ && EventLoop::running() == &loop)
     step(this);  // its first step now, nested in the creator's (which resumes after it)
   else
-    loop.reactor_.call_soon([this] { step(this); });
+    loop.engine_.call_soon([this] { step(this); });
 }
 
 void schedule(TaskCore& core, std::string name, const std::source_location& where) {

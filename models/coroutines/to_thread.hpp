@@ -40,7 +40,7 @@ class [[nodiscard]] ToThread final : public detail::Suspension {
     auto job = std::make_unique<Job>(Job{{std::move(fn_), {}, {}}, this});
     job_ = job.get();
     Job* work = job.get();
-    reactor().offload([work] { work->call.run(); },
+    engine().offload([work] { work->call.run(); },
                       [job = std::move(job)] {
                         if (!job->to) return;  // abandoned: the awaiting task was cancelled
                         job->to->value_ = std::move(job->call.value);

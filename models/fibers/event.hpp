@@ -7,7 +7,7 @@
 
 #include <chrono>
 
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/fibers/wait.hpp"
 
 namespace cmbench::fibers {

@@ -34,7 +34,7 @@ Fd duplicate(const Fd& fd, const char* what) {
 template <class Work>
 void offload(const char* what, const std::shared_ptr<Call>& call, Work work) {
   interruption_point();
-  Reactor& reactor = Hub::require(what).reactor();
+  Engine& reactor = Hub::require(what).engine();
   WaitingFor waiting(*call);
   call->waiter = context::active();
   reactor.offload([call, work] { work(*call); },

@@ -53,8 +53,8 @@ void Hub::set_max_blocking_time(std::chrono::nanoseconds threshold,
   max_blocking_ns_ = on ? threshold.count() : 0;
   on_blocking_ = on ? std::move(report) : nullptr;
   timed_ = nullptr;
-  if (!on) return reactor_.set_slow_callback(threshold, nullptr);
-  reactor_.set_slow_callback(threshold, [this](const Reactor::SlowCallback& slow) {
+  if (!on) return engine_.set_slow_callback(threshold, nullptr);
+  engine_.set_slow_callback(threshold, [this](const Engine::SlowCallback& slow) {
     char line[160];
     std::snprintf(line, sizeof line, "the hub was blocked: %s took %.3f seconds", slow.kind,
                   static_cast<double>(slow.took.count()) / 1e9);
@@ -107,7 +107,7 @@ context* Hub::pick_next() noexcept {
   // Called by the dispatcher, at its turn: the reactor's turn too, unless suspend_until has
   // just run one or the reactor has nothing to report.
   if (open_ && last_picked_ != nullptr && last_picked_ == dispatcher_) {
-    if (!polled_ && !reactor_.quiet()) reactor_.run_once(false);
+    if (!polled_ && !engine_.quiet()) engine_.run_once(false);
     polled_ = false;
   }
   context* next;
@@ -145,7 +145,7 @@ void Hub::suspend_until(const std::chrono::steady_clock::time_point& tp) noexcep
       tp == std::chrono::steady_clock::time_point::max()
           ? -1
           : std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch()).count();
-  reactor_.run_once_until(
+  engine_.run_once_until(
       deadline, [](void* hub) { return static_cast<Hub*>(hub)->ready_.empty(); }, this);
   polled_ = true;
 }
@@ -167,7 +167,7 @@ void Hub::close() {
     g->kill(true);
   }
   // Offloaded work (file reads) whose greenlet is gone still completes here.
-  while (reactor_.offloaded() > 0) reactor_.run_once(true);
+  while (engine_.offloaded() > 0) engine_.run_once(true);
   // Boost frees finished fibers when its dispatcher runs: give it turns until every stack
   // is back (one is enough unless a fiber was still finishing).
   for (int turn = 0; stacks_.outstanding() > 0 && turn < 1000; ++turn) context::active()->yield();

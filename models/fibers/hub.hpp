@@ -21,7 +21,7 @@
 // Blocking detector (gevent's max_blocking_time): set_max_blocking_time makes the hub time
 // every greenlet from its pick to its next switch, and report one that held the hub longer
 // than the threshold once it switches or ends (gevent's monitor thread reports it while it
-// still blocks; a single-threaded hub can only tell afterwards). Reactor callbacks are timed
+// still blocks; a single-threaded hub can only tell afterwards). Engine callbacks are timed
 // by the reactor's slow-callback detector with the same threshold. Off by default: a switch
 // then tests one flag.
 //
@@ -40,7 +40,7 @@
 #include <functional>
 #include <string_view>
 
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/fibers/stack_pool.hpp"
 
 namespace cmbench::fibers {
@@ -69,7 +69,7 @@ class Hub final : public boost::fibers::algo::algorithm {
   // The same, or std::logic_error naming `what` ("fibers::sleep needs a running hub").
   static Hub& require(const char* what);
 
-  Reactor& reactor() noexcept { return reactor_; }
+  Engine& engine() noexcept { return engine_; }
 
   // gevent's hub.loop.run_callback_threadsafe, the one way into the hub from another thread:
   // queues fn to run on the hub's thread in a later turn, and wakes the hub. fn runs as a
@@ -78,7 +78,7 @@ class Hub final : public boost::fibers::algo::algorithm {
   // runs). Cost: a mutex and an eventfd write.
   template <class F>
   void run_callback_threadsafe(F fn) {
-    reactor_.call_soon_threadsafe(std::move(fn));
+    engine_.call_soon_threadsafe(std::move(fn));
   }
 
   StackPool& stacks() noexcept { return stacks_; }
@@ -110,7 +110,7 @@ class Hub final : public boost::fibers::algo::algorithm {
   void suspend_until(const std::chrono::steady_clock::time_point& tp) noexcept override;
   void notify() noexcept override {
     remote_.store(true, std::memory_order_relaxed);
-    reactor_.wake();
+    engine_.wake();
   }
 
   // Installs this hub as the thread's algorithm, and takes it out (round_robin again).
@@ -125,7 +125,7 @@ class Hub final : public boost::fibers::algo::algorithm {
   void check_blocking(std::int64_t now) noexcept;
 
   RunOptions options_;
-  Reactor reactor_;
+  Engine engine_;
   StackPool stacks_;
   boost::fibers::scheduler::ready_queue_type ready_;
   context* dispatcher_ = nullptr;

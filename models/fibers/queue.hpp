@@ -19,7 +19,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/fibers/wait.hpp"
 
 namespace cmbench::fibers {

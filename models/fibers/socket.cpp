@@ -19,7 +19,7 @@ struct Socket::State {
   State(Hub& h, Fd f)
       : hub(h),
         fd(std::move(f)),
-        watcher(h.reactor(), fd.get(), [this](std::uint32_t e) { ready(e); }) {}
+        watcher(h.engine(), fd.get(), [this](std::uint32_t e) { ready(e); }) {}
 
   void ready(std::uint32_t events) {
     std::uint32_t keep = watcher.wanted();

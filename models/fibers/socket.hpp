@@ -22,7 +22,7 @@
 #include <string_view>
 
 #include "models/core/fd.hpp"
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/fibers/wait.hpp"
 
 namespace cmbench::fibers {

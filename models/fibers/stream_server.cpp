@@ -29,7 +29,7 @@ void accept_forever(Socket& listener, Pool& handlers, const StreamServer::Handle
 StreamServer::StreamServer(Handler handle)
     : handle_(std::move(handle)),
       listener_(Socket::listen()),
-      loop_(Hub::require("fibers::StreamServer").reactor()) {}
+      loop_(Hub::require("fibers::StreamServer").engine()) {}
 
 void StreamServer::serve_forever() {
   Pool handlers(max_connections);

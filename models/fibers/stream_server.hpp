@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/fibers/event.hpp"
 #include "models/fibers/socket.hpp"
 
@@ -48,7 +48,7 @@ class StreamServer {
   Handler handle_;
   Socket listener_;
   Event stop_;
-  Reactor& loop_;  // the hub's: its call_soon_threadsafe is the thread-safe door
+  Engine& loop_;  // the hub's: its call_soon_threadsafe is the thread-safe door
 };
 
 }  // namespace cmbench::fibers

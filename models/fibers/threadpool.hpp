@@ -27,7 +27,7 @@ template <class F>
 auto apply(F fn) -> std::invoke_result_t<F&> {
   using R = std::invoke_result_t<F&>;
   interruption_point();
-  Reactor& reactor = Hub::require("fibers::threadpool::apply").reactor();
+  Engine& reactor = Hub::require("fibers::threadpool::apply").engine();
   // Shared by the pool thread (which runs fn and fills `work`) and the hub (which reads it
   // once the reactor's hand-back, a mutex, has ordered the two).
   struct Call : HandOff {

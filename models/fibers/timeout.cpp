@@ -15,11 +15,11 @@ void sleep(std::chrono::nanoseconds d) {
     return;
   }
   interruption_point();
-  Reactor& reactor = Hub::require("fibers::sleep").reactor();
+  Engine& reactor = Hub::require("fibers::sleep").engine();
   struct Sleeping final : Park {
-    Reactor& reactor;
-    Reactor::TimerHandle timer{};
-    explicit Sleeping(Reactor& r) : reactor(r) {}
+    Engine& reactor;
+    Engine::TimerHandle timer{};
+    explicit Sleeping(Engine& r) : reactor(r) {}
     bool withdraw() noexcept override { return reactor.cancel(timer); }
   } sleeping(reactor);
   sleeping.timer =
@@ -34,7 +34,7 @@ Timeout::Timeout(std::chrono::nanoseconds d) : hub_(Hub::require("fibers::Timeou
   GreenletCore* g = GreenletCore::current();
   if (!g) throw std::logic_error("fibers::Timeout: not inside a greenlet");
   target_ = Ref<GreenletCore>(g);
-  timer_ = hub_.reactor().call_later(d, [this] {
+  timer_ = hub_.engine().call_later(d, [this] {
     armed_ = false;
     expired_ = true;
     target_->interrupt(std::make_exception_ptr(TimeoutError(this)), this);
@@ -44,7 +44,7 @@ Timeout::Timeout(std::chrono::nanoseconds d) : hub_(Hub::require("fibers::Timeou
 
 void Timeout::cancel() noexcept {
   if (armed_) {
-    hub_.reactor().cancel(timer_);
+    hub_.engine().cancel(timer_);
     armed_ = false;
   }
   if (target_ && target_->pending_from_ == this) {

@@ -17,7 +17,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/fibers/greenlet.hpp"
 
 namespace cmbench::fibers {
@@ -55,7 +55,7 @@ class Timeout {
  private:
   Hub& hub_;
   Ref<GreenletCore> target_;
-  Reactor::TimerHandle timer_{};
+  Engine::TimerHandle timer_{};
   bool armed_ = false;
   bool expired_ = false;
 };

@@ -100,7 +100,7 @@ bool WaitQueue::wait_until(SpinGuard& held, std::int64_t deadline_ns, trace::Wai
     held.unlock();
     interruption_point();
   }
-  Reactor& reactor = Hub::require("a timed wait").reactor();
+  Engine& reactor = Hub::require("a timed wait").engine();
   Node n(*this);
   link(n);
   bool timed_out = false;
@@ -112,8 +112,8 @@ bool WaitQueue::wait_until(SpinGuard& held, std::int64_t deadline_ns, trace::Wai
   });
   // The timer refers to this frame: it must not outlive the wait, however it ends.
   struct Disarm {
-    Reactor& r;
-    Reactor::TimerHandle h;
+    Engine& r;
+    Engine::TimerHandle h;
     ~Disarm() { r.cancel(h); }
   } disarm{reactor, timer};
   park(n, held, on);

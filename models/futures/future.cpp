@@ -23,7 +23,7 @@ namespace cmbench::futures::detail {
 namespace {
 
 void report(std::string_view what) noexcept {
-  if (current_loop) return current_loop->reactor().report_error(what);
+  if (current_loop) return current_loop->engine().report_error(what);
   std::fprintf(stderr, "futures: a callback raised: %.*s\n", static_cast<int>(what.size()),
                what.data());
 }
@@ -61,7 +61,7 @@ void report_unretrieved(const std::exception_ptr& error) noexcept {
 }
 
 void call_on_next_turn(Callback cb) {
-  current_loop->reactor().call_soon(std::move(cb));
+  current_loop->engine().call_soon(std::move(cb));
 }
 
 }  // namespace cmbench::futures::detail

@@ -6,7 +6,7 @@
 namespace cmbench::futures {
 
 IOLoop::IOLoop()
-    : reactor_(), previous_(detail::current_loop), loop_thread_(std::this_thread::get_id()) {
+    : engine_(), previous_(detail::current_loop), loop_thread_(std::this_thread::get_id()) {
   detail::current_loop = this;
 }
 
@@ -36,8 +36,8 @@ IOLoop::Running::~Running() {
 
 void IOLoop::set_blocking_log_threshold(std::chrono::nanoseconds threshold,
                                         std::function<void(std::string_view)> log) {
-  if (!log) return reactor_.set_slow_callback(threshold, nullptr);
-  reactor_.set_slow_callback(threshold, [log = std::move(log)](const Reactor::SlowCallback& slow) {
+  if (!log) return engine_.set_slow_callback(threshold, nullptr);
+  engine_.set_slow_callback(threshold, [log = std::move(log)](const Engine::SlowCallback& slow) {
     char line[128];
     std::snprintf(line, sizeof line, "IOLoop blocked for %.3f seconds in %s",
                   static_cast<double>(slow.took.count()) / 1e9, slow.kind);
@@ -47,21 +47,21 @@ void IOLoop::set_blocking_log_threshold(std::chrono::nanoseconds threshold,
 
 void IOLoop::start() {
   Running running(*this);
-  reactor_.run();
+  engine_.run();
 }
 
 void IOLoop::add_callback(Callback fn) {
   if (loop_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id())
-    reactor_.call_soon(std::move(fn));
+    engine_.call_soon(std::move(fn));
   else
-    reactor_.call_soon_threadsafe(std::move(fn));
+    engine_.call_soon_threadsafe(std::move(fn));
 }
 
 void IOLoop::add_handler(int fd, Handler handler, std::uint32_t events) {
   if (handlers_.count(fd))
     throw std::logic_error("add_handler: fd " + std::to_string(fd) + " already has a handler");
   auto watcher = std::make_unique<Watcher>(
-      reactor_, fd,
+      engine_, fd,
       [fd, handler = std::move(handler)](std::uint32_t ready) { handler(fd, ready); });
   watcher->want(events);
   handlers_.emplace(fd, std::move(watcher));
@@ -80,7 +80,7 @@ void IOLoop::remove_handler(int fd) {
   // Stop watching now (the caller may close the fd next), but free the watcher on the next
   // turn: the handler being removed may be the one running.
   it->second->want(0);
-  reactor_.call_soon([gone = std::move(it->second)] {});
+  engine_.call_soon([gone = std::move(it->second)] {});
   handlers_.erase(it);
 }
 

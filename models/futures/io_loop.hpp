@@ -1,4 +1,4 @@
-// IOLoop: Tornado's event loop, a thin layer over the shared cmbench::Reactor. It adds no
+// IOLoop: Tornado's event loop, a thin layer over the shared cmbench::Engine. It adds no
 // loop of its own: callbacks, timers, fd handlers and the executor are the reactor's, so
 // the futures model and the other event-driven models differ only in their idiom.
 //
@@ -16,7 +16,7 @@
 //    loop last looked at the clock does not fire early;
 //  - fd handlers are level-triggered: a handler that leaves data unread is called again;
 //    epoll reports ERROR (EPOLLERR, EPOLLHUP) whatever the interest;
-//  - a callback or handler that throws is reported (set_error_handler on reactor()) and the
+//  - a callback or handler that throws is reported (set_error_handler on engine()) and the
 //    loop goes on;
 //  - an IOLoop is current on the thread that creates it, from its creation to its
 //    destruction (the loop current before it is again afterwards: destroy the loops of a
@@ -52,7 +52,7 @@
 #include <utility>
 
 #include "models/core/offloaded.hpp"
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/futures/future.hpp"
 
 namespace cmbench::futures {
@@ -66,7 +66,7 @@ void close_streams(std::unordered_set<Stream*>& streams) noexcept;
 class IOLoop {
  public:
   using clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC, the reactor's clock
-  using Timeout = Reactor::TimerHandle;
+  using Timeout = Engine::TimerHandle;
   using Handler = std::function<void(int fd, std::uint32_t events)>;
 
   static constexpr std::uint32_t READ = EPOLLIN;
@@ -86,7 +86,7 @@ class IOLoop {
   // Runs the loop until stop(), or until nothing is left to wait for.
   void start();
   // Makes start() (or run_sync) return after the current turn of the loop.
-  void stop() noexcept { reactor_.stop(); }
+  void stop() noexcept { engine_.stop(); }
 
   // Calls fn() (which returns a Future<T>), runs the loop until that future resolves, and
   // returns its result or rethrows its exception. Throws std::runtime_error if the loop
@@ -98,14 +98,14 @@ class IOLoop {
   void add_callback(Callback fn);
   // fn runs once `delay` has passed, or at `when`. The Timeout cancels it (remove_timeout).
   Timeout call_later(std::chrono::nanoseconds delay, Callback fn) {
-    return reactor_.call_later(delay, std::move(fn));
+    return engine_.call_later(delay, std::move(fn));
   }
   Timeout call_at(clock::time_point when, Callback fn) {
-    return reactor_.call_at(std::chrono::nanoseconds(when.time_since_epoch()).count(),
+    return engine_.call_at(std::chrono::nanoseconds(when.time_since_epoch()).count(),
                             std::move(fn));
   }
   // Cancels a timer that has not run yet; harmless on one that has.
-  void remove_timeout(Timeout timeout) noexcept { reactor_.cancel(timeout); }
+  void remove_timeout(Timeout timeout) noexcept { engine_.cancel(timeout); }
   // The loop's clock, read now.
   clock::time_point time() const noexcept { return clock::now(); }
 
@@ -131,7 +131,7 @@ class IOLoop {
   void set_blocking_log_threshold(std::chrono::nanoseconds threshold,
                                   std::function<void(std::string_view line)> log);
 
-  Reactor& reactor() noexcept { return reactor_; }
+  Engine& engine() noexcept { return engine_; }
 
  private:
   // Makes this loop current on the calling thread for the lifetime of the object.
@@ -148,7 +148,7 @@ class IOLoop {
     IOLoop& loop_;
   };
 
-  Reactor reactor_;
+  Engine engine_;
   IOLoop* previous_;  // the loop current on the creating thread before this one
   // The thread that runs the loop (or created it, before it runs): add_callback from any
   // other thread goes through the reactor's thread-safe queue.
@@ -193,7 +193,7 @@ auto IOLoop::run_sync(F&& fn) {
       trace::suspended(main, detail::Access::state(future).wait());
       detail::switch_back(main, previous);
     }
-    reactor_.run();
+    engine_.run();
     if (!future.done())
       throw std::runtime_error("run_sync: the loop stopped before the future resolved");
   } else if (main) [[unlikely]] {
@@ -224,7 +224,7 @@ auto IOLoop::run_in_executor(F&& fn) -> Future<std::invoke_result_t<std::decay_t
     trace::created(task);
     previous = detail::switch_to(task);
   }
-  reactor_.offload([work] { work->run(); },
+  engine_.offload([work] { work->run(); },
                    [job = std::move(job), future]() mutable {
                      detail::Because pool(trace::Cause::pool);
                      auto& state = detail::Access::state(future);

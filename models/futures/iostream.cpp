@@ -8,7 +8,7 @@
 #include <system_error>
 #include <vector>
 
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/core/tcp.hpp"
 #include "models/futures/io_loop.hpp"
 
@@ -57,7 +57,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   Stream(IOLoop& loop, Fd socket)
       : loop_(&loop),
         socket_(std::move(socket)),
-        watcher_(std::make_unique<Watcher>(loop.reactor(), socket_.get(),
+        watcher_(std::make_unique<Watcher>(loop.engine(), socket_.get(),
                                            [this](std::uint32_t events) { on_ready(events); })) {
     loop_->streams_.insert(this);
     if (trace::on()) [[unlikely]] {
@@ -313,7 +313,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void retire_watcher() {
     if (!watcher_) return;
     watcher_->want(0);
-    loop_->reactor().call_soon([gone = std::move(watcher_)] {});
+    loop_->engine().call_soon([gone = std::move(watcher_)] {});
   }
 
   // Watches for what the pending operations need; holds the stream alive while it does.

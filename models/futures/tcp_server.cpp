@@ -15,7 +15,7 @@ void TCPServer::listen(std::uint16_t port) {
   if (socket_) throw std::logic_error("TCPServer: already listening");
   loop_ = &IOLoop::current();
   socket_ = tcp::listen(port);
-  watcher_ = std::make_unique<Watcher>(loop_->reactor(), socket_.get(),
+  watcher_ = std::make_unique<Watcher>(loop_->engine(), socket_.get(),
                                        [this](std::uint32_t) { accept_ready(); });
   watcher_->want(EPOLLIN);
 }
@@ -29,7 +29,7 @@ void TCPServer::stop() {
   if (!watcher_) return;
   watcher_->want(0);
   // Freed on the next turn: stop() may be called from the watcher's own handler.
-  loop_->reactor().call_soon([gone = std::move(watcher_)] {});
+  loop_->engine().call_soon([gone = std::move(watcher_)] {});
   socket_.reset();
 }
 
@@ -40,9 +40,9 @@ void TCPServer::accept_ready() {
     try {
       handle_stream_(IOStream(std::move(connection)));
     } catch (const std::exception& e) {
-      loop_->reactor().report_error(e.what());
+      loop_->engine().report_error(e.what());
     } catch (...) {
-      loop_->reactor().report_error("an exception not derived from std::exception");
+      loop_->engine().report_error("an exception not derived from std::exception");
     }
   }
 }

@@ -16,7 +16,7 @@
 #include <memory>
 
 #include "models/core/fd.hpp"
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/futures/iostream.hpp"
 
 namespace cmbench::futures {

@@ -14,7 +14,7 @@
 namespace cmbench::cpu_bound {
 
 using namespace cmbench::callbacks;  // the model's names, as a Twisted module imports them
-using cmbench::callbacks::Reactor;   // (Twisted's reactor, not the core's cmbench::Reactor)
+using cmbench::callbacks::Reactor;   // (Twisted's reactor, not the core's cmbench::Engine)
 
 Result callbacks(const Params& p) {
   return react([&p](Reactor& reactor) {

@@ -1,4 +1,4 @@
-// Reactor: the one event loop under the four event-driven models (callbacks, futures,
+// Engine: the one event loop under the four event-driven models (callbacks, futures,
 // fibers, coroutines). Each model adds only its idiom on top, so that a difference between
 // two of them is the cost of the idiom, not of two different loops.
 //
@@ -56,7 +56,7 @@
 
 namespace cmbench {
 
-class Reactor;
+class Engine;
 
 // A long-lived interest in one file descriptor (libuv's "handle"). The handler receives the
 // epoll events (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP). While it wants any event, it keeps
@@ -64,7 +64,7 @@ class Reactor;
 // its own handler). It does not own the fd.
 class Watcher {
  public:
-  Watcher(Reactor& r, int fd, std::function<void(std::uint32_t events)> on_ready);
+  Watcher(Engine& r, int fd, std::function<void(std::uint32_t events)> on_ready);
   Watcher(const Watcher&) = delete;
   Watcher& operator=(const Watcher&) = delete;
   ~Watcher();
@@ -75,22 +75,22 @@ class Watcher {
   int fd() const noexcept { return fd_; }
 
  private:
-  friend class Reactor;
-  Reactor& reactor_;
+  friend class Engine;
+  Engine& reactor_;
   int fd_;
   std::uint32_t wanted_ = 0;
   bool registered_ = false;
   std::function<void(std::uint32_t)> on_ready_;
 };
 
-class Reactor {
+class Engine {
  public:
   using TimerHandle = TimerWheel::Handle;
 
-  Reactor();
-  Reactor(const Reactor&) = delete;
-  Reactor& operator=(const Reactor&) = delete;
-  ~Reactor();
+  Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  ~Engine();
 
   // Runs until nothing is left to do (no ready callback, timer, watcher, offloaded work or
   // hold) or stop() is called. May be called again after stop(): pending work is kept.

@@ -1,4 +1,4 @@
-#include "reactor.hpp"
+#include "engine.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -28,7 +28,7 @@ char wakeup_tag;
 
 // ---- Watcher ---------------------------------------------------------------------------
 
-Watcher::Watcher(Reactor& r, int fd, std::function<void(std::uint32_t)> on_ready)
+Watcher::Watcher(Engine& r, int fd, std::function<void(std::uint32_t)> on_ready)
     : reactor_(r), fd_(fd), on_ready_(std::move(on_ready)) {}
 
 Watcher::~Watcher() {
@@ -40,9 +40,9 @@ void Watcher::want(std::uint32_t events) {
   reactor_.update(*this, events);
 }
 
-// ---- Reactor ---------------------------------------------------------------------------
+// ---- Engine ---------------------------------------------------------------------------
 
-Reactor::Reactor()
+Engine::Engine()
     : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
       wakeup_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       events_(256),
@@ -57,17 +57,17 @@ Reactor::Reactor()
     fail("epoll_ctl(wakeup)");
 }
 
-Reactor::~Reactor() {
+Engine::~Engine() {
   // A pool thread may still be about to post a completion here: wait for it to let go.
   while (in_pool_.load(std::memory_order_acquire) > 0)
     std::this_thread::sleep_for(std::chrono::microseconds(100));
 }
 
-bool Reactor::alive() const noexcept {
+bool Engine::alive() const noexcept {
   return !ready_->empty() || timers_.size() > 0 || watching_ > 0 || offloaded_ > 0 || holds_ > 0;
 }
 
-void Reactor::report_error(std::string_view what) noexcept {
+void Engine::report_error(std::string_view what) noexcept {
   ++errors_;
   try {
     if (on_error_) return on_error_(what);
@@ -77,7 +77,7 @@ void Reactor::report_error(std::string_view what) noexcept {
                what.data());
 }
 
-void Reactor::invoke(Callback& cb) noexcept {
+void Engine::invoke(Callback& cb) noexcept {
   try {
     cb();
   } catch (const std::exception& e) {
@@ -87,20 +87,20 @@ void Reactor::invoke(Callback& cb) noexcept {
   }
 }
 
-void Reactor::set_slow_callback(std::chrono::nanoseconds threshold,
+void Engine::set_slow_callback(std::chrono::nanoseconds threshold,
                                 std::function<void(const SlowCallback&)> handler) {
   const bool on = threshold.count() > 0 && handler;
   slow_ns_ = on ? threshold.count() : 0;
   on_slow_ = on ? std::move(handler) : nullptr;
 }
 
-void Reactor::invoke_timed(Callback& cb, const char* kind) noexcept {
+void Engine::invoke_timed(Callback& cb, const char* kind) noexcept {
   const std::int64_t start = monotonic_ns();
   invoke(cb);
   check_slow(start, kind);
 }
 
-void Reactor::check_slow(std::int64_t start, const char* kind) noexcept {
+void Engine::check_slow(std::int64_t start, const char* kind) noexcept {
   const std::int64_t took = monotonic_ns() - start;
   if (took <= slow_ns_ || !on_slow_) return;
   trace::slow(trace::current(), took);
@@ -113,7 +113,7 @@ void Reactor::check_slow(std::int64_t start, const char* kind) noexcept {
   }
 }
 
-void Reactor::call_handler(Watcher& w, std::uint32_t events) noexcept {
+void Engine::call_handler(Watcher& w, std::uint32_t events) noexcept {
   try {
     w.on_ready_(events);
   } catch (const std::exception& e) {
@@ -123,14 +123,14 @@ void Reactor::call_handler(Watcher& w, std::uint32_t events) noexcept {
   }
 }
 
-void Reactor::run() {
+void Engine::run() {
   trace::LoopScope loop_thread;
   stop_requested_ = false;
   while (!stop_requested_ && alive()) run_once(true);
 }
 
 // One turn of the loop, its phases in order (libuv's uv_run is the model):
-void Reactor::run_once(bool block) {
+void Engine::run_once(bool block) {
   // 1. Time. Read the clock once: every timer of this turn sees the same now. A turn with
   //    no timer pending skips the read (≈ 23 ns), and now_ns() keeps the last turn's time.
   // 2. Timers. Every timer due by now runs, in deadline order. Timers that a callback
@@ -234,7 +234,7 @@ void Reactor::run_once(bool block) {
   if (static_cast<std::size_t>(n) == events_.size()) events_.resize(events_.size() * 2);
 }
 
-void Reactor::run_once_until(std::int64_t deadline_ns, bool (*idle)(void*), void* arg) {
+void Engine::run_once_until(std::int64_t deadline_ns, bool (*idle)(void*), void* arg) {
   HubTurn turn{deadline_ns, idle, arg};
   hub_turn_ = &turn;
   try {
@@ -246,7 +246,7 @@ void Reactor::run_once_until(std::int64_t deadline_ns, bool (*idle)(void*), void
   hub_turn_ = nullptr;
 }
 
-void Reactor::update(Watcher& w, std::uint32_t events) {
+void Engine::update(Watcher& w, std::uint32_t events) {
   if (events == w.wanted_) return;
   epoll_event ev{};
   ev.events = events;
@@ -267,12 +267,12 @@ void Reactor::update(Watcher& w, std::uint32_t events) {
   w.wanted_ = events;
 }
 
-void Reactor::forget(Watcher& w) noexcept {
+void Engine::forget(Watcher& w) noexcept {
   for (std::size_t i = dispatching_ + 1; i < dispatch_end_; ++i)
     if (events_[i].data.ptr == &w) events_[i].data.ptr = nullptr;
 }
 
-void Reactor::call_soon_threadsafe(Callback cb) {
+void Engine::call_soon_threadsafe(Callback cb) {
   bool first;
   {
     std::lock_guard lock(remote_mutex_);
@@ -289,7 +289,7 @@ void Reactor::call_soon_threadsafe(Callback cb) {
   }
 }
 
-void Reactor::drain_remote() {
+void Engine::drain_remote() {
   std::uint64_t count;
   while (::read(wakeup_fd_.get(), &count, sizeof count) < 0 && errno == EINTR) {
   }
@@ -302,7 +302,7 @@ void Reactor::drain_remote() {
   for (auto& cb : batch) ready_->push_back(std::move(cb));
 }
 
-void Reactor::offload(Callback work, Callback done, trace::TaskId for_task) {
+void Engine::offload(Callback work, Callback done, trace::TaskId for_task) {
   ++offloaded_;
   in_pool_.fetch_add(1, std::memory_order_relaxed);
   auto finished = [this,

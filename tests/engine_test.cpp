@@ -8,14 +8,14 @@
 #include <atomic>
 #include <thread>
 
-#include "models/core/reactor.hpp"
+#include "models/core/engine.hpp"
 #include "models/core/span.hpp"
 
 using namespace cmbench;
 using namespace std::chrono_literals;
 
-TEST(Reactor, RunsCallbacksInOrderAndReturnsWhenIdle) {
-  Reactor r;
+TEST(Engine, RunsCallbacksInOrderAndReturnsWhenIdle) {
+  Engine r;
   std::vector<int> log;
   for (int i = 0; i < 5; ++i) r.call_soon([&log, i] { log.push_back(i); });
   r.run();
@@ -23,8 +23,8 @@ TEST(Reactor, RunsCallbacksInOrderAndReturnsWhenIdle) {
   EXPECT_FALSE(r.alive());
 }
 
-TEST(Reactor, TimersFireInDeadlineOrderAndNeverEarly) {
-  Reactor r;
+TEST(Engine, TimersFireInDeadlineOrderAndNeverEarly) {
+  Engine r;
   std::vector<int> log;
   const std::int64_t start = monotonic_ns();
   std::vector<std::int64_t> when(4);
@@ -39,8 +39,8 @@ TEST(Reactor, TimersFireInDeadlineOrderAndNeverEarly) {
   for (int i = 0; i < 4; ++i) EXPECT_GE(when[i] - start, (1 + 2 * i) * 1'000'000) << i;
 }
 
-TEST(Reactor, CancelledTimerDoesNotRun) {
-  Reactor r;
+TEST(Engine, CancelledTimerDoesNotRun) {
+  Engine r;
   bool ran = false, other = false;
   auto h = r.call_later(5ms, [&] { ran = true; });
   r.call_later(1ms, [&] { other = r.cancel(h); });
@@ -49,8 +49,8 @@ TEST(Reactor, CancelledTimerDoesNotRun) {
   EXPECT_FALSE(ran);
 }
 
-TEST(Reactor, WatcherSeesReadabilityAndStopsWhenItStopsWanting) {
-  Reactor r;
+TEST(Engine, WatcherSeesReadabilityAndStopsWhenItStopsWanting) {
+  Engine r;
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   std::string got;
@@ -70,8 +70,8 @@ TEST(Reactor, WatcherSeesReadabilityAndStopsWhenItStopsWanting) {
   close(fds[1]);
 }
 
-TEST(Reactor, AWatcherDestroyedByAnotherHandlerInTheSameBatchIsNotCalled) {
-  Reactor r;
+TEST(Engine, AWatcherDestroyedByAnotherHandlerInTheSameBatchIsNotCalled) {
+  Engine r;
   int a[2], b[2];
   ASSERT_EQ(pipe(a), 0);
   ASSERT_EQ(pipe(b), 0);
@@ -98,8 +98,8 @@ TEST(Reactor, AWatcherDestroyedByAnotherHandlerInTheSameBatchIsNotCalled) {
   for (int fd : {a[0], a[1], b[0], b[1]}) close(fd);
 }
 
-TEST(Reactor, WakesUpForACallbackFromAnotherThread) {
-  Reactor r;
+TEST(Engine, WakesUpForACallbackFromAnotherThread) {
+  Engine r;
   std::atomic<bool> ran{false};
   std::thread::id ran_on;
   r.hold();  // nothing else keeps the loop alive while the other thread sleeps
@@ -117,8 +117,8 @@ TEST(Reactor, WakesUpForACallbackFromAnotherThread) {
   EXPECT_EQ(ran_on, std::this_thread::get_id());
 }
 
-TEST(Reactor, AThrowingCallbackIsReportedAndTheLoopGoesOn) {
-  Reactor r;
+TEST(Engine, AThrowingCallbackIsReportedAndTheLoopGoesOn) {
+  Engine r;
   std::vector<std::string> reported;
   r.set_error_handler([&](std::string_view what) { reported.emplace_back(what); });
   bool after = false;
@@ -131,8 +131,8 @@ TEST(Reactor, AThrowingCallbackIsReportedAndTheLoopGoesOn) {
   EXPECT_EQ(r.errors(), 2u);
 }
 
-TEST(Reactor, StopKeepsPendingWorkForTheNextRun) {
-  Reactor r;
+TEST(Engine, StopKeepsPendingWorkForTheNextRun) {
+  Engine r;
   int ran = 0;
   r.call_later(1ms, [&] {
     ++ran;
@@ -147,8 +147,8 @@ TEST(Reactor, StopKeepsPendingWorkForTheNextRun) {
   EXPECT_EQ(ran, 2);
 }
 
-TEST(Reactor, OffloadRunsWorkOnAnotherThreadAndDoneOnTheLoop) {
-  Reactor r;
+TEST(Engine, OffloadRunsWorkOnAnotherThreadAndDoneOnTheLoop) {
+  Engine r;
   const auto loop_thread = std::this_thread::get_id();
   std::vector<std::thread::id> workers(8);
   std::vector<std::thread::id> dones(8);
@@ -162,8 +162,8 @@ TEST(Reactor, OffloadRunsWorkOnAnotherThreadAndDoneOnTheLoop) {
   }
 }
 
-TEST(Reactor, AThrowingOffloadedJobIsReportedAndItsDoneStillRuns) {
-  Reactor r;
+TEST(Engine, AThrowingOffloadedJobIsReportedAndItsDoneStillRuns) {
+  Engine r;
   std::vector<std::string> reported;
   r.set_error_handler([&](std::string_view what) { reported.emplace_back(what); });
   bool done = false;
@@ -173,8 +173,8 @@ TEST(Reactor, AThrowingOffloadedJobIsReportedAndItsDoneStillRuns) {
   EXPECT_THAT(reported, ::testing::ElementsAre("job failed"));
 }
 
-TEST(Reactor, AMillionConcurrentTimersAllFireAfterTheirDelay) {
-  Reactor r;
+TEST(Engine, AMillionConcurrentTimersAllFireAfterTheirDelay) {
+  Engine r;
   std::size_t fired = 0;
   const std::int64_t start = monotonic_ns();
   std::int64_t earliest = INT64_MAX;
@@ -197,8 +197,8 @@ struct Found {
   std::vector<std::int64_t> took_ns;
 };
 
-void watch(Reactor& r, Found& found, std::chrono::nanoseconds threshold = 20ms) {
-  r.set_slow_callback(threshold, [&found](const Reactor::SlowCallback& slow) {
+void watch(Engine& r, Found& found, std::chrono::nanoseconds threshold = 20ms) {
+  r.set_slow_callback(threshold, [&found](const Engine::SlowCallback& slow) {
     found.kinds.emplace_back(slow.kind);
     found.took_ns.push_back(slow.took.count());
   });
@@ -207,7 +207,7 @@ void watch(Reactor& r, Found& found, std::chrono::nanoseconds threshold = 20ms) 
 }  // namespace
 
 TEST(ReactorSlowCallback, ReportsACallbackATimerAndAnIOHandlerThatBlockTheLoop) {
-  Reactor r;
+  Engine r;
   Found found;
   watch(r, found);
   r.call_soon([] { std::this_thread::sleep_for(30ms); });
@@ -231,7 +231,7 @@ TEST(ReactorSlowCallback, ReportsACallbackATimerAndAnIOHandlerThatBlockTheLoop) 
 }
 
 TEST(ReactorSlowCallback, QuickCallbacksAreNotReported) {
-  Reactor r;
+  Engine r;
   Found found;
   watch(r, found, 50ms);
   for (int i = 0; i < 1000; ++i) r.call_soon([] {});
@@ -243,15 +243,15 @@ TEST(ReactorSlowCallback, QuickCallbacksAreNotReported) {
 TEST(ReactorSlowCallback, OffByDefaultAndTurnedOffByAZeroThresholdOrNoHandler) {
   Found found;
   {
-    Reactor r;  // never set
+    Engine r;  // never set
     r.call_soon([] { std::this_thread::sleep_for(30ms); });
     r.run();
   }
   for (int how = 0; how < 2; ++how) {
-    Reactor r;
+    Engine r;
     watch(r, found);
     if (how == 0)
-      r.set_slow_callback(0ns, [&found](const Reactor::SlowCallback&) {
+      r.set_slow_callback(0ns, [&found](const Engine::SlowCallback&) {
         found.kinds.emplace_back("zero threshold");
       });
     else
@@ -263,11 +263,11 @@ TEST(ReactorSlowCallback, OffByDefaultAndTurnedOffByAZeroThresholdOrNoHandler) {
 }
 
 TEST(ReactorSlowCallback, AThrowingHandlerIsReportedLikeACallbackAndTheLoopGoesOn) {
-  Reactor r;
+  Engine r;
   std::vector<std::string> errors;
   r.set_error_handler([&](std::string_view what) { errors.emplace_back(what); });
   r.set_slow_callback(
-      10ms, [](const Reactor::SlowCallback&) { throw std::runtime_error("handler failed"); });
+      10ms, [](const Engine::SlowCallback&) { throw std::runtime_error("handler failed"); });
   int after = 0;
   r.call_soon([] { std::this_thread::sleep_for(20ms); });
   r.call_later(1ms, [&after] { ++after; });
@@ -277,7 +277,7 @@ TEST(ReactorSlowCallback, AThrowingHandlerIsReportedLikeACallbackAndTheLoopGoesO
 }
 
 TEST(ReactorSlowCallback, ASlowCallbackThatThrowsIsReportedAsBoth) {
-  Reactor r;
+  Engine r;
   std::vector<std::string> errors;
   Found found;
   r.set_error_handler([&](std::string_view what) { errors.emplace_back(what); });
