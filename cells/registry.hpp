@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "models/core/model.hpp"
 #include "cells/params.hpp"
+#include "models/core/model.hpp"
 
 namespace cmbench {
 

@@ -4,11 +4,11 @@
 #include <set>
 
 #include "blocking/spec.hpp"
+#include "cells/params.hpp"
 #include "errors/spec.hpp"
 #include "fetch_and_save/spec.hpp"
 #include "files/spec.hpp"
 #include "forgotten/spec.hpp"
-#include "cells/params.hpp"
 #include "monitor/spec.hpp"
 #include "order/spec.hpp"
 #include "scenario.hpp"

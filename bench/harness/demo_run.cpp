@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cells/params.hpp"
 #include "demos/log.hpp"
 #include "demos/scenario.hpp"
-#include "cells/params.hpp"
 #include "models/core/span.hpp"
 #include "models/core/usage.hpp"
 #include "trace_json.hpp"

@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cells/params.hpp"
 #include "demo_run.hpp"
 #include "demos/scenario.hpp"
-#include "cells/params.hpp"
 #include "shell.hpp"
 
 namespace fs = std::filesystem;

@@ -30,8 +30,8 @@
 #include <vector>
 
 #include "models/callbacks/protocol.hpp"
-#include "models/core/fd.hpp"
 #include "models/core/engine.hpp"
+#include "models/core/fd.hpp"
 #include "models/core/trace.hpp"
 
 namespace cmbench::callbacks {

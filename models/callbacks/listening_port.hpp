@@ -14,8 +14,8 @@
 
 #include <cstdint>
 
-#include "models/core/fd.hpp"
 #include "models/core/engine.hpp"
+#include "models/core/fd.hpp"
 
 namespace cmbench::callbacks {
 

@@ -88,7 +88,7 @@ void Engine::invoke(Callback& cb) noexcept {
 }
 
 void Engine::set_slow_callback(std::chrono::nanoseconds threshold,
-                                std::function<void(const SlowCallback&)> handler) {
+                               std::function<void(const SlowCallback&)> handler) {
   const bool on = threshold.count() > 0 && handler;
   slow_ns_ = on ? threshold.count() : 0;
   on_slow_ = on ? std::move(handler) : nullptr;

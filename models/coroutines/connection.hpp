@@ -29,8 +29,8 @@
 #include <string_view>
 #include <utility>
 
-#include "models/core/fd.hpp"
 #include "models/core/engine.hpp"
+#include "models/core/fd.hpp"
 #include "models/core/tcp.hpp"
 #include "models/coroutines/errors.hpp"
 #include "models/coroutines/input_buffer.hpp"

@@ -16,8 +16,7 @@ namespace {
 // Waits until a connecting socket is writable: connected, or failed.
 class Connecting final : public Suspension {
  public:
-  Connecting(Engine& reactor, int fd)
-      : watcher_(reactor, fd, [this](std::uint32_t) { ready(); }) {}
+  Connecting(Engine& reactor, int fd) : watcher_(reactor, fd, [this](std::uint32_t) { ready(); }) {}
 
   bool await_ready() const noexcept { return false; }
   bool await_suspend(std::coroutine_handle<> h) {

@@ -41,13 +41,13 @@ class [[nodiscard]] ToThread final : public detail::Suspension {
     job_ = job.get();
     Job* work = job.get();
     engine().offload([work] { work->call.run(); },
-                      [job = std::move(job)] {
-                        if (!job->to) return;  // abandoned: the awaiting task was cancelled
-                        job->to->value_ = std::move(job->call.value);
-                        job->to->error_ = std::move(job->call.error);
-                        job->to->task_->wake();
-                      },
-                      task_->trace_id());
+                     [job = std::move(job)] {
+                       if (!job->to) return;  // abandoned: the awaiting task was cancelled
+                       job->to->value_ = std::move(job->call.value);
+                       job->to->error_ = std::move(job->call.error);
+                       job->to->task_->wake();
+                     },
+                     task_->trace_id());
     return true;
   }
 
