@@ -74,10 +74,13 @@ struct Workload {
   std::function<std::uint64_t(const ParamValues&)> tasks;
   // Rough seconds for one run, for time limits and the ETA; never used as a result.
   std::function<double(const ParamValues&, const ModelInfo&)> estimate_seconds;
-  // The workload's own figures, in the report's order; empty for a workload whose wall
-  // time is the result. A workload with a fixed duration (a server under load) reports
-  // these instead of its wall time.
+  // The workload's own figures, in the report's order. A timed workload reports them beside
+  // its wall time (files/s, a fetch's latency percentiles); one that runs for a fixed
+  // duration (a server under load) reports them instead of it.
   std::vector<MetricSpec> metrics = {};
+  // Whether the wall time of a run is a result: true for a workload that runs until its
+  // tasks are done, false for one whose parameters fix how long it runs.
+  bool timed = true;
 };
 
 // How cell names, reports and `cmbench serve` name an implementation: "callbacks",

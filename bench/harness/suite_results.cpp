@@ -53,7 +53,8 @@ json workload_json(const Workload& w) {
                        {"ratio_to", m.ratio_to}});
   return {{"name", w.name},       {"title", w.title},
           {"summary", w.summary}, {"scale_param", w.scale_param},
-          {"params", params},     {"metrics", metrics}};
+          {"params", params},     {"metrics", metrics},
+          {"timed", w.timed}};
 }
 
 }  // namespace
