@@ -16,14 +16,6 @@ namespace {
 
 using coroutines::Task;
 
-std::string text(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  }
-}
-
 Task<std::int64_t> task(const Params& p, std::size_t i, TaskRecord& t) {
   CleanUp clean_up(t);
   try {
@@ -46,7 +38,7 @@ Task<void> collect(const Params& p, Result& r) {
       t.value = outcomes[i].value();
     } else {
       t.ending = Ending::error;
-      t.error = text(outcomes[i].exception());
+      t.error = what(outcomes[i].exception());
       r.errors.push_back(t.error);
     }
   }
@@ -60,14 +52,14 @@ Task<void> cancel_on_first(const Params& p, Result& r) {
   try {
     co_await tg.join();
   } catch (const coroutines::ExceptionGroup& group) {  // except* TaskFailed
-    for (const auto& e : group.exceptions()) r.errors.push_back(text(e));
+    for (const auto& e : group.exceptions()) r.errors.push_back(what(e));
   }
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     TaskRecord& t = r.tasks[i];
     if (tasks[i].cancelled()) continue;  // the task noted it
     if (auto e = tasks[i].exception()) {
       t.ending = Ending::error;
-      t.error = text(e);
+      t.error = what(e);
     } else {
       t.ending = Ending::value;
       t.value = tasks[i].result();

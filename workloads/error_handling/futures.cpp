@@ -27,14 +27,6 @@ struct Settled {
   std::exception_ptr error;
 };
 
-std::string text(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  }
-}
-
 Future<std::int64_t> task(const Params& p, std::size_t i, TaskRecord& t, const Future<void>& stop) {
   t.span.start_ns = monotonic_ns();
   Future<std::int64_t> done;
@@ -82,7 +74,7 @@ Result futures(const Params& p) {
       futures::multi(std::move(tasks))
           .add_done_callback([stop, &r](Future<std::vector<std::int64_t>>& all) mutable {
             if (auto first = all.exception()) {
-              r.errors.push_back(text(first));
+              r.errors.push_back(what(first));
               stop.set_result();  // every sibling stops here
             }
           });
@@ -92,7 +84,7 @@ Result futures(const Params& p) {
         TaskRecord& t = r.tasks[i];
         if (all[i].error) {
           t.ending = Ending::error;
-          t.error = text(all[i].error);
+          t.error = what(all[i].error);
           if (p.policy == Policy::collect) r.errors.push_back(t.error);
         } else if (t.ending != Ending::cancelled) {
           t.ending = Ending::value;

@@ -95,6 +95,16 @@ std::string error_text(std::size_t i) {
   return task(i) + " failed";
 }
 
+std::string what(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
 Workload describe() {
   Workload w;
   w.name = "error_handling";

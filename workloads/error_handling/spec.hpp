@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -70,6 +71,8 @@ inline std::int64_t value_of(std::size_t i) {
   return static_cast<std::int64_t>(i) * 7 + 1;
 }
 std::string error_text(std::size_t i);  // "task 25 failed"
+// The text of an error carried as an exception_ptr (a task's outcome): its what().
+std::string what(const std::exception_ptr& error);
 struct TaskFailed : std::runtime_error {
   explicit TaskFailed(std::size_t i) : std::runtime_error(error_text(i)) {}
 };
