@@ -145,40 +145,52 @@ class ThreadPoolExecutor {
       if (shutdown_) throw std::runtime_error("cannot schedule new futures after shutdown");
       for (auto& item : items) queue_.push_back(std::move(item));
     }
-    work_ready_.notify_all();
+    // One waiting worker per call: waking them all for each call made thousands of idle
+    // workers contend for the lock on every submit (quadratic in the pool's size).
+    for (std::size_t i = 0; i < items.size(); ++i) work_ready_.notify_one();
     adjust_thread_count();
   }
 
-  // Starts a worker for each queued call that no idle worker will take, up to max_workers.
-  // The threads start outside mutex_, so that the first workers already run calls while the
-  // later ones are being started.
+  // Starts a worker for each queued call that no idle worker, and no worker still starting,
+  // will take, up to max_workers. The threads start outside mutex_, so that the first
+  // workers already run calls while the later ones are being started.
   void adjust_thread_count() {
     std::lock_guard threads(threads_mutex_);
     std::size_t wanted;
     {
       std::lock_guard lock(mutex_);
-      wanted = queue_.size() > idle_ ? queue_.size() - idle_ : 0;
+      std::size_t coming = idle_ + starting_;
+      wanted = queue_.size() > coming ? queue_.size() - coming : 0;
+      wanted = std::min(wanted, max_workers_ - workers_.size());
+      starting_ += wanted;
     }
-    // Room first: a thread started and then not stored would end the program when destroyed.
-    workers_.reserve(std::min(max_workers_, workers_.size() + wanted));
-    for (; wanted > 0 && workers_.size() < max_workers_; --wanted)
-      workers_.emplace_back([this] { work(); });
+    try {
+      // Room first: a thread started and then not stored would end the program when destroyed.
+      workers_.reserve(workers_.size() + wanted);
+      for (; wanted > 0; --wanted) workers_.emplace_back([this] { work(); });
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      starting_ -= wanted;  // those never started: a later call may try again
+      throw;
+    }
   }
 
   // A worker: takes the oldest queued call until the pool is shut down and the queue empty.
   void work() {
+    std::unique_lock lock(mutex_);
+    --starting_;
     for (;;) {
-      WorkItem item;
+      ++idle_;
+      work_ready_.wait(lock, [&] { return shutdown_ || !queue_.empty(); });
+      --idle_;
+      if (queue_.empty()) return;
       {
-        std::unique_lock lock(mutex_);
-        ++idle_;
-        work_ready_.wait(lock, [&] { return shutdown_ || !queue_.empty(); });
-        --idle_;
-        if (queue_.empty()) return;
-        item = std::move(queue_.front());
+        WorkItem item = std::move(queue_.front());
         queue_.pop_front();
-      }
-      if (item.state->set_running_or_notify_cancel()) item.run();
+        lock.unlock();
+        if (item.state->set_running_or_notify_cancel()) item.run();
+      }  // the call and its captures are gone before the lock is taken again
+      lock.lock();
     }
   }
 
@@ -188,7 +200,8 @@ class ThreadPoolExecutor {
   std::mutex mutex_;
   std::condition_variable work_ready_;
   std::deque<WorkItem> queue_;
-  std::size_t idle_ = 0;  // workers waiting in work() for a call
+  std::size_t idle_ = 0;      // workers waiting in work() for a call
+  std::size_t starting_ = 0;  // workers started that have not yet reached work()
   bool shutdown_ = false;
   // Guards workers_: held while workers are started or joined, never by a worker.
   std::mutex threads_mutex_;
