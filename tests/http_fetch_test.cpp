@@ -14,7 +14,7 @@
 #include <string_view>
 #include <thread>
 
-#include "http_fetch/origin.hpp"
+#include "workloads/serving/origin.hpp"
 #include "http_fetch/spec.hpp"
 #include "models/callbacks/info.hpp"
 #include "models/core/tcp.hpp"
