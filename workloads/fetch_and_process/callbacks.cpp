@@ -1,7 +1,7 @@
 // fetch_and_process, callbacks: Twisted's producer/consumer with a DeferredQueue. A
-// producer fetches an item with a client factory of its own (getPage's shape), whose
+// producer fetches an item with getPage (get_page.hpp: a client factory per request, whose
 // deadline is a reactor.callLater that aborts the connection and errbacks the page's
-// Deferred; it then waits for a free slot of a DeferredSemaphore(Q) and puts the page into
+// Deferred); it then waits for a free slot of a DeferredSemaphore(Q) and puts the page into
 // a DeferredQueue(size=Q). Twisted's put never waits, so the semaphore is the
 // backpressure, and the queue's size the guard that it holds. A consumer's
 // `q.get().addCallback` gives the slot back and runs the CPU work with deferToThread; its
@@ -14,14 +14,13 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
-#include <span>
 #include <vector>
 
+#include "get_page.hpp"
 #include "models/callbacks/deferred.hpp"
 #include "models/callbacks/deferred_list.hpp"
 #include "models/callbacks/deferred_queue.hpp"
 #include "models/callbacks/deferred_semaphore.hpp"
-#include "models/callbacks/protocol.hpp"
 #include "models/callbacks/reactor.hpp"
 #include "spec.hpp"
 
@@ -31,85 +30,6 @@ namespace {
 using callbacks::Deferred;
 using callbacks::Failure;
 using callbacks::Reactor;
-using callbacks::Transport;
-
-// One GET with a deadline. Invariant: `deferred` fires once, with the item or with a
-// FetchError naming the URL; the timer is cancelled when it fires.
-class PageRequest : public callbacks::ClientFactory {
- public:
-  PageRequest(Reactor& reactor, const Params& p, std::size_t i) : page(i) {
-    start_ns = monotonic_ns();
-    timer = reactor.call_later(p.timeout, [this, t = p.timeout] {
-      if (transport) transport->abort_connection();
-      fail_because([&] { page.fail(no_answer(t)); });
-    });
-    try {
-      reactor.connect_tcp(p.port, *this);
-    } catch (const std::exception& e) {  // no socket to be had
-      fail_because([&] { page.fail(e.what()); });
-    }
-  }
-
-  std::unique_ptr<callbacks::Protocol> build_protocol() override;
-  void client_connection_failed(const Failure& reason) override {
-    fail_because([&] { page.fail(reason.error_message()); });
-  }
-  void done() {
-    if (timer.active()) timer.cancel();
-    deferred.callback(Item{page.index(), page.digest(), Span{start_ns, monotonic_ns()}});
-  }
-  template <class Explain>  // throws the FetchError to fail with
-  void fail_because(Explain explain) {
-    if (deferred.called()) return;
-    if (timer.active()) timer.cancel();
-    try {
-      explain();
-    } catch (...) {
-      deferred.errback(std::current_exception());
-    }
-  }
-
-  Page page;
-  std::int64_t start_ns;
-  Transport* transport = nullptr;  // while connected
-  callbacks::DelayedCall timer;
-  Deferred<Item> deferred;
-};
-
-class PageGetter : public callbacks::Protocol {
- public:
-  explicit PageGetter(PageRequest& r) : r_(r) {}
-  void connection_made(Transport& t) override {
-    if (r_.deferred.called()) return t.abort_connection();  // timed out while connecting
-    r_.transport = &t;
-    t.write(request(r_.page.index()));
-  }
-  void data_received(std::span<const std::byte> data) override {
-    if (r_.deferred.called()) return;  // timed out: the connection is being aborted
-    bool whole = false;
-    r_.fail_because([&] {
-      whole = r_.page.feed({reinterpret_cast<const char*>(data.data()), data.size()});
-    });
-    if (r_.deferred.called()) return transport->abort_connection();  // malformed, not 200
-    if (!whole) return;
-    transport->lose_connection();
-    r_.done();
-  }
-  void connection_lost(const Failure& reason) override {
-    r_.transport = nullptr;
-    r_.fail_because([&] {
-      if (reason.check<callbacks::ConnectionDone>()) r_.page.end_of_stream();
-      r_.page.fail(reason.error_message());
-    });
-  }
-
- private:
-  PageRequest& r_;
-};
-
-std::unique_ptr<callbacks::Protocol> PageRequest::build_protocol() {
-  return std::make_unique<PageGetter>(*this);
-}
 
 // What a run's producers and consumers share. Outlives the reactor: connections refer to
 // their requests.
