@@ -92,9 +92,12 @@ Task<Result> pipeline(const Params& p, bool on_loop) {
   Pages q(p.capacity);
   std::vector<Task<std::vector<Processed>>> workers;
   for (std::size_t k = 0; k < p.consumers; ++k)
-    workers.push_back(coroutines::create_task(worker(p, q, on_loop)));
+    workers.push_back(
+        coroutines::create_task(worker(p, q, on_loop), "worker " + std::to_string(k)));
   std::vector<Task<std::size_t>> producers;
-  for (std::size_t k = 0; k < p.producers; ++k) producers.push_back(producer(p, q, k));
+  for (std::size_t k = 0; k < p.producers; ++k)
+    producers.push_back(
+        coroutines::create_task(producer(p, q, k), "producer " + std::to_string(k)));
 
   auto depths = co_await coroutines::gather(coroutines::return_exceptions, std::move(producers));
   for (std::size_t k = 0; k < p.consumers; ++k) co_await q.put(std::nullopt);

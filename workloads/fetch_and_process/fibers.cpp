@@ -9,6 +9,7 @@
 // the first one (in producer order) once the consumers have drained the queue and ended.
 #include <algorithm>
 #include <optional>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -67,11 +68,15 @@ Result fibers(const Params& p) {
   return fibers::run([&p]() -> Result {
     Pages q(p.capacity);
     std::vector<fibers::Greenlet<std::vector<Processed>>> consumers;
-    for (std::size_t k = 0; k < p.consumers; ++k)
+    for (std::size_t k = 0; k < p.consumers; ++k) {
       consumers.push_back(fibers::spawn([&] { return consumer(p, q); }));
+      consumers.back().set_name("consumer " + std::to_string(k));
+    }
     std::vector<fibers::Greenlet<std::size_t>> producers;
-    for (std::size_t k = 0; k < p.producers; ++k)
+    for (std::size_t k = 0; k < p.producers; ++k) {
       producers.push_back(fibers::spawn([&p, &q, k] { return producer(p, q, k); }));
+      producers.back().set_name("producer " + std::to_string(k));
+    }
 
     fibers::joinall(producers);
     for (std::size_t k = 0; k < p.consumers; ++k) q.put(std::nullopt);
