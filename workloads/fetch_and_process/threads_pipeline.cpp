@@ -2,12 +2,14 @@
 // C++ way to say "these stages, this many items in flight". A serial input stage hands out
 // the item numbers, a parallel stage fetches (blocking calls with a socket timeout), a
 // parallel stage processes. The pipeline's tokens, Q of them, bound the items alive at
-// once, so fewer than Q ever wait between the stages: the bounded queue is implicit.
+// once, so no more than Q ever wait between the stages: the bounded queue is implicit.
 //
 // TBB sizes its pool for CPU work, one thread per core; a stage that blocks in recv holds
 // a thread. So the pool is widened to P + C threads for the run (a global_control and an
-// arena of that size): P can wait on the origin while C compute. The depth is counted by
-// the stages themselves: up after a fetch, down when processing starts.
+// arena of that size), so that fetches can wait on the origin while others compute. TBB
+// has no bound per stage: any of those threads may fetch or compute, so up to P + C of
+// either run at once. The depth is counted by the stages themselves: up after a fetch,
+// down when processing starts.
 // A fetch that fails throws out of its stage: TBB cancels the pipeline and rethrows the
 // FetchError from parallel_pipeline once the stages running have returned.
 #include <tbb/global_control.h>
