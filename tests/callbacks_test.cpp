@@ -1018,3 +1018,91 @@ TEST(CallbacksWorkloads, CpuBoundBothVariantsAreVerified) {
   EXPECT_TRUE(v.ok) << v.why;
   EXPECT_EQ(v.peak_in_flight, 1u);  // one loop thread: the chunks never overlap
 }
+
+// ---- cancel() and cancellers -------------------------------------------------------------
+
+TEST(DeferredCancel, CallsTheCancellerThenFailsWithCancelledError) {
+  int cancelled = 0;
+  Deferred<int> d([&](Deferred<int>&) { ++cancelled; });
+  std::string seen;
+  d.add_errback([&](const Failure& f) {
+    seen = f.check<CancelledError>() ? "cancelled" : f.error_message();
+    return 0;
+  });
+  d.cancel();
+  EXPECT_EQ(cancelled, 1);
+  EXPECT_EQ(seen, "cancelled");
+  EXPECT_TRUE(d.called());
+  d.cancel();  // fired: nothing more
+  EXPECT_EQ(cancelled, 1);
+}
+
+TEST(DeferredCancel, ACancellerMayFireTheDeferredItself) {
+  Deferred<int> d([](Deferred<int>& self) { self.callback(-1); });
+  int got = 0;
+  d.add_callback([&](int v) { got = v; });
+  d.cancel();
+  EXPECT_EQ(got, -1);
+}
+
+TEST(DeferredCancel, AFiredDeferredIsNotCancelled) {
+  int cancelled = 0;
+  Deferred<int> d([&](Deferred<int>&) { ++cancelled; });
+  d.callback(3);
+  d.cancel();
+  int got = 0;
+  d.add_callback([&](int v) { got = v; });
+  EXPECT_EQ(cancelled, 0);
+  EXPECT_EQ(got, 3);
+}
+
+// Without a canceller the producer does not know; its late callback is dropped once.
+TEST(DeferredCancel, WithoutACancellerTheProducersLateFireIsDropped) {
+  Deferred<int> d;
+  bool failed = false;
+  d.add_errback([&](const Failure& f) {
+    failed = f.check<CancelledError>();
+    return 0;
+  });
+  d.cancel();
+  EXPECT_TRUE(failed);
+  EXPECT_NO_THROW(d.callback(1));
+  EXPECT_THROW(d.callback(2), AlreadyCalledError);
+}
+
+// Twisted's deferLater, cancelled: the delayed call is removed, the reactor runs dry.
+TEST(DeferredCancel, CancellingRemovesTheDelayedCallOfATimer) {
+  Reactor reactor;
+  DelayedCall call;
+  Deferred<int> d([&](Deferred<int>&) { call.cancel(); });
+  call = reactor.call_later(10s, [d]() mutable { d.callback(1); });
+  bool cleaned = false;
+  d.add_both([&](auto outcome) {
+     cleaned = true;
+     return outcome;
+   }).add_errback([](const Failure& f) {
+    f.trap<CancelledError>();
+    return 0;
+  });
+  reactor.call_later(1ms, [&] { d.cancel(); });
+  reactor.call_later(5ms, [&] { reactor.stop(); });
+  auto start = monotonic_ns();
+  reactor.run();
+  EXPECT_TRUE(cleaned);
+  EXPECT_FALSE(call.active());
+  EXPECT_LT(monotonic_ns() - start, 5'000'000'000);
+}
+
+// A cancelled Deferred in a DeferredList counts as a failure the list consumed.
+TEST(DeferredCancel, ADeferredListCollectsTheCancellation) {
+  Deferred<int> a, b;
+  DeferredList<int> list({a, b});
+  std::vector<ListEntry<int>> got;
+  list.add_callback([&](std::vector<ListEntry<int>> entries) { got = std::move(entries); });
+  b.cancel();
+  a.callback(1);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(got[0].first);
+  EXPECT_FALSE(got[1].first);
+  EXPECT_TRUE(std::get<Failure>(got[1].second).check<CancelledError>());
+}

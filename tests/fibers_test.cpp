@@ -1707,3 +1707,57 @@ TEST_F(FibersWorkStealing, WhatNeedsTheHubRaisesLogicErrorInThePool) {
 
 }  // namespace
 }  // namespace cmbench::fibers
+
+// ---- joinall(raise_error=True) ---------------------------------------------------------
+
+namespace cmbench::fibers {
+namespace {
+
+// The first failure in time is raised at once, while the others still run; killall (a
+// list, as gevent takes one) then stops them.
+TEST_F(FibersJoinall, RaiseErrorRaisesTheFirstFailureAtOnce) {
+  run([] {
+    std::vector<Greenlet<int>> gs;
+    gs.push_back(spawn([] {
+      sleep(10s);
+      return 0;
+    }));
+    gs.push_back(spawn([]() -> int {
+      sleep(20ms);
+      throw std::runtime_error("late");
+    }));
+    gs.push_back(spawn([]() -> int {
+      sleep(1ms);
+      throw std::runtime_error("early");
+    }));
+    auto start = Clock::now();
+    try {
+      joinall(gs, raise_error);
+      ADD_FAILURE() << "joinall(raise_error) raised nothing";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "early");
+    }
+    EXPECT_LT(since(start), 5s);
+    EXPECT_FALSE(gs[0].ready());
+    killall(gs);
+    EXPECT_THROW(gs[0].get(), GreenletExit);
+    EXPECT_THROW(gs[1].get(), GreenletExit);  // killed before it failed
+  });
+}
+
+TEST_F(FibersJoinall, RaiseErrorCountsAKilledGreenletAsNoFailure) {
+  run([] {
+    std::vector<Greenlet<int>> gs;
+    gs.push_back(spawn([] {
+      sleep(10s);
+      return 0;
+    }));
+    gs.push_back(spawn([] { return 2; }));
+    gs[0].kill(/*block=*/false);
+    EXPECT_EQ(joinall(gs, raise_error), 2u);
+    EXPECT_EQ(gs[1].get(), 2);
+  });
+}
+
+}  // namespace
+}  // namespace cmbench::fibers

@@ -149,6 +149,44 @@ TEST(Report, ShowsAWorkloadsOwnMetricsBesideTheReference) {
   fs::remove_all(dir);
 }
 
+// A timed workload with figures of its own (the sample's cpu_bound, given a "chunks per
+// second" metric here) keeps its wall time and speed-ups, and shows its figures beside them:
+// a table per scale and a chart.
+TEST(Report, ShowsATimedWorkloadsMetricsBesideItsWallTime) {
+  fs::path dir = fresh_dir("report-timed");
+  std::ifstream sample(fs::path(CMBENCH_SOURCE_DIR) / "tests" / "data" / "results_sample.json");
+  nlohmann::json doc = nlohmann::json::parse(sample);
+  for (auto& w : doc["cmbench"]["workloads"])
+    if (w["name"] == "cpu_bound") {
+      w["timed"] = true;
+      w["metrics"] = {{{"name", "chunks_per_s"}, {"title", "chunks per second"},
+                       {"unit", "chunks/s"}, {"lower_is_better", false}, {"chart", true},
+                       {"ratio_to", ""}}};
+    }
+  for (auto& b : doc["benchmarks"])  // one chunk per millisecond of each repetition's time
+    if (b["name"].get<std::string>().starts_with("cpu_bound/") && b["run_type"] == "iteration")
+      b["chunks_per_s"] = 1000.0 / b["real_time"].get<double>();
+  std::ofstream(dir / "results.json") << doc.dump();
+  std::string cmd = "/usr/bin/python3 " +
+                    (fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "report.py").string() + " " +
+                    dir.string() + " --quiet";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+
+  std::ifstream in(dir / "report.md");
+  std::string md((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto section = md.substr(md.find("## cpu_bound"));
+  section = section.substr(0, section.find("\n## "));
+  EXPECT_THAT(section, HasSubstr("| threads | 21.4 ms · 0.96× | 43.1 ms · 1.84× |"));
+  EXPECT_THAT(section, HasSubstr("Figures at K=4:"));
+  EXPECT_THAT(section, HasSubstr("| model | chunks per second (chunks/s) | min–max |"));
+  EXPECT_THAT(section, HasSubstr("| threads | 23.2 | 22.6–23.3 |"));
+  for (const char* chart : {"bars", "scaling", "chunks_per_s"}) {
+    std::string png = std::string("charts/cpu_bound-width200000-") + chart + ".png";
+    EXPECT_TRUE(fs::exists(dir / png)) << png;
+  }
+  fs::remove_all(dir);
+}
+
 TEST(SuiteRunner, AnEmptySelectionIsBadInput) {
   Catalog c = build_catalog();
   SuiteOptions o;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "models/threads/as_completed.hpp"
+#include "models/threads/event.hpp"
 #include "models/threads/executor.hpp"
 
 using cmbench::threads::as_completed;
@@ -216,4 +217,29 @@ TEST(ThreadsExecutor, NeverRunsMoreThanMaxWorkersAndLeavesNoThread) {
 
 TEST(ThreadsExecutor, RejectsNoWorkers) {
   EXPECT_THROW(ThreadPoolExecutor(0), std::invalid_argument);
+}
+
+// ---- Event (threading.Event) -------------------------------------------------------------
+
+TEST(ThreadsEvent, WaitTimesOutFalseAndSetWakesEveryWaiterAtOnce) {
+  cmbench::threads::Event stop;
+  EXPECT_FALSE(stop.wait(1ms));
+  std::atomic<int> woken{0};
+  const auto start = std::chrono::steady_clock::now();
+  {
+    std::vector<std::jthread> waiters;
+    for (int i = 0; i < 8; ++i)
+      waiters.emplace_back([&] {
+        if (stop.wait(60s)) ++woken;
+      });
+    std::this_thread::sleep_for(10ms);
+    stop.set();
+  }
+  EXPECT_EQ(woken.load(), 8);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);  // not the 60 s timeout
+  EXPECT_TRUE(stop.is_set());
+  EXPECT_TRUE(stop.wait(0s));  // set before the wait: returns at once
+  stop.clear();
+  EXPECT_FALSE(stop.is_set());
+  EXPECT_FALSE(stop.wait(1ms));
 }

@@ -1,6 +1,7 @@
 #include "chain.hpp"
 
 #include <string>
+#include <unordered_map>
 
 #include "models/callbacks/deferred.hpp"
 
@@ -44,7 +45,30 @@ void Chain::operator delete(void* p) noexcept {
   free_chains.head = f;
 }
 
+namespace {
+
+// The cancellers of this thread's chains (a chain belongs to its loop's thread).
+thread_local std::unordered_map<const Chain*, Canceller> cancellers;
+
+}  // namespace
+
+void set_canceller(Chain& c, Canceller canceller) {
+  cancellers[&c] = std::move(canceller);
+  c.has_canceller = true;
+}
+
+Canceller take_canceller(Chain& c) {
+  if (!c.has_canceller) return {};
+  c.has_canceller = false;
+  auto it = cancellers.find(&c);
+  Canceller canceller = std::move(it->second);
+  cancellers.erase(it);
+  return canceller;
+}
+
 Chain::~Chain() {
+  if (has_canceller) [[unlikely]]
+    take_canceller(*this);  // never called: drop it
   if (traced_) [[unlikely]]
     trace_dropped();
   if (called && failed) report_unhandled(failure);

@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <new>
 #include <type_traits>
 #include <typeinfo>
@@ -115,6 +116,13 @@ class Chain;
 // What a Deferred<T> handle holds: a counted reference to its chain.
 using ChainRef = Rc<Chain>;
 
+// A Deferred's canceller (Deferred(canceller)), given the chain it cancels. Kept beside the
+// chain, not in it: most chains have none, and cost nothing for it (a flag in what was
+// padding); a chain with one costs an entry in its thread's table until the chain goes.
+using Canceller = std::function<void(const ChainRef&)>;
+void set_canceller(Chain& c, Canceller canceller);
+Canceller take_canceller(Chain& c);  // empty if it has none (any more)
+
 // Invariant:
 //  - !called: no outcome yet; links wait.
 //  - called: the outcome is `failure` if `failed`, else `value` (empty for a void chain).
@@ -174,6 +182,10 @@ class Chain final {  // final: every chain block has the same size (see operator
   Failure failure;
   bool failed = false;
   bool called = false;
+  bool has_canceller = false;  // an entry in the thread's table of cancellers
+  // Cancelled without a canceller: the producer's later callback() or errback() is dropped
+  // once, instead of raising AlreadyCalledError (Twisted's _suppressAlreadyCalled).
+  bool suppress_already_called = false;
   std::uint32_t refs = 0;  // the Rc handles on this chain
 
   // The chain as a task in a trace (task_trace.hpp). `traced()`: made while recording and

@@ -36,8 +36,21 @@
 // A callback that returns void makes a Deferred<void>; its next callback takes no argument.
 // Values may be move-only (a Deferred<std::unique_ptr<X>>): the chain moves, never copies.
 //
-// Not provided (Twisted has them): cancel() and its canceller, pause()/unpause(), callback
-// arguments (capture them in the lambda), debug tracebacks of where a Deferred was created.
+// Cancelling, as in Twisted: whoever makes a Deferred may give it a canceller,
+// Deferred<T>([](Deferred<T>& d) { stop_the_work(); }), which stops whatever would have
+// fired it (a delayed call, a request). d.cancel() on a Deferred not fired yet calls the
+// canceller (once), and then, unless the canceller fired d itself, fails it with
+// CancelledError: its errbacks run at once, inside cancel(). Without a canceller, cancel()
+// fails it all the same, and the producer's later callback() or errback() is dropped once
+// instead of raising AlreadyCalledError. cancel() on a fired Deferred does nothing. Not
+// provided: cancelling a fired Deferred whose chain waits on a Deferred a callback
+// returned (Twisted cancels that inner one). A canceller must not hold a handle on its own
+// Deferred (it is given one): the two would keep each other alive.
+// Cost of cancelling: nothing for a Deferred made without a canceller; one entry in a
+// per-thread table for one made with (see Canceller in chain.hpp).
+//
+// Not provided (Twisted has them): pause()/unpause(), callback arguments (capture them in
+// the lambda), debug tracebacks of where a Deferred was created.
 //
 // Cost: a Deferred takes one chain block (160 bytes, recycled; see chain.hpp) holding its
 // first callback and a value of up to 24 bytes; more callbacks go to a vector, larger values
@@ -61,6 +74,11 @@ namespace cmbench::callbacks {
 // A Deferred fired a second time (Twisted's AlreadyCalledError).
 struct AlreadyCalledError : std::logic_error {
   using std::logic_error::logic_error;
+};
+
+// What a cancelled Deferred fails with (twisted.internet.defer.CancelledError).
+struct CancelledError : std::runtime_error {
+  CancelledError() : std::runtime_error("the Deferred was cancelled") {}
 };
 
 // Where an unhandled failure is reported when its chain goes away. One handler per thread
@@ -139,21 +157,33 @@ class Deferred {
 
   // A new, unfired Deferred.
   Deferred() : chain_(detail::ChainRef::make(typeid(T))) {}
+  // A new, unfired Deferred that cancel() cancels by calling canceller(d) first.
+  template <class C>
+  requires(std::is_invocable_v<C&, Deferred<T>&>) explicit Deferred(C canceller) : Deferred() {
+    detail::set_canceller(*chain_,
+                          [c = std::move(canceller)](const detail::ChainRef& chain) mutable {
+                            Deferred<T> d(chain);
+                            c(d);
+                          });
+  }
 
   // Fires the chain with a value (Deferred<void>: with nothing); throws AlreadyCalledError
   // if it has fired already. Runs every callback added so far before returning.
   template <class V = T>
   requires(!std::is_void_v<T>) void callback(V&& value) {
+    if (late_after_cancel()) return;
     chain_->expect_unfired(typeid(T));
     chain_->value.template emplace<T>(std::forward<V>(value));
     chain_->fire();
   }
   void callback() requires std::is_void_v<T> {
+    if (late_after_cancel()) return;
     chain_->expect_unfired(typeid(T));
     chain_->fire();
   }
   // Fires the chain with a failure: the errbacks run.
   void errback(Failure f) {
+    if (late_after_cancel()) return;
     chain_->expect_unfired(typeid(T));
     chain_->set_failure(f ? std::move(f) : Failure(std::logic_error("errback() without an error")));
     chain_->fire();
@@ -216,6 +246,20 @@ class Deferred {
     });
   }
 
+  // Twisted's cancel(): see the header comment. Through any handle on the chain.
+  void cancel() {
+    detail::Chain& c = *chain_;
+    if (c.called) return;
+    detail::ChainRef keep(chain_);  // the errbacks may drop every other handle
+    if (detail::Canceller canceller = detail::take_canceller(c))
+      canceller(keep);
+    else
+      c.suppress_already_called = true;
+    if (c.called) return;  // the canceller fired it
+    c.set_failure(CancelledError());
+    c.fire();
+  }
+
   bool called() const noexcept { return chain_->called; }
 
  private:
@@ -225,6 +269,13 @@ class Deferred {
   template <class U, class F>
   friend void detail::settle(detail::Chain& c, F&& produce) noexcept;
   explicit Deferred(detail::ChainRef c) noexcept : chain_(std::move(c)) {}
+
+  // A fire after a cancel without canceller is dropped, once.
+  bool late_after_cancel() noexcept {
+    if (!chain_->called || !chain_->suppress_already_called) return false;
+    chain_->suppress_already_called = false;
+    return true;
+  }
 
   // Appends one link and hands back a handle typed for what the chain holds after it.
   template <class U, class Link>

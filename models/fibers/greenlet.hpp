@@ -349,5 +349,9 @@ void killall(std::span<const G> greenlets, bool block = true) {
   if (block)
     for (const G& g : greenlets) g.join();
 }
+template <class G>
+void killall(const std::vector<G>& greenlets, bool block = true) {
+  killall(std::span<const G>(greenlets), block);
+}
 
 }  // namespace cmbench::fibers

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <iterator>
 #include <memory>
 #include <span>
@@ -91,6 +92,20 @@ class IWait {
   std::size_t given_ = 0;
 };
 
+// gevent.joinall(greenlets, raise_error=True): waits for every greenlet, but raises the
+// first failure (first in the order they finish) as soon as it happens. The others go on
+// running: kill them (killall) if they must stop. A killed greenlet (GreenletExit) is no
+// failure. Cost: iwait's, a watcher greenlet per greenlet.
+struct RaiseError {};
+inline constexpr RaiseError raise_error{};
+
+template <class G>
+std::size_t joinall(std::span<const G> greenlets, RaiseError);
+template <class G>
+std::size_t joinall(const std::vector<G>& greenlets, RaiseError) {
+  return joinall(std::span<const G>(greenlets), raise_error);
+}
+
 template <class G>
 IWait<G> iwait(std::span<const G> greenlets) {
   return IWait<G>(greenlets);
@@ -98,6 +113,13 @@ IWait<G> iwait(std::span<const G> greenlets) {
 template <class G>
 IWait<G> iwait(const std::vector<G>& greenlets) {
   return IWait<G>(std::span<const G>(greenlets));
+}
+
+template <class G>
+std::size_t joinall(std::span<const G> greenlets, RaiseError) {
+  for (const G& g : iwait(greenlets))
+    if (!g.successful()) std::rethrow_exception(g.exception());
+  return greenlets.size();
 }
 
 }  // namespace cmbench::fibers

@@ -33,14 +33,19 @@ def main(argv=None):
     references = [str(m["name"]) for m in suite["models"] if m.get("reference") is True]
     styles = model_styles(models)
     set_chart_style()
-    with_metrics = any(metrics_by_workload.get(c.workload) for c in cells)
+    # Results written before "timed" existed: a workload with metrics ran for a fixed time.
+    untimed = {name for name, w in meta.items()
+               if w.get("timed", not metrics_by_workload[name]) is False}
+    with_metrics = any(metrics_by_workload.get(c.workload) and c.workload in untimed
+                       for c in cells)
     blocks, charts, workloads = header_blocks(doc, cells, with_metrics), {}, []
     for name in ordered_names(list(meta), [c.workload for c in cells]):
         members = [c for c in cells if c.workload == name]
         if not members:
             continue
         workload = meta.get(name, {"name": name})
-        view = view_for(metrics_by_workload.get(name), models, references, styles)
+        view = view_for(metrics_by_workload.get(name), name not in untimed, models,
+                        references, styles)
         groups = build_groups(workload, members)
         for group in groups:
             view.measure(group)

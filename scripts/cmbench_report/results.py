@@ -62,8 +62,9 @@ def load_results(run_dir):
 class Metric:
     """One of a workload's own figures (a counter of its cells), as the runner describes it.
 
-    A workload with metrics runs for a fixed time (a server under load): its wall time is
-    set by its parameters, so the report shows these figures instead."""
+    A timed workload shows them beside its wall time; one that runs for a fixed time (a
+    server under load, "timed": false) has a wall time set by its parameters, so the report
+    shows these figures instead."""
     name: str  # the counter in the benchmark entries: "server_cpu_us_per_req"
     title: str  # "server CPU per request"
     unit: str  # "µs", "req/s", "" for a plain number

@@ -29,13 +29,19 @@ from cmbench_report.groups import BASELINE, compute_speedups, is_reference, metr
 
 class TimedView:
     """Wall time: a summary table (median · speed-up per scale), bars and a scaling chart,
-    the counters in a details table."""
+    the counters in a details table. A timed workload with figures of its own (files/s, a
+    fetch's latency percentiles) shows them too, in a table per scale and as charts, beside
+    the wall time rather than instead of it."""
 
-    def __init__(self, models, styles):
+    def __init__(self, models, styles, metrics=(), references=()):
         self.models, self.styles = models, styles
+        self.metrics, self.references = list(metrics), list(references)
 
     def intro(self):
-        return []
+        if not self.metrics:
+            return []
+        return [("p", "Besides its wall time, each cell reports figures of its own, each the "
+                      "median of the repetitions:"), metrics_list(self.metrics)]
 
     def rows(self, group):
         return group.models(self.models)
@@ -47,7 +53,11 @@ class TimedView:
         header = ["model"] + [group.scale_label(s) for s in group.scales]
         table = [[m] + [summary_text(group.cells.get((m, s)), m) for s in group.scales]
                  for m in rows]
-        return [("table", header, table, True)]
+        blocks = [("table", header, table, True)]
+        for scale in group.scales if self.metrics else []:
+            blocks.append(("p", f"Figures at {group.scale_label(scale)}:"))
+            blocks.append(metric_table(group, scale, rows, self.references, self.metrics))
+        return blocks
 
     def notes(self, group, rows):
         if BASELINE in rows:
@@ -56,7 +66,8 @@ class TimedView:
 
     def charts(self, group, rows):
         return [("bars", "bars", draw(chart_bars, group, self.styles, rows)),
-                ("scaling", "scaling", draw(chart_scaling, group, self.styles, rows))]
+                ("scaling", "scaling", draw(chart_scaling, group, self.styles, rows))] + \
+            metric_charts(group, rows, self.metrics, self.styles, self.references)
 
     def details(self, group, rows):
         if not any(c.ok for c in group.cells.values()):
@@ -115,16 +126,7 @@ class MetricView:
         return []
 
     def charts(self, group, rows):
-        pictures = [(m.name, m.title,
-                     draw(chart_metric, group, m, self.styles, rows, self.references))
-                    for m in self.metrics if m.chart]
-        by_name = {m.name: m for m in self.metrics}
-        latencies = [(by_name[n], short) for n, short in LATENCIES
-                     if n in by_name and by_name[n].seconds_per_unit]
-        if latencies:
-            pictures.append(("latency", "latency percentiles",
-                             draw(chart_latency, group, latencies, rows, self.references)))
-        return pictures
+        return metric_charts(group, rows, self.metrics, self.styles, self.references)
 
     def details(self, group, rows):
         return []
@@ -143,11 +145,25 @@ class MetricView:
         return text + (f" {fmt_speedup(ratio)}" if shown else "")
 
 
-def view_for(metrics, models, references, styles):
-    """The view of a workload with these metrics ([] for one timed by wall time)."""
-    if metrics:
+def view_for(metrics, timed, models, references, styles):
+    """The view of a workload with these metrics: by wall time when it is `timed` (its
+    metrics beside it), by its metrics alone when it runs for a fixed time."""
+    if metrics and not timed:
         return MetricView(metrics, models, references, styles)
-    return TimedView(models, styles)
+    return TimedView(models, styles, metrics, references)
+
+
+def metric_charts(group, rows, metrics, styles, references):
+    """A chart per charted figure, and one of the latency percentiles when there are any."""
+    pictures = [(m.name, m.title, draw(chart_metric, group, m, styles, rows, references))
+                for m in metrics if m.chart]
+    by_name = {m.name: m for m in metrics}
+    latencies = [(by_name[n], short) for n, short in LATENCIES
+                 if n in by_name and by_name[n].seconds_per_unit]
+    if latencies:
+        pictures.append(("latency", "latency percentiles",
+                         draw(chart_latency, group, latencies, rows, references)))
+    return pictures
 
 
 def summary_text(cell, model):
