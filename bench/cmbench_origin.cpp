@@ -1,7 +1,7 @@
-// cmbench-origin: http_fetch's origin server, as a process of its own (the harness starts
-// it when a cell is prepared and stops it by closing its standard input). It answers
-// GET /item/<i> on 127.0.0.1 with that item's body, `--delay-us` after the request arrived
-// (workloads/http_fetch/origin.hpp).
+// cmbench-origin: the fetching workloads' origin server, as a process of its own (the harness
+// starts it when a cell is prepared and stops it by closing its standard input). It answers GET
+// /item/<i> on 127.0.0.1 with that item's body, `--delay-us` after the request arrived
+// (workloads/serving/origin.hpp).
 //
 //   cmbench-origin [--delay-us D] [--reset-at I]
 //
@@ -14,12 +14,13 @@
 #include <exception>
 #include <iostream>
 
-#include "workloads/http_fetch/origin.hpp"
+#include "workloads/serving/origin.hpp"
 
 using namespace cmbench;
 
 int main(int argc, char** argv) {
-  CLI::App app{"cmbench-origin: http_fetch's delaying origin server on 127.0.0.1"};
+  CLI::App app{
+      "cmbench-origin: the delaying origin server of the fetching workloads, on 127.0.0.1"};
   long long delay_us = 10'000;
   long long reset_at = -1;
   app.add_option("--delay-us", delay_us, "µs between a request and its answer")
@@ -35,11 +36,11 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 2;
   }
-  http_fetch::OriginOptions o;
+  serving::OriginOptions o;
   o.delay = std::chrono::microseconds(delay_us);
   if (reset_at >= 0) o.reset_at = static_cast<std::size_t>(reset_at);
   try {
-    http_fetch::serve_origin(o, STDOUT_FILENO, STDIN_FILENO);
+    serving::serve_origin(o, STDOUT_FILENO, STDIN_FILENO);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "cmbench-origin: " << e.what() << '\n';

@@ -14,7 +14,6 @@
 #include <string_view>
 #include <thread>
 
-#include "http_fetch/origin.hpp"
 #include "http_fetch/spec.hpp"
 #include "models/callbacks/info.hpp"
 #include "models/core/tcp.hpp"
@@ -25,6 +24,7 @@
 #include "models/sequential/info.hpp"
 #include "models/threads/info.hpp"
 #include "workloads/peers/references.hpp"
+#include "workloads/serving/origin.hpp"
 
 using namespace cmbench;
 using namespace cmbench::http_fetch;

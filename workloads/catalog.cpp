@@ -3,6 +3,7 @@
 #include "cpu_bound/spec.hpp"
 #include "echo/spec.hpp"
 #include "error_handling/spec.hpp"
+#include "fetch_and_process/spec.hpp"
 #include "http_fetch/spec.hpp"
 #include "http_server/spec.hpp"
 #include "models/callbacks/info.hpp"
@@ -38,6 +39,7 @@ Catalog build_catalog() {
   http_fetch::register_cells(c);
   echo::register_cells(c);
   error_handling::register_cells(c);
+  fetch_and_process::register_cells(c);
   return c;
 }
 

@@ -11,13 +11,15 @@
 #include <numeric>
 #include <vector>
 
-#include "blocking.hpp"
 #include "models/processes/pool.hpp"
 #include "spec.hpp"
+#include "workloads/serving/fetch_blocking.hpp"
 
 namespace mp = cmbench::processes;  // as in `import multiprocessing as mp`
 
 namespace cmbench::http_fetch {
+
+using serving::fetch_blocking;
 
 Result processes(const Params& p) {
   if (p.n == 0) return {};

@@ -1,10 +1,12 @@
 // http_fetch, sequential: the plain loop a script writes first, urlopen(url).read() for one
 // URL after another. Each fetch blocks the only thread for the origin's whole delay, so the
 // N pages take N·d; M does not matter (one request is ever in flight).
-#include "blocking.hpp"
 #include "spec.hpp"
+#include "workloads/serving/fetch_blocking.hpp"
 
 namespace cmbench::http_fetch {
+
+using serving::fetch_blocking;
 
 Result sequential(const Params& p) {
   Result pages;

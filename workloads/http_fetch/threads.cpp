@@ -11,11 +11,13 @@
 #include <thread>
 #include <vector>
 
-#include "blocking.hpp"
 #include "models/threads/executor.hpp"
 #include "spec.hpp"
+#include "workloads/serving/fetch_blocking.hpp"
 
 namespace cmbench::http_fetch {
+
+using serving::fetch_blocking;
 namespace {
 
 // threads = [Thread(target=fetch, args=(i,)) for i in range(n)]; start them all, join them

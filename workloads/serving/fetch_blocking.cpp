@@ -1,4 +1,4 @@
-#include "blocking.hpp"
+#include "workloads/serving/fetch_blocking.hpp"
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -11,25 +11,26 @@
 
 #include "models/core/fd.hpp"
 
-namespace cmbench::http_fetch {
+namespace cmbench::serving {
 namespace {
 
 // The words for a failed call; a timeout says which bound it hit.
-std::string cause(const char* call, int error) {
+std::string cause(const char* call, int error, std::chrono::milliseconds timeout) {
   if (error == EAGAIN || error == EWOULDBLOCK || error == EINPROGRESS)
-    return std::string(call) + ": no progress in " + std::to_string(blocking_timeout_s) + " s";
+    return std::string(call) + ": no progress in " + std::to_string(timeout.count()) + " ms";
   return std::string(call) + ": " + std::strerror(error);
 }
 
 }  // namespace
 
-Fetched fetch_blocking(std::uint16_t port, std::size_t index) {
+Fetched fetch_blocking(std::uint16_t port, std::size_t index, std::chrono::milliseconds timeout) {
   Page page(index);
   Span span{monotonic_ns(), 0};
   Fd socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!socket) page.fail(cause("socket", errno));
+  if (!socket) page.fail(cause("socket", errno, timeout));
   // SO_SNDTIMEO bounds connect() and send(), SO_RCVTIMEO each recv().
-  const timeval bound{blocking_timeout_s, 0};
+  const timeval bound{static_cast<time_t>(timeout.count() / 1000),
+                      static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
   ::setsockopt(socket.get(), SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
   ::setsockopt(socket.get(), SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof bound);
 
@@ -44,7 +45,7 @@ Fetched fetch_blocking(std::uint16_t port, std::size_t index) {
     if (error == EINTR) {
       pollfd ready{socket.get(), POLLOUT, 0};
       int n;
-      while ((n = ::poll(&ready, 1, blocking_timeout_s * 1000)) < 0 && errno == EINTR) {
+      while ((n = ::poll(&ready, 1, static_cast<int>(timeout.count()))) < 0 && errno == EINTR) {
       }
       socklen_t length = sizeof error;
       if (n == 0)
@@ -52,14 +53,14 @@ Fetched fetch_blocking(std::uint16_t port, std::size_t index) {
       else if (n < 0 || ::getsockopt(socket.get(), SOL_SOCKET, SO_ERROR, &error, &length) < 0)
         error = errno;
     }
-    if (error) page.fail(cause("connect", error));
+    if (error) page.fail(cause("connect", error, timeout));
   }
 
-  std::string request = http_fetch::request(index);
+  std::string request = serving::request(index);
   for (std::string_view left = request; !left.empty();) {
     ssize_t n = ::send(socket.get(), left.data(), left.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) page.fail(cause("send", errno));
+    if (n < 0) page.fail(cause("send", errno, timeout));
     left.remove_prefix(std::size_t(n));
   }
 
@@ -67,7 +68,7 @@ Fetched fetch_blocking(std::uint16_t port, std::size_t index) {
     std::span<char> room = page.buffer();
     ssize_t n = ::recv(socket.get(), room.data(), room.size(), 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) page.fail(cause("recv", errno));
+    if (n < 0) page.fail(cause("recv", errno, timeout));
     if (n == 0) page.end_of_stream();  // throws: the response is not complete
     page.commit(std::size_t(n));
   }
@@ -75,4 +76,4 @@ Fetched fetch_blocking(std::uint16_t port, std::size_t index) {
   return {page.digest(), span};
 }
 
-}  // namespace cmbench::http_fetch
+}  // namespace cmbench::serving

@@ -6,7 +6,7 @@
 // been answered (the clients send one request per connection). Deadlines are queued in
 // arrival order and all carry the same delay, so the queue is sorted and its head is the
 // only deadline the timerfd needs.
-#include "origin.hpp"
+#include "workloads/serving/origin.hpp"
 
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -28,9 +28,9 @@
 #include "models/core/http.hpp"
 #include "models/core/span.hpp"
 #include "models/core/tcp.hpp"
-#include "spec.hpp"
+#include "workloads/serving/pages.hpp"
 
-namespace cmbench::http_fetch {
+namespace cmbench::serving {
 using namespace std::chrono_literals;
 
 namespace {
@@ -304,4 +304,4 @@ Origin::~Origin() {
   child_->wait_or_kill(5s);  // it ends at once on its next turn; a stuck one is killed
 }
 
-}  // namespace cmbench::http_fetch
+}  // namespace cmbench::serving

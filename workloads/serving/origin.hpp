@@ -1,9 +1,9 @@
-// The origin server of http_fetch: HTTP/1.1 on 127.0.0.1 that answers GET /item/<i> with
-// body(i) (spec.hpp), `delay` after the request arrived. It runs as a process of its own,
-// the executable `cmbench-origin`, so that its CPU time and descriptors are not the
-// client's: one thread, epoll, and one timerfd. Since every request waits the same delay,
-// requests come due in the order they arrived, and one FIFO queue of deadlines is the
-// whole timer.
+// The origin server of the fetching workloads (http_fetch, fetch_and_process): HTTP/1.1 on
+// 127.0.0.1 that answers GET /item/<i> with body(i) (pages.hpp), `delay` after the request
+// arrived. It runs as a process of its own, the executable `cmbench-origin`, so that its
+// CPU time and descriptors are not the client's: one thread, epoll, and one timerfd. Since every
+// request waits the same delay, requests come due in the order they arrived, and one FIFO queue of
+// deadlines is the whole timer.
 //
 // Guarantees: each answer leaves no earlier than `delay` after its request was complete
 // (a timerfd at the deadline; timer slack set to 1 ns); requests for anything else get 404,
@@ -23,7 +23,7 @@
 
 #include "cells/child_process.hpp"
 
-namespace cmbench::http_fetch {
+namespace cmbench::serving {
 
 struct OriginOptions {
   std::chrono::microseconds delay{10'000};
@@ -54,4 +54,4 @@ class Origin {
 // end. Throws std::system_error when the machine refuses.
 void serve_origin(const OriginOptions& options, int port_out, int stop_fd);
 
-}  // namespace cmbench::http_fetch
+}  // namespace cmbench::serving
