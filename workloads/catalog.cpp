@@ -2,6 +2,7 @@
 
 #include "cpu_bound/spec.hpp"
 #include "echo/spec.hpp"
+#include "file_pipeline/spec.hpp"
 #include "http_fetch/spec.hpp"
 #include "http_server/spec.hpp"
 #include "models/callbacks/info.hpp"
@@ -30,12 +31,14 @@ Catalog build_catalog() {
   c.add_model(references::asio);
   c.add_model(references::libuv);
   c.add_model(references::nginx);
+  c.add_model(references::io_uring);
   // The workloads, in the order the suite runs them and the report shows them.
   sleep_fanout::register_cells(c);
   cpu_bound::register_cells(c);
   http_server::register_cells(c);
   http_fetch::register_cells(c);
   echo::register_cells(c);
+  file_pipeline::register_cells(c);
   return c;
 }
 
