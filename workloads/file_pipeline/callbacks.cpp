@@ -18,21 +18,23 @@ namespace {
 using callbacks::Deferred;
 using callbacks::Reactor;
 
-Deferred<std::size_t> pipe_file(Reactor& reactor, const Params& p, std::size_t i) {
+Deferred<Span> pipe_file(Reactor& reactor, const Params& p, std::size_t i) {
+  const std::int64_t start = monotonic_ns();
   return reactor.defer_to_thread(read_file, p.input(i))
       .add_callback([&reactor, &p, i](std::string data) {
         upper_case(data);
-        const std::size_t bytes = data.size();
-        return reactor.defer_to_thread(write_file, p.output(i), std::move(data), p.sync)
-            .add_callback([bytes] { return bytes; });
+        return reactor.defer_to_thread(write_file, p.output(i), std::move(data), p.sync);
+      })
+      .add_callback([start] {
+        return Span{start, monotonic_ns()};
       });
 }
 
 }  // namespace
 
-void callbacks(const Params& p) {
-  callbacks::react([&p](Reactor& reactor) {
-    std::vector<Deferred<std::size_t>> files;
+Files callbacks(const Params& p) {
+  return callbacks::react([&p](Reactor& reactor) {
+    std::vector<Deferred<Span>> files;
     files.reserve(p.files);
     for (std::size_t i = 0; i < p.files; ++i) files.push_back(pipe_file(reactor, p, i));
     return callbacks::gather_results(std::move(files));

@@ -26,7 +26,8 @@ namespace {
 using coroutines::Task;
 namespace aiofiles = coroutines::aiofiles;
 
-Task<std::size_t> pipe_file(const Params& p, std::size_t i) {
+Task<Span> pipe_file(const Params& p, std::size_t i) {
+  const std::int64_t start = monotonic_ns();
   std::string data;
   {
     auto f = co_await aiofiles::open(p.input(i), "r");
@@ -34,7 +35,6 @@ Task<std::size_t> pipe_file(const Params& p, std::size_t i) {
     co_await f.close();
   }
   upper_case(data);
-  const std::size_t bytes = data.size();
   auto f = co_await aiofiles::open(p.output(i), "w");
   co_await f.write(std::move(data));
   if (p.sync) {
@@ -42,11 +42,11 @@ Task<std::size_t> pipe_file(const Params& p, std::size_t i) {
     co_await coroutines::to_thread(sync);
   }
   co_await f.close();
-  co_return bytes;
+  co_return Span{start, monotonic_ns()};
 }
 
-Task<std::vector<std::size_t>> pipe_all(const Params& p) {
-  std::vector<Task<std::size_t>> files;
+Task<Files> pipe_all(const Params& p) {
+  std::vector<Task<Span>> files;
   files.reserve(p.files);
   for (std::size_t i = 0; i < p.files; ++i) files.push_back(pipe_file(p, i));
   co_return co_await coroutines::gather(std::move(files));
@@ -54,8 +54,8 @@ Task<std::vector<std::size_t>> pipe_all(const Params& p) {
 
 }  // namespace
 
-void coroutines(const Params& p) {
-  coroutines::run(pipe_all(p));
+Files coroutines(const Params& p) {
+  return coroutines::run(pipe_all(p));
 }
 
 }  // namespace cmbench::file_pipeline

@@ -23,7 +23,8 @@
 namespace cmbench::file_pipeline {
 namespace {
 
-std::size_t pipe_file(const Params& p, std::size_t i) {
+Span pipe_file(const Params& p, std::size_t i) {
+  const std::int64_t start = monotonic_ns();
   const std::string src = p.input(i), dst = p.output(i);
   std::string data;
   try {
@@ -39,19 +40,21 @@ std::size_t pipe_file(const Params& p, std::size_t i) {
   } catch (const std::system_error& e) {
     throw std::system_error(e.code(), dst);
   }
-  return data.size();
+  return {start, monotonic_ns()};
 }
 
 }  // namespace
 
-void fibers(const Params& p) {
-  fibers::run([&p] {
-    std::vector<fibers::Greenlet<std::size_t>> jobs;
+Files fibers(const Params& p) {
+  return fibers::run([&p] {
+    std::vector<fibers::Greenlet<Span>> jobs;
     jobs.reserve(p.files);
     for (std::size_t i = 0; i < p.files; ++i)
       jobs.push_back(fibers::spawn([&p, i] { return pipe_file(p, i); }));
     fibers::joinall(jobs);
-    for (auto& job : jobs) job.get();  // raises the first failure, in file order
+    Files files;
+    for (auto& job : jobs) files.push_back(job.get());  // raises the first failure, in order
+    return files;
   });
 }
 

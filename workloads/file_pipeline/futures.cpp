@@ -17,23 +17,26 @@ namespace {
 using futures::Future;
 using futures::IOLoop;
 
-Future<std::size_t> pipe_file(IOLoop& loop, const Params& p, std::size_t i) {
+Future<Span> pipe_file(IOLoop& loop, const Params& p, std::size_t i) {
+  const std::int64_t start = monotonic_ns();
   return loop.run_in_executor([path = p.input(i)] { return read_file(path); })
       .then([&loop, &p, i](std::string& data) {
         upper_case(data);
         return loop.run_in_executor([path = p.output(i), data = std::move(data), sync = p.sync] {
           write_file(path, data, sync);
-          return data.size();
         });
+      })
+      .then([start] {
+        return Span{start, monotonic_ns()};
       });
 }
 
 }  // namespace
 
-void futures(const Params& p) {
+Files futures(const Params& p) {
   IOLoop& loop = IOLoop::current();
-  loop.run_sync([&] {
-    std::vector<Future<std::size_t>> files;
+  return loop.run_sync([&] {
+    std::vector<Future<Span>> files;
     files.reserve(p.files);
     for (std::size_t i = 0; i < p.files; ++i) files.push_back(pipe_file(loop, p, i));
     return futures::multi(std::move(files));

@@ -5,7 +5,7 @@
 //
 // T forked workers each take file numbers from the pool's task pipe (a number, not a name:
 // the pool's messages are fixed-size, and every worker knows the directory, forked from the
-// parent) and do the whole file themselves; only the bytes written come back. The forks
+// parent) and do the whole file themselves; only when it ran comes back. The forks
 // are part of the time, as a `with Pool()` block's are. A failed file comes back as the
 // pool's ChildError, "child <pid>: <path>: <reason>", once the files already sent are done.
 #include <numeric>
@@ -18,11 +18,11 @@ namespace mp = cmbench::processes;  // as in `import multiprocessing as mp`
 
 namespace cmbench::file_pipeline {
 
-void processes(const Params& p) {
+Files processes(const Params& p) {
   std::vector<std::size_t> names(p.files);
   std::iota(names.begin(), names.end(), std::size_t{0});
   mp::Pool pool(p.workers, [&p](std::size_t i) { return process_file(p, i); });
-  pool.map(names);
+  return pool.map(names);
 }
 
 }  // namespace cmbench::file_pipeline

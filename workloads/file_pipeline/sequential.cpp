@@ -10,8 +10,10 @@
 
 namespace cmbench::file_pipeline {
 
-void sequential(const Params& p) {
-  for (std::size_t i = 0; i < p.files; ++i) process_file(p, i);
+Files sequential(const Params& p) {
+  Files files;
+  for (std::size_t i = 0; i < p.files; ++i) files.push_back(process_file(p, i));
+  return files;
 }
 
 }  // namespace cmbench::file_pipeline

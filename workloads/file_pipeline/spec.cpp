@@ -80,11 +80,12 @@ void sync_file(int fd, const std::string& path) {
   if (::fdatasync(fd) < 0) raise_for(path, errno);
 }
 
-std::size_t process_file(const Params& p, std::size_t i) {
+Span process_file(const Params& p, std::size_t i) {
+  const std::int64_t start = monotonic_ns();
   std::string data = read_file(p.input(i));
   upper_case(data);
   write_file(p.output(i), data, p.sync);
-  return data.size();
+  return {start, monotonic_ns()};
 }
 
 // ---- The directory ------------------------------------------------------------------------
@@ -388,7 +389,10 @@ Params make_params(const ParamValues& v) {
   return p;
 }
 
-Verdict verify(const Params& p, const Result& r, const ModelInfo&) {
+Verdict verify(const Params& p, const Result& r, const ModelInfo& m) {
+  if (r.files.size() != p.files)
+    return Verdict::fail(std::to_string(r.files.size()) + " files done of " +
+                         std::to_string(p.files));
   for (std::size_t i = 0; i < p.files; ++i) {
     const std::string path = p.output(i);
     Digest got;
@@ -411,7 +415,10 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo&) {
       return Verdict::fail("unlink " + p.output(i) + ": " + std::strerror(errno));
     if (p.cold) drop_cache(p.input(i));
   }
-  Verdict v{true, "", p.files, 0};
+  const auto peak = peak_overlap(r.files);
+  if (!m.concurrent && peak != 1)
+    return Verdict::fail("a sequential loop had " + std::to_string(peak) + " files in flight");
+  Verdict v{true, "", p.files, peak};
   const double seconds = static_cast<double>(std::max<std::int64_t>(r.wall_ns, 1)) * 1e-9;
   v.metrics = {
       {"files_per_s", static_cast<double>(p.files) / seconds},
@@ -426,28 +433,31 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo&) {
 
 namespace {
 
-// One implementation, timed from its first call to its return, with the threads it used.
-// `run` returns its I/O workers.
-template <unsigned (*run)(const Params&)>
+// One implementation, timed from its first call to its return, with the threads it used
+// and its I/O workers.
+template <Files (*run)(const Params&), unsigned (*workers)(const Params&)>
 Result timed(const Params& p) {
   p.threads->reset();
   const std::int64_t start = monotonic_ns();
   Result r;
-  r.workers = run(p);
+  r.files = run(p);
   r.wall_ns = monotonic_ns() - start;
   r.threads = p.threads->peak();
+  r.workers = workers(p);
   return r;
 }
 
-template <void (*model)(const Params&)>
-unsigned with_workers(const Params& p) {
-  model(p);
+unsigned one(const Params&) {
+  return 1;
+}
+unsigned t_workers(const Params& p) {
   return p.workers;
 }
-
-unsigned sequential_one(const Params& p) {
-  sequential(p);
-  return 1;
+unsigned ring(const Params&) {
+  return uring_depth;
+}
+unsigned uv_pool(const Params&) {
+  return uv_threadpool_size();
 }
 
 }  // namespace
@@ -455,16 +465,16 @@ unsigned sequential_one(const Params& p) {
 void register_cells(Catalog& catalog) {
   WorkloadCells<Params, Result> cells(catalog, describe(), make_params, verify);
   cells.add_models({
-      timed<sequential_one>,
-      timed<with_workers<threads>>,
-      timed<with_workers<processes>>,
-      timed<with_workers<callbacks>>,
-      timed<with_workers<futures>>,
-      timed<with_workers<coroutines>>,
-      timed<with_workers<fibers>>,
+      timed<sequential, one>,
+      timed<threads, t_workers>,
+      timed<processes, t_workers>,
+      timed<callbacks, t_workers>,
+      timed<futures, t_workers>,
+      timed<coroutines, t_workers>,
+      timed<fibers, t_workers>,
   });
-  cells.add(references::io_uring, timed<io_uring>);
-  cells.add(references::libuv, timed<libuv>);
+  cells.add(references::io_uring, timed<io_uring, ring>);
+  cells.add(references::libuv, timed<libuv, uv_pool>);
 }
 
 }  // namespace cmbench::file_pipeline

@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "cells/registry.hpp"
+#include "models/core/span.hpp"
 
 namespace cmbench::file_pipeline {
 
@@ -72,9 +73,10 @@ void sync_file(int fd, const std::string& path);
 
 struct Params;
 // One file, start to end, with the calls above: read input i, upper-case it, write output
-// i (and sync it when p.sync). Returns the bytes written. What the sequential loop, a
-// thread of the pool and a worker process each do per file.
-std::size_t process_file(const Params& p, std::size_t i);
+// i (and sync it when p.sync). Returns when it ran, from before the first open to after
+// the last close. What the sequential loop, a thread of the pool and a worker process each
+// do per file.
+Span process_file(const Params& p, std::size_t i);
 
 // ---- The directory ------------------------------------------------------------------------
 
@@ -144,7 +146,12 @@ struct Params {
   std::string output(std::size_t i) const;  // <dir>/out/<i>
 };
 
+// What an implementation returns: per file, in file order, the span from before its input
+// was opened to after its output was closed.
+using Files = std::vector<Span>;
+
 struct Result {
+  Files files;
   std::int64_t wall_ns = 0;
   unsigned threads = 0;  // the most the process had during the run
   unsigned workers = 0;  // the I/O workers as the implementation used them
@@ -161,16 +168,20 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo& m);
 
 // One function per implementation, in workloads/file_pipeline/<model>.cpp. Each processes
 // every file of p and throws on the first error it meets.
-void sequential(const Params& p);
-void threads(const Params& p);
-void processes(const Params& p);
-void callbacks(const Params& p);
-void futures(const Params& p);
-void fibers(const Params& p);
-void coroutines(const Params& p);
-// The reference rows (references/): each returns its I/O workers.
-unsigned io_uring(const Params& p);
-unsigned libuv(const Params& p);
+Files sequential(const Params& p);
+Files threads(const Params& p);
+Files processes(const Params& p);
+Files callbacks(const Params& p);
+Files futures(const Params& p);
+Files fibers(const Params& p);
+Files coroutines(const Params& p);
+// The reference rows (references/).
+Files io_uring(const Params& p);
+Files libuv(const Params& p);
+// Their I/O workers: the most files in flight on the ring; libuv's pool size (its
+// UV_THREADPOOL_SIZE, 4 unless set).
+inline constexpr unsigned uring_depth = 32;
+unsigned uv_threadpool_size();
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);

@@ -14,10 +14,10 @@
 
 namespace cmbench::file_pipeline {
 
-void threads(const Params& p) {
+Files threads(const Params& p) {
   threads::ThreadPoolExecutor pool(p.workers);
-  pool.map([&p](std::size_t i) { return process_file(p, i); },
-           std::views::iota(std::size_t{0}, p.files));
+  return pool.map([&p](std::size_t i) { return process_file(p, i); },
+                  std::views::iota(std::size_t{0}, p.files));
 }
 
 }  // namespace cmbench::file_pipeline

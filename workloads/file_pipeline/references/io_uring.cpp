@@ -6,7 +6,7 @@
 // and completes when the disk answers (some operations run on the kernel's io-wq worker
 // threads, which /proc lists among the process's threads, and the threads metric counts).
 //
-// At most `depth` files are in flight at once (32; the ring holds twice as many entries,
+// At most uring_depth files are in flight at once (32; the ring holds twice as many entries,
 // and each file has one request outstanding), a bound as a real program keeps; a finished
 // file starts the next. The size is known from the set-up, so a read asks for S + 1 bytes:
 // a short read of a regular file is its end (a general program would statx first, one more
@@ -33,8 +33,6 @@
 namespace cmbench::file_pipeline {
 namespace {
 
-constexpr unsigned depth = 32;
-
 enum class Step { open_input, read, close_input, open_output, write, sync, close_output };
 
 // One file in flight. Invariant: while `active`, exactly one request of it is in the ring,
@@ -52,15 +50,15 @@ struct Slot {
 
 class Pipeline {
  public:
-  explicit Pipeline(const Params& p) : p_(p), slots_(depth) {
-    if (int e = io_uring_queue_init(2 * depth, &ring_, 0); e < 0)
+  explicit Pipeline(const Params& p) : p_(p), slots_(uring_depth) {
+    if (int e = io_uring_queue_init(2 * uring_depth, &ring_, 0); e < 0)
       throw std::system_error(-e, std::generic_category(), "io_uring_queue_init");
   }
   ~Pipeline() { io_uring_queue_exit(&ring_); }
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  void run();
+  Files run();
 
  private:
   void start(Slot& s, std::size_t index);
@@ -72,13 +70,15 @@ class Pipeline {
   const Params& p_;
   struct io_uring ring_ {};  // `struct`: file_pipeline::io_uring is the function below
   std::vector<Slot> slots_;
+  Files spans_;           // by file
   std::size_t next_ = 0;  // the next file to start
   std::size_t in_flight_ = 0;
   int error_ = 0;  // the first failure, and its file
   std::string error_path_;
 };
 
-void Pipeline::run() {
+Files Pipeline::run() {
+  spans_.resize(p_.files);
   for (Slot& s : slots_)
     if (next_ < p_.files) start(s, next_++);
   while (in_flight_ > 0) {
@@ -98,6 +98,7 @@ void Pipeline::run() {
     io_uring_cq_advance(&ring_, seen);
   }
   if (error_) throw std::system_error(error_, std::generic_category(), error_path_);
+  return std::move(spans_);
 }
 
 void Pipeline::start(Slot& s, std::size_t index) {
@@ -106,6 +107,7 @@ void Pipeline::start(Slot& s, std::size_t index) {
   s.fd = -1;
   s.done = 0;
   s.path = p_.input(index);
+  spans_[index].start_ns = monotonic_ns();
   ++in_flight_;
   if (trace::on()) [[unlikely]] {
     trace::created(s.task());
@@ -184,6 +186,7 @@ void Pipeline::completed(Slot& s, int result) {
     case Step::sync:
       return submit(s, Step::close_output);
     case Step::close_output:
+      spans_[s.index].end_ns = monotonic_ns();
       return finish(s);
   }
 }
@@ -208,9 +211,8 @@ void Pipeline::finish(Slot& s) {
 
 }  // namespace
 
-unsigned io_uring(const Params& p) {
-  Pipeline(p).run();
-  return depth;
+Files io_uring(const Params& p) {
+  return Pipeline(p).run();
 }
 
 }  // namespace cmbench::file_pipeline

@@ -37,6 +37,7 @@ struct File {
   uv_file fd = -1;
   std::string data;
   std::size_t have = 0;  // bytes read so far
+  Span span;
 };
 
 struct Run {
@@ -85,6 +86,7 @@ void read_more(File& f) {
 }
 
 void start(File& f) {
+  f.span.start_ns = monotonic_ns();
   f.path = f.run->p.input(f.index);
   f.req.data = &f;
   uv_fs_open(&f.run->loop, &f.req, f.path.c_str(), O_RDONLY | O_CLOEXEC, 0, on_open_input);
@@ -154,20 +156,20 @@ void on_sync(uv_fs_t* req) {
 
 void on_close_output(uv_fs_t* req) {
   File& f = file_of(req);
-  ok(f, req);
+  if (ok(f, req)) f.span.end_ns = monotonic_ns();
   f.data = std::string();  // done with it
 }
 
-unsigned threadpool_size() {
+}  // namespace
+
+unsigned uv_threadpool_size() {
   // libuv reads UV_THREADPOOL_SIZE once, when its pool starts: 4 unless set (at most 1024).
   const char* size = std::getenv("UV_THREADPOOL_SIZE");
   const long n = size ? std::strtol(size, nullptr, 10) : 4;
   return static_cast<unsigned>(n < 1 ? 1 : n > 1024 ? 1024 : n);
 }
 
-}  // namespace
-
-unsigned libuv(const Params& p) {
+Files libuv(const Params& p) {
   Run run(p);
   if (int e = uv_loop_init(&run.loop); e < 0) throw std::runtime_error(uv_strerror(e));
   run.files.resize(p.files);
@@ -179,7 +181,10 @@ unsigned libuv(const Params& p) {
   uv_run(&run.loop, UV_RUN_DEFAULT);  // returns once every request has called back
   uv_loop_close(&run.loop);
   if (run.error) throw std::system_error(run.error, std::generic_category(), run.error_path);
-  return threadpool_size();
+  Files spans;
+  spans.reserve(p.files);
+  for (const File& f : run.files) spans.push_back(f.span);
+  return spans;
 }
 
 }  // namespace cmbench::file_pipeline
