@@ -17,6 +17,7 @@
 #include "models/core/fd.hpp"
 #include "models/core/offload_pool.hpp"
 #include "models/core/span.hpp"
+#include "models/core/trace.hpp"
 #include "workloads/peers/references.hpp"
 #include "workloads/workload_cells.hpp"
 
@@ -151,9 +152,12 @@ Scratch::~Scratch() {
 ThreadCounter::ThreadCounter() {
   reset();
   thread_ = std::jthread([this](std::stop_token stop) {
+    trace::name_thread("thread counter");
     std::unique_lock lock(mutex_);
     for (;;) {
+      trace::blocked(trace::Wait::timer);  // idle in a trace, not busy
       wake_.wait_for(lock, stop, std::chrono::milliseconds(1), [] { return false; });
+      trace::unblocked();
       if (stop.stop_requested()) return;
       sample();
     }
