@@ -88,7 +88,16 @@ class AsyncFile {
     co_await to_thread(work);
   }
 
-  // For what aiofiles does not wrap: `await asyncio.to_thread(os.fdatasync, f.fileno())`.
+  // `await asyncio.to_thread(os.fdatasync, f.fileno())`, which aiofiles does not wrap: the
+  // file's data on the disk. Unlike a bare descriptor handed to to_thread, the call holds
+  // the file open until it returns, even if its task is cancelled meanwhile.
+  Task<void> fdatasync() {
+    auto work = [file = file_] {
+      if (::fdatasync(file->fd.get()) < 0) file->raise(errno);
+    };
+    co_await to_thread(work);
+  }
+
   int fileno() const { return file_ ? file_->fd.get() : -1; }
   const std::string& name() const { return file_->path; }
 

@@ -5,7 +5,7 @@
 //           data = await f.read()
 //       async with aiofiles.open(dst, "w") as f:
 //           await f.write(data.upper())
-//           await asyncio.to_thread(os.fdatasync, f.fileno())   # with sync=1
+//           await asyncio.to_thread(os.fdatasync, f.fileno())   # sync=1: f.fdatasync()
 //
 //   await asyncio.gather(*(pipe_file(src, dst) for src, dst in files))
 //
@@ -18,7 +18,6 @@
 #include "models/coroutines/aiofiles.hpp"
 #include "models/coroutines/event_loop.hpp"
 #include "models/coroutines/gather.hpp"
-#include "models/coroutines/to_thread.hpp"
 
 namespace cmbench::file_pipeline {
 namespace {
@@ -37,10 +36,7 @@ Task<Span> pipe_file(const Params& p, std::size_t i) {
   upper_case(data);
   auto f = co_await aiofiles::open(p.output(i), "w");
   co_await f.write(std::move(data));
-  if (p.sync) {
-    auto sync = [fd = f.fileno(), path = f.name()] { sync_file(fd, path); };
-    co_await coroutines::to_thread(sync);
-  }
+  if (p.sync) co_await f.fdatasync();
   co_await f.close();
   co_return Span{start, monotonic_ns()};
 }

@@ -36,7 +36,7 @@ Span pipe_file(const Params& p, std::size_t i) {
   try {
     fibers::File out = fibers::File::open(dst, O_WRONLY | O_CREAT | O_TRUNC);
     out.write(data);
-    if (p.sync) fibers::threadpool::apply([fd = out.fileno(), &dst] { sync_file(fd, dst); });
+    if (p.sync) fibers::threadpool::apply([fd = out.fileno(), dst] { sync_file(fd, dst); });
   } catch (const std::system_error& e) {
     throw std::system_error(e.code(), dst);
   }

@@ -65,7 +65,7 @@ class Pipeline {
   void submit(Slot& s, Step step);
   void completed(Slot& s, int result);
   void fail(Slot& s, int error);
-  void finish(Slot& s);
+  void finish(Slot& s, trace::Outcome outcome);
 
   const Params& p_;
   struct io_uring ring_ {};  // `struct`: file_pipeline::io_uring is the function below
@@ -187,7 +187,7 @@ void Pipeline::completed(Slot& s, int result) {
       return submit(s, Step::close_output);
     case Step::close_output:
       spans_[s.index].end_ns = monotonic_ns();
-      return finish(s);
+      return finish(s, trace::Outcome::ok);
   }
 }
 
@@ -198,11 +198,11 @@ void Pipeline::fail(Slot& s, int error) {
   }
   if (s.fd >= 0) ::close(s.fd);
   s.fd = -1;
-  finish(s);
+  finish(s, trace::Outcome::exception);
 }
 
-void Pipeline::finish(Slot& s) {
-  trace::finished(s.task(), error_ ? trace::Outcome::exception : trace::Outcome::ok);
+void Pipeline::finish(Slot& s, trace::Outcome outcome) {
+  trace::finished(s.task(), outcome);
   s.active = false;
   s.data = std::string();
   --in_flight_;
