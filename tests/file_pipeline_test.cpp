@@ -46,7 +46,8 @@ const std::vector<Implementation>& implementations() {
   static const std::vector<Implementation> all = {
       {"sequential", sequential}, {"threads", threads},   {"processes", processes},
       {"callbacks", callbacks},   {"futures", futures},   {"fibers", fibers},
-      {"coroutines", coroutines}, {"io_uring", io_uring}, {"libuv", libuv},
+      {"coroutines", coroutines},
+      {"coroutines-uring", coroutines_uring}, {"io_uring", io_uring}, {"libuv", libuv},
   };
   return all;
 }

@@ -478,6 +478,7 @@ void register_cells(Catalog& catalog) {
       timed<coroutines, t_workers>,
       timed<fibers, t_workers>,
   });
+  cells.add(coroutines::info, timed<coroutines_uring, ring>, "uring");
   cells.add(references::io_uring, timed<io_uring, ring>);
   cells.add(references::libuv, timed<libuv, uv_pool>);
 }

@@ -175,6 +175,8 @@ Files callbacks(const Params& p);
 Files futures(const Params& p);
 Files fibers(const Params& p);
 Files coroutines(const Params& p);
+// The coroutines program with its files on io_uring (the `-uring` variant).
+Files coroutines_uring(const Params& p);
 // The reference rows (references/).
 Files io_uring(const Params& p);
 Files libuv(const Params& p);
