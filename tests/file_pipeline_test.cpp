@@ -44,10 +44,11 @@ struct Implementation {
 
 const std::vector<Implementation>& implementations() {
   static const std::vector<Implementation> all = {
-      {"sequential", sequential}, {"threads", threads},   {"processes", processes},
-      {"callbacks", callbacks},   {"futures", futures},   {"fibers", fibers},
-      {"coroutines", coroutines},
-      {"coroutines-uring", coroutines_uring}, {"io_uring", io_uring}, {"libuv", libuv},
+      {"sequential", sequential}, {"threads", threads},
+      {"processes", processes},   {"callbacks", callbacks},
+      {"futures", futures},       {"fibers", fibers},
+      {"coroutines", coroutines}, {"coroutines-uring", coroutines_uring},
+      {"io_uring", io_uring},     {"libuv", libuv},
   };
   return all;
 }
