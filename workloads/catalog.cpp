@@ -4,6 +4,7 @@
 #include "echo/spec.hpp"
 #include "error_handling/spec.hpp"
 #include "fetch_and_process/spec.hpp"
+#include "file_pipeline/spec.hpp"
 #include "http_fetch/spec.hpp"
 #include "http_server/spec.hpp"
 #include "models/callbacks/info.hpp"
@@ -32,14 +33,16 @@ Catalog build_catalog() {
   c.add_model(references::asio);
   c.add_model(references::libuv);
   c.add_model(references::nginx);
+  c.add_model(references::io_uring);
   // The workloads, in the order the suite runs them and the report shows them.
   sleep_fanout::register_cells(c);
   cpu_bound::register_cells(c);
   http_server::register_cells(c);
   http_fetch::register_cells(c);
   echo::register_cells(c);
-  error_handling::register_cells(c);
+  file_pipeline::register_cells(c);
   fetch_and_process::register_cells(c);
+  error_handling::register_cells(c);
   return c;
 }
 

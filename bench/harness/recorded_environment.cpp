@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "process_tuning.hpp"
@@ -76,6 +77,33 @@ std::string placement() {
   return "restricted by the affinity mask to CPUs " + cpus + " of " + std::to_string(online);
 }
 
+// The scratch directory and the type of the file system it is on, from the mount table:
+// "/var/tmp on ext4 (/dev/vda at /)".
+std::string scratch_dir() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::string dir = tmpdir && *tmpdir ? tmpdir : "/var/tmp";
+  // /proc/self/mountinfo: "id parent major:minor root mount-point options ... - type source
+  // ..."; the mount is the longest mount point that is a prefix of the directory.
+  std::ifstream in("/proc/self/mountinfo");
+  std::string best_point, best;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, device, root, point, field;
+    fields >> id >> parent >> device >> root >> point;
+    while (fields >> field && field != "-") {
+    }
+    std::string type, source;
+    fields >> type >> source;
+    const bool under = dir.rfind(point, 0) == 0 &&
+                       (point == "/" || dir.size() == point.size() || dir[point.size()] == '/');
+    if (under && point.size() >= best_point.size()) {
+      best_point = point;
+      best = type + " (" + source + " at " + point + ")";
+    }
+  }
+  return dir + " on " + (best.empty() ? "unknown" : best);
+}
+
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   for (std::string line; std::getline(in, line);)
@@ -115,6 +143,8 @@ Environment environment() {
                    CMBENCH_BENCHMARK_VERSION, FMT_VERSION / 10000, FMT_VERSION / 100 % 100,
                    FMT_VERSION % 100)},
       {"cmbench_timer_slack_ns", std::to_string(timer_slack())},
+      // Where workloads that write files put them (file_pipeline: $TMPDIR, else /var/tmp).
+      {"cmbench_scratch_dir", scratch_dir()},
       {"cmbench_placement", placement()},
       {"cmbench_load_average", load_average()},
       {"cmbench_malloc", freed_memory_kept() ? "freed memory kept for reuse (glibc trim threshold "

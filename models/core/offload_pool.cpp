@@ -8,8 +8,20 @@ namespace cmbench {
 OffloadPool& OffloadPool::instance() {
   // Leaked on purpose: its threads wait for work until the process ends, and a static
   // destructor joining them could run while another static still submits.
-  static OffloadPool* pool = new OffloadPool(std::max(2u, std::thread::hardware_concurrency()));
+  static OffloadPool* pool = new OffloadPool(default_threads());
   return *pool;
+}
+
+unsigned OffloadPool::default_threads() {
+  return std::max(2u, std::thread::hardware_concurrency());
+}
+
+bool OffloadPool::set_threads(unsigned threads) {
+  if (threads == 0) threads = default_threads();
+  std::lock_guard lock(mutex_);
+  if (!threads_.empty()) return threads == count_.load(std::memory_order_relaxed);
+  count_.store(threads, std::memory_order_relaxed);
+  return true;
 }
 
 OffloadPool::OffloadPool(unsigned threads) : count_(threads) {}
@@ -18,7 +30,7 @@ void OffloadPool::submit(Job job) {
   {
     std::lock_guard lock(mutex_);
     jobs_.push_back(std::move(job));
-    while (threads_.size() < count_) {
+    while (threads_.size() < count_.load(std::memory_order_relaxed)) {
       threads_.emplace_back([this, n = threads_.size() + 1] {
         trace::name_thread("offload " + std::to_string(n));
         thread_main();

@@ -14,6 +14,7 @@
 // Thread-safety: submit() from any thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -38,14 +39,23 @@ class OffloadPool {
   };
 
   static OffloadPool& instance();  // one per process, never destroyed
+  // The size the pool has unless told otherwise: one thread per core, at least 2.
+  static unsigned default_threads();
+
   void submit(Job job);
-  unsigned threads() const noexcept { return count_; }
+  // How many threads the pool runs (or will run, once the first job starts them).
+  unsigned threads() const noexcept { return count_.load(std::memory_order_relaxed); }
+  // Sets how many threads the pool runs (0: default_threads()), as a program sizes
+  // asyncio's default executor before the first to_thread. Only before the first job has
+  // started the threads: afterwards the pool keeps its size, and this returns false unless
+  // the size asked for is the one it has. Thread-safe.
+  bool set_threads(unsigned threads);
 
  private:
   explicit OffloadPool(unsigned threads);
   void thread_main();
 
-  unsigned count_;
+  std::atomic<unsigned> count_;  // written under mutex_ while no thread has started
   std::mutex mutex_;
   std::condition_variable ready_;
   RingQueue<Job> jobs_;

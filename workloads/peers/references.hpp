@@ -57,4 +57,18 @@ inline constexpr ModelInfo nginx{
     .reference = true,
 };
 
+inline constexpr ModelInfo io_uring{
+    .name = "io_uring",
+    .style = "io_uring through liburing (asynchronous file I/O in the kernel)",
+    .idiom =
+        "one ring on one thread; open, read, write and fdatasync as queued requests, a "
+        "bounded number of files in flight",
+    .concurrent = true,
+    .parallel = false,
+    .max_tasks = 100'000,
+    .limit_reason = "the files in flight are bounded by the ring; M only sets how many go through",
+    .task_start_us = 2,
+    .reference = true,
+};
+
 }  // namespace cmbench::references
