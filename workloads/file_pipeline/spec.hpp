@@ -161,9 +161,10 @@ struct Result {
 std::string input_bytes(std::size_t i, std::size_t size);
 
 Workload describe();
-// Makes the directory and writes the inputs (and, when cold, drops their pages).
+// Makes the directory, writes the inputs and creates the outputs empty (and, when cold,
+// drops the inputs' pages).
 Params make_params(const ParamValues& v);
-// Checks every output, then removes them, and when cold drops the inputs' pages again.
+// Checks every output, then empties them, and when cold drops the inputs' pages again.
 Verdict verify(const Params& p, const Result& r, const ModelInfo& m);
 
 // One function per implementation, in workloads/file_pipeline/<model>.cpp. Each processes
