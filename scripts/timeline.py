@@ -1046,9 +1046,10 @@ def left_margin(timelines):
     return min(3.0, max(1.4, 0.35 + 0.095 * max(map(len, labels), default=8)))
 
 
-def draw(traces, out_stem, titles=None):
+def draw(traces, out_stem, titles=None, formats=(".png", ".svg")):
     """Draw one block per trace (paths or loaded documents), stacked on one time axis, to
-    out_stem.png and out_stem.svg; returns the two paths. Raises TraceError on bad input."""
+    out_stem.png and out_stem.svg (or the `formats` asked for); returns the paths, in that
+    order. Raises TraceError on bad input."""
     out_stem = Path(out_stem)
     if out_stem.suffix in (".png", ".svg"):  # "--out chart.png" means the stem "chart"
         out_stem = out_stem.with_suffix("")
@@ -1081,7 +1082,7 @@ def draw(traces, out_stem, titles=None):
                  borderaxespad=0.0)
     paths = []
     try:
-        for suffix in (".png", ".svg"):
+        for suffix in formats:
             paths.append(save(fig, out_stem.parent / (out_stem.name + suffix)))
     finally:
         plt.close(fig)

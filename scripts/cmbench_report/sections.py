@@ -4,6 +4,8 @@ A block is ("h", level, text), ("p", text), ("ul", [text]), ("table", header, ro
 numeric), ("img", path, alt) or ("details", summary, [blocks]).
 """
 
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from cmbench_report.formatting import STATUS_TEXT, Note, fmt_duration, sig3, why_not
@@ -144,7 +146,6 @@ def timeline_blocks(suite, run_dir, charts):
     rows = [r for r in suite.get("timelines") or [] if isinstance(r, dict)]
     if not rows:
         return []
-    import timeline  # scripts/timeline.py, beside this package
     blocks = [("h", 2, "Timelines"),
               ("p", "One more run of each workload per implementation, recorded after the "
                     "timed cells and never timed itself. Top of each block: what each OS thread "
@@ -157,18 +158,22 @@ def timeline_blocks(suite, run_dir, charts):
     workloads = {}
     for row in rows:
         workloads.setdefault(str(row.get("workload", "?")), []).append(row)
+    jobs = {workload: ([Path(run_dir) / str(r["json"]) for r in members
+                        if r.get("status") == "ok"],
+                       Path(run_dir) / "charts" / f"timeline-{workload}")
+            for workload, members in workloads.items()}
+    drawn = draw_timelines({w: job for w, job in jobs.items() if job[0]})
     for workload, members in workloads.items():
         blocks.append(("h", 3, f"{workload}: {members[0].get('cell', '').split('/', 2)[-1]}"))
         ok = [r for r in members if r.get("status") == "ok"]
         if ok:
-            stem = Path(run_dir) / "charts" / f"timeline-{workload}"
-            try:
-                png, _svg = timeline.draw([Path(run_dir) / str(r["json"]) for r in ok], stem)
+            png, error = drawn[workload]
+            if png is not None:
                 path = f"charts/timeline-{workload}.png"
                 charts[path] = Path(png).read_bytes()
                 blocks.append(("img", path, f"{workload}: timelines of every model"))
-            except (timeline.TraceError, OSError) as e:
-                blocks.append(("p", f"The timelines could not be drawn: {e}"))
+            else:
+                blocks.append(("p", f"The timelines could not be drawn: {error}"))
             blocks.append(("ul", [f"{r.get('label')}: {r.get('json')}" for r in ok]))
         failed = [r for r in members if r.get("status") != "ok"]
         if failed:
@@ -176,6 +181,28 @@ def timeline_blocks(suite, run_dir, charts):
                        ("ul", [f"{r.get('label')}: {r.get('reason') or r.get('status')}"
                                for r in failed])]
     return blocks
+
+
+def draw_one_timeline(job):
+    """(PNG path, None), or (None, why) when the traces cannot be drawn."""
+    import timeline  # scripts/timeline.py, beside this package
+    traces, stem = job
+    try:
+        [png] = timeline.draw(traces, stem, formats=(".png",))  # the report shows the PNG
+        return png, None
+    except (timeline.TraceError, OSError) as e:
+        return None, str(e)
+
+
+def draw_timelines(jobs):
+    """{name: (traces, stem)} -> {name: (PNG path or None, why)}. The timelines are most of
+    the report's time and independent of each other: one process draws each, as many at
+    once as there are CPUs."""
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1:
+        return {name: draw_one_timeline(job) for name, job in jobs.items()}
+    with ProcessPoolExecutor(workers) as pool:
+        return dict(zip(jobs, pool.map(draw_one_timeline, jobs.values())))
 
 
 def failure_blocks(cells, micro):
