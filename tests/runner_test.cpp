@@ -30,6 +30,21 @@ fs::path fresh_dir(const std::string& name) {
   return d;
 }
 
+// Runs scripts/report.py on the results.json in `dir` and returns the section of report.md
+// headed "## <workload>" (up to the next section); "" if the report failed.
+std::string report_section(const fs::path& dir, const std::string& workload) {
+  std::string cmd = "/usr/bin/python3 " +
+                    (fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "report.py").string() + " " +
+                    dir.string() + " --quiet";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::ifstream in(dir / "report.md");
+  std::string md((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto start = md.find("## " + workload);
+  if (start == std::string::npos) return "";
+  auto section = md.substr(start);
+  return section.substr(0, section.find("\n## "));
+}
+
 }  // namespace
 
 TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
@@ -116,15 +131,7 @@ TEST(Report, ShowsAWorkloadsOwnMetricsBesideTheReference) {
   fs::path dir = fresh_dir("report");
   fs::copy_file(fs::path(CMBENCH_SOURCE_DIR) / "tests" / "data" / "results_sample.json",
                 dir / "results.json");
-  std::string cmd = "/usr/bin/python3 " +
-                    (fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "report.py").string() + " " +
-                    dir.string() + " --quiet";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-
-  std::ifstream in(dir / "report.md");
-  std::string md((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto section = md.substr(md.find("## http_server"));
-  section = section.substr(0, section.find("\n## "));
+  std::string section = report_section(dir, "http_server");
   EXPECT_THAT(section, HasSubstr("| model | requests per second (req/s) | min–max | × epoll | "
                                  "server CPU per request | min–max | × epoll | latency p50 |"));
   // coroutines at C=10: 42k req/s (42k, 42k) over epoll's 40k; 6.10 µs over 5.00 µs.
@@ -159,23 +166,18 @@ TEST(Report, ShowsATimedWorkloadsMetricsBesideItsWallTime) {
   for (auto& w : doc["cmbench"]["workloads"])
     if (w["name"] == "cpu_bound") {
       w["timed"] = true;
-      w["metrics"] = {{{"name", "chunks_per_s"}, {"title", "chunks per second"},
-                       {"unit", "chunks/s"}, {"lower_is_better", false}, {"chart", true},
+      w["metrics"] = {{{"name", "chunks_per_s"},
+                       {"title", "chunks per second"},
+                       {"unit", "chunks/s"},
+                       {"lower_is_better", false},
+                       {"chart", true},
                        {"ratio_to", ""}}};
     }
   for (auto& b : doc["benchmarks"])  // one chunk per millisecond of each repetition's time
     if (b["name"].get<std::string>().starts_with("cpu_bound/") && b["run_type"] == "iteration")
       b["chunks_per_s"] = 1000.0 / b["real_time"].get<double>();
   std::ofstream(dir / "results.json") << doc.dump();
-  std::string cmd = "/usr/bin/python3 " +
-                    (fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "report.py").string() + " " +
-                    dir.string() + " --quiet";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-
-  std::ifstream in(dir / "report.md");
-  std::string md((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto section = md.substr(md.find("## cpu_bound"));
-  section = section.substr(0, section.find("\n## "));
+  std::string section = report_section(dir, "cpu_bound");
   EXPECT_THAT(section, HasSubstr("| threads | 21.4 ms · 0.96× | 43.1 ms · 1.84× |"));
   EXPECT_THAT(section, HasSubstr("Figures at K=4:"));
   EXPECT_THAT(section, HasSubstr("| model | chunks per second (chunks/s) | min–max |"));
