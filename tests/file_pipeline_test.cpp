@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -197,6 +198,28 @@ TEST(FilePipeline, ATmpfsDirectoryIsRefused) {
   else
     ::unsetenv("TMPDIR");
   EXPECT_NE(why.find("/dev/shm is on tmpfs"), std::string::npos) << why;
+}
+
+// A cell killed at its time limit cannot remove its directory: the next Scratch removes the
+// directories of processes that no longer exist, and leaves a live process's alone.
+TEST(FilePipeline, ANewScratchRemovesTheDirectoriesOfDeadProcesses) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // its pid now names no process
+  const fs::path base = scratch_base();
+  const fs::path dead = base / (scratch_prefix + std::to_string(child) + "-test01");
+  const fs::path alive = base / (scratch_prefix + std::to_string(::getppid()) + "-test02");
+  fs::create_directories(dead / "in");
+  std::ofstream(dead / "in" / "00000") << "left behind";
+  fs::create_directories(alive);
+  {
+    Scratch fresh;
+    EXPECT_TRUE(fs::exists(fresh.path()));
+  }
+  EXPECT_FALSE(fs::exists(dead)) << dead;
+  EXPECT_TRUE(fs::exists(alive)) << alive;
+  fs::remove_all(alive);
 }
 
 TEST(FilePipeline, TheOffloadPoolKeepsItsSizeOnceStarted) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <system_error>
 
 #include "models/core/fd.hpp"
@@ -122,6 +124,23 @@ std::string filesystem_type(const std::string& path) {
   }
 }
 
+void sweep_stale_scratch(const std::string& base) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(base, error)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(scratch_prefix)) continue;
+    // "<prefix><pid>-XXXXXX": the pid of the process that made it.
+    const std::string rest = name.substr(std::string_view(scratch_prefix).size());
+    char* end = nullptr;
+    const long pid = std::strtol(rest.c_str(), &end, 10);
+    if (pid <= 0 || end == rest.c_str() || *end != '-') continue;
+    if (::kill(static_cast<pid_t>(pid), 0) < 0 && errno == ESRCH) {
+      std::error_code ignored;  // another sweep may be removing it too
+      std::filesystem::remove_all(entry.path(), ignored);
+    }
+  }
+}
+
 Scratch::Scratch() {
   const std::string base = scratch_base();
   const std::string type = filesystem_type(base);
@@ -129,7 +148,8 @@ Scratch::Scratch() {
     throw std::runtime_error(base + " is on " + type +
                              ", in memory: file_pipeline measures files on a disk; set TMPDIR "
                              "to a directory on one");
-  std::string pattern = base + "/cmbench-file_pipeline-XXXXXX";
+  sweep_stale_scratch(base);
+  std::string pattern = base + "/" + scratch_prefix + std::to_string(::getpid()) + "-XXXXXX";
   if (!::mkdtemp(pattern.data()))
     throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
   path_ = pattern;

@@ -98,6 +98,11 @@ class Scratch {
 
 // Where Scratch directories go, and the file system type there ("ext4", "tmpfs", ...).
 std::string scratch_base();
+// A Scratch directory's name: the prefix, the pid of the process that made it, a random
+// suffix. A cell killed by a signal (its time limit) cannot remove its directory, so every
+// new Scratch first removes those in `base` whose process no longer exists.
+inline constexpr const char* scratch_prefix = "cmbench-file_pipeline-";
+void sweep_stale_scratch(const std::string& base);
 std::string filesystem_type(const std::string& path);
 
 // ---- Threads used -------------------------------------------------------------------------
