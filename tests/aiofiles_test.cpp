@@ -79,10 +79,9 @@ TEST_F(Aiofiles, ErrorsNameThePath) {
     EXPECT_EQ(e.code().value(), EISDIR);
     EXPECT_NE(std::string(e.what()).find(dir_), std::string::npos) << e.what();
   }
-  EXPECT_THROW(run([](std::string p) -> Task<void> {
-                 co_await aiofiles::open(p, "r+");
-               }(path("x"))),
-               std::invalid_argument);
+  EXPECT_THROW(
+      run([](std::string p) -> Task<void> { co_await aiofiles::open(p, "r+"); }(path("x"))),
+      std::invalid_argument);
 }
 
 // A timer task keeps ticking on the loop while files are read and written on the pool.
