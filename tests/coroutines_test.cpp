@@ -1313,6 +1313,103 @@ TEST(CoroutinesEventLoop, CallSoonThreadsafeRunsOnTheLoopThread) {
   EXPECT_EQ(ran_on, std::this_thread::get_id());
 }
 
+// ---- Direct switches (TaskCore::next_step) ---------------------------------------------
+
+// A program of queues, an Event, a Lock, gather, create_task and plain callbacks interleaved,
+// logging every step. Run with direct switches (the default) and without them (turned off,
+// or by debug mode), it must log the same order: the loop's FIFO, either way.
+std::vector<std::string> interleaved_program_log(RunOptions options) {
+  std::vector<std::string> log;
+  Queue<int> there(1), back(1);
+  Event go;
+  Lock lock;
+  auto note = [&log](std::string what) { log.push_back(std::move(what)); };
+  auto ping = [&]() -> Task<void> {
+    for (int i = 0; i < 4; ++i) {
+      note("ping put " + std::to_string(i));
+      co_await there.put(i);
+      EventLoop::current().engine().call_soon(
+          [&note, i] { note("callback " + std::to_string(i)); });
+      note("ping got " + std::to_string(co_await back.get()));
+    }
+    go.set();
+  };
+  auto pong = [&]() -> Task<void> {
+    for (int i = 0; i < 4; ++i) {
+      int v = co_await there.get();
+      note("pong got " + std::to_string(v));
+      co_await back.put(v * 10);
+    }
+  };
+  auto waiter = [&](std::string name) -> Task<int> {
+    co_await go.wait();
+    note(name + " woke");
+    auto held = co_await lock.hold();
+    note(name + " holds the lock");
+    co_return static_cast<int>(name.size());
+  };
+  auto body = [&]() -> Task<int> {
+    Task<int> a = create_task(waiter("a"));
+    Task<int> bc = create_task(waiter("bc"));
+    Task<void> p = create_task(pong());
+    co_await ping();
+    auto [x, y, z] = co_await gather(a, bc, p);
+    note("main done");
+    co_return x + y;
+  };
+  EXPECT_EQ(run(body(), options), 3);
+  return log;
+}
+
+TEST(CoroutinesDirectSwitch, TheOrderOfStepsIsTheLoopsFifoWithOrWithoutThem) {
+  std::vector<std::string> switching = interleaved_program_log({});
+  EXPECT_EQ(switching, interleaved_program_log({.direct_switch = false}));
+  EXPECT_EQ(switching, interleaved_program_log({.debug = true}));
+  // and that order is asyncio's: pong gets each item before the callback queued after the
+  // put, and the waiters wake in the order they waited.
+  EXPECT_THAT(switching, testing::ElementsAre(
+                             "ping put 0", "pong got 0", "callback 0", "ping got 0", "ping put 1",
+                             "pong got 1", "callback 1", "ping got 10", "ping put 2", "pong got 2",
+                             "callback 2", "ping got 20", "ping put 3", "pong got 3", "callback 3",
+                             "ping got 30", "a woke", "a holds the lock", "bc woke",
+                             "bc holds the lock", "main done"));
+}
+
+TEST(CoroutinesDirectSwitch, APairHandingWorkBackAndForthStillLetsTheLoopTurn) {
+  // Two tasks that always have work for each other never return to the loop of their own
+  // accord; a callback from another thread must still get in, and stop them.
+  std::atomic<bool> posted{false};
+  bool stop = false;
+  long rounds = 0;
+  std::thread other;
+  auto ping = [&](Queue<int>& out, Queue<int>& in) -> Task<void> {
+    while (!stop) {
+      co_await out.put(1);
+      co_await in.get();
+      ++rounds;
+    }
+    co_await out.put(0);  // lets the partner see stop too
+  };
+  auto pong = [&](Queue<int>& in, Queue<int>& out) -> Task<void> {
+    while (co_await in.get() != 0) co_await out.put(1);
+  };
+  auto body = [&]() -> Task<void> {
+    EventLoop& loop = EventLoop::current();
+    Queue<int> there(1), back(1);
+    other = std::thread([&] {
+      std::this_thread::sleep_for(20ms);
+      loop.call_soon_threadsafe([&] { stop = true; });
+      posted = true;
+    });
+    co_await gather(ping(there, back), pong(there, back));
+  };
+  run(body());
+  other.join();
+  EXPECT_TRUE(posted);
+  EXPECT_TRUE(stop);
+  EXPECT_GT(rounds, 0);
+}
+
 TEST(CoroutinesToThread, ReturnsTheValueComputedOnAnotherThread) {
   auto body = []() -> Task<void> {
     auto work = [] { return std::this_thread::get_id(); };

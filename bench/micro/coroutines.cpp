@@ -10,6 +10,9 @@
 //                               children tasks and gathering them. Items: leaves.
 //   …-pooled                  — the same with the frame pool (models/coroutines/frame_pool.hpp)
 //                               instead of operator new;
+//   …-turns                   — the same with direct switches off (EventLoop::
+//                               set_direct_switch): every step returns to the loop, which
+//                               starts the next; what the direct switch saves, in one run;
 //   …-eager                   — the same with eager tasks (asyncio 3.12's eager_task_factory:
 //                               create_task runs the first step at once), so that skynet runs
 //                               depth first, as the floor does, instead of breadth first.
@@ -63,17 +66,17 @@ Task<std::int64_t> pingpong(std::int64_t rounds) {
 
 }  // namespace
 
-std::int64_t run_pingpong(std::int64_t rounds, bool pooled) {
-  return coroutines::run(pingpong(rounds), {.frame_pool = pooled});
+std::int64_t run_pingpong(std::int64_t rounds, bool pooled, bool direct_switch) {
+  return coroutines::run(pingpong(rounds), {.frame_pool = pooled, .direct_switch = direct_switch});
 }
 
 namespace {
 
-template <bool Pooled>
+template <bool Pooled, bool Direct = true>
 void task_pingpong(benchmark::State& state) {
   constexpr std::int64_t rounds = 10'000;
   while (state.KeepRunningBatch(rounds))
-    check(run_pingpong(rounds, Pooled), 2 * rounds, "task_pingpong/coroutines");
+    check(run_pingpong(rounds, Pooled, Direct), 2 * rounds, "task_pingpong/coroutines");
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -89,11 +92,12 @@ Task<std::int64_t> create_and_await(std::int64_t n) {
   co_return sum;
 }
 
-template <bool Pooled, bool Eager = false>
+template <bool Pooled, bool Eager = false, bool Direct = true>
 void create_task(benchmark::State& state) {
   constexpr std::int64_t batch = 10'000;
   while (state.KeepRunningBatch(batch))
-    check(coroutines::run(create_and_await(batch), {.frame_pool = Pooled, .eager_tasks = Eager}),
+    check(coroutines::run(create_and_await(batch),
+                          {.frame_pool = Pooled, .eager_tasks = Eager, .direct_switch = Direct}),
           batch, "create_task/coroutines");
   state.SetItemsProcessed(state.iterations());
 }
@@ -127,9 +131,12 @@ void skynet_run(benchmark::State& state) {
 void register_coroutines() {
   benchmark::RegisterBenchmark("micro/task_pingpong/coroutines", task_pingpong<false>);
   benchmark::RegisterBenchmark("micro/task_pingpong/coroutines-pooled", task_pingpong<true>);
+  benchmark::RegisterBenchmark("micro/task_pingpong/coroutines-turns", task_pingpong<false, false>);
   benchmark::RegisterBenchmark("micro/create_task/coroutines", create_task<false>);
   benchmark::RegisterBenchmark("micro/create_task/coroutines-pooled", create_task<true>);
   benchmark::RegisterBenchmark("micro/create_task/coroutines-eager", create_task<false, true>);
+  benchmark::RegisterBenchmark("micro/create_task/coroutines-turns",
+                               create_task<false, false, false>);
   benchmark::RegisterBenchmark("micro/skynet/coroutines", skynet_run<false>)
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("micro/skynet/coroutines-pooled", skynet_run<true>)

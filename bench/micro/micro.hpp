@@ -29,6 +29,7 @@ void register_trace();  // bench/micro/trace.cpp: the trace recorder's cost per 
 // One run of the coroutines' ping-pong (micro/task_pingpong/coroutines): two tasks handing
 // a value back and forth `rounds` times; returns 2·rounds. Shared with micro/trace/*, which
 // times the same exchange with the recorder on.
-std::int64_t run_pingpong(std::int64_t rounds, bool pooled);  // bench/micro/coroutines.cpp
+std::int64_t run_pingpong(std::int64_t rounds, bool pooled,
+                          bool direct_switch = true);  // bench/micro/coroutines.cpp
 
 }  // namespace cmbench::micro

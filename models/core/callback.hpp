@@ -57,6 +57,16 @@ class Callback {
   void operator()() { ops_->invoke(storage_); }
   explicit operator bool() const noexcept { return ops_ != nullptr; }
 
+  // The callable, if it is a D stored inline, else null (std::function::target): lets the
+  // loop's owner recognise its own callbacks in the ready queue without running them.
+  template <class D>
+  D* target() noexcept {
+    if constexpr (fits<D>) {
+      if (ops_ == &inline_ops<D>) return std::launder(reinterpret_cast<D*>(storage_));
+    }
+    return nullptr;
+  }
+
   void reset() noexcept {
     if (ops_ && ops_->destroy) ops_->destroy(storage_);
     ops_ = nullptr;

@@ -157,10 +157,12 @@ void Engine::run_once(bool block) {
       batch.drop_front();
     }
   } else {
+    batch_ = &batch;
     while (!batch.empty()) {
       invoke(batch.front());
       batch.drop_front();
     }
+    batch_ = nullptr;
   }
 
   // 4. How long to wait for I/O: not at all if there is work ready or the loop is ending;

@@ -118,6 +118,22 @@ class Engine {
   void call_soon(F&& f) {
     ready_->emplace_back(std::forward<F>(f));
   }
+  // What the loop would run next were it to go on at once: the first callback queued for
+  // the next turn, when the callback running now is the last of its turn's batch and
+  // nothing could come between the two (no timer pending, no watcher, no callback from
+  // another thread, no stop, no hub turn, no slow-callback timing); else null. A model that
+  // switches between its own tasks directly (the coroutines' symmetric transfer) takes it
+  // with drop_next() and runs it itself, in the order the loop would have: the turns it
+  // skips would have done nothing else.
+  Callback* next_in_turn() noexcept {
+    if (batch_ == nullptr || batch_->size() != 1 || ready_->empty() || timers_.size() != 0 ||
+        watching_ != 0 || stop_requested_ || slow_ns_ > 0 || hub_turn_ != nullptr ||
+        remote_pending_.load(std::memory_order_acquire))
+      return nullptr;
+    return &ready_->front();
+  }
+  void drop_next() noexcept { ready_->drop_front(); }
+
   // From any thread: queues cb and wakes the loop. The caller must keep the loop alive
   // (hold()) until its call is queued, if nothing else does.
   void call_soon_threadsafe(Callback cb);
@@ -221,6 +237,7 @@ class Engine {
   // right after call_soon wrote them stalled store forwarding: ≈ 40 % of a hand-off).
   RingQueue<Callback> rings_[2];
   RingQueue<Callback>* ready_ = &rings_[0];
+  RingQueue<Callback>* batch_ = nullptr;  // the ring phase 3 is running, while it does
   TimerWheel timers_;
 
   // Callbacks from other threads, moved into ready_ by the loop after a wake-up.

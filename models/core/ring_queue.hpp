@@ -25,9 +25,12 @@ class RingQueue {
 
   void push_back(T value) { emplace_back(std::move(value)); }
 
+  // Inlined at every call site: the hot path is a compare, a construction and an
+  // increment; growing, rare, stays out of line.
   template <class... Args>
-  void emplace_back(Args&&... args) {
-    if (size() == capacity_) grow();
+  [[gnu::always_inline]] inline void emplace_back(Args&&... args) {
+    if (size() == capacity_) [[unlikely]]
+      grow();
     ::new (static_cast<void*>(slot(tail_))) T(std::forward<Args>(args)...);
     ++tail_;
   }
@@ -57,7 +60,7 @@ class RingQueue {
     return reinterpret_cast<T*>(buffer_.get()) + (i & (capacity_ - 1));
   }
 
-  void grow() {
+  [[gnu::noinline, gnu::cold]] void grow() {
     std::size_t bigger = capacity_ ? capacity_ * 2 : 64;
     auto fresh = std::make_unique<Storage[]>(bigger);
     T* to = reinterpret_cast<T*>(fresh.get());

@@ -52,8 +52,9 @@ class DoneSet final : public Suspension {
     return satisfied();
   }
 
-  bool suspend(std::coroutine_handle<> h) {
-    if (!begin(h)) return false;
+  // await_suspend of gather and wait: suspends the task until the set is satisfied.
+  std::coroutine_handle<> suspend(std::coroutine_handle<> h) {
+    if (!begin(h)) return h;
     watches_ = std::make_unique<DoneWatch[]>(n_);
     for (std::size_t i = 0; i < n_; ++i) {
       if (tasks_[i]->done()) continue;
@@ -68,7 +69,7 @@ class DoneSet final : public Suspension {
       });
       timer_armed_ = true;
     }
-    return true;
+    return switch_away();
   }
 
   // In await_resume: raises CancelledError if the wait was withdrawn. With

@@ -31,10 +31,10 @@ class Event {
     explicit Waiter(Event& e) noexcept : event_(e) {}
     ~Waiter() { event_.waiters_.remove(*this); }
     bool await_ready() const noexcept { return event_.set_; }
-    bool await_suspend(std::coroutine_handle<> h) {
-      if (!begin(h)) return false;
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
+      if (!begin(h)) return h;
       event_.waiters_.push_back(*this);
-      return true;
+      return switch_away();
     }
     void await_resume() const { end(); }
     bool withdraw() noexcept override {

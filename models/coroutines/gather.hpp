@@ -102,7 +102,7 @@ class [[nodiscard]] Gather {
   }
 
   bool await_ready() { return set_.start(cores_.data(), cores_.size()); }
-  bool await_suspend(std::coroutine_handle<> h) { return set_.suspend(h); }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) { return set_.suspend(h); }
   auto await_resume() {
     if (set_.withdrawn()) for_each([](auto& t) { t.core().retrieve(); });
     set_.finish();  // raises CancelledError if the gather was cancelled

@@ -45,10 +45,10 @@ class Queue {
     explicit Get(Queue& q) noexcept : q_(q) {}
     ~Get() { q_.getters_.remove(*this); }
     bool await_ready() const noexcept { return !q_.items_.empty(); }
-    bool await_suspend(std::coroutine_handle<> h) {
-      if (!begin(h)) return false;
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
+      if (!begin(h)) return h;
       q_.getters_.push_back(*this);
-      return true;
+      return switch_away();
     }
     T await_resume() {
       end();
@@ -76,10 +76,10 @@ class Queue {
       q_.push(std::move(item_));
       return true;
     }
-    bool await_suspend(std::coroutine_handle<> h) {
-      if (!begin(h)) return false;
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
+      if (!begin(h)) return h;
       q_.putters_.push_back(*this);
-      return true;
+      return switch_away();
     }
     void await_resume() const { end(); }
     bool withdraw() noexcept override {

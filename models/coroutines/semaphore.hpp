@@ -49,10 +49,10 @@ class Semaphore {
       --sem_.free_;
       return true;
     }
-    bool await_suspend(std::coroutine_handle<> h) {
-      if (!begin(h)) return false;
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
+      if (!begin(h)) return h;
       sem_.waiters_.push_back(*this);
-      return true;
+      return switch_away();
     }
     void await_resume() const { end(); }
     bool withdraw() noexcept override {

@@ -37,6 +37,11 @@ class Suspension : public Waiting {
     task_->suspend(h, this);
     return true;
   }
+  // await_suspend's answer once begin() has suspended the task: the task the loop would
+  // run next, when it can be switched to directly, else the loop (TaskCore::next_step).
+  std::coroutine_handle<> switch_away() const noexcept {
+    return TaskCore::next_step(*task_->loop());
+  }
   // In await_resume: raises CancelledError if the wait was cancelled.
   void end() const {
     if (cancelled_) throw CancelledError{};

@@ -20,6 +20,8 @@ namespace {
 constinit thread_local TaskCore* running = nullptr;
 // Debug mode on this thread's loop: new frames record where they were created.
 constinit thread_local bool track_origins = false;
+// How many more tasks the step running now may switch into directly (next_step).
+constinit thread_local int chain_left = 0;
 
 std::string symbol(void* address) {
   Dl_info info{};
@@ -124,7 +126,7 @@ void TaskCore::wake() noexcept {
   trace::woken(trace_id(), trace::Cause::event);
   waiting_ = nullptr;
   state_ = State::scheduled;
-  loop_->engine_.call_soon([this] { step(this); });
+  loop_->engine_.call_soon(Step{this});
 }
 
 void TaskCore::wake_now() noexcept {
@@ -139,6 +141,10 @@ void TaskCore::step(TaskCore* task) noexcept {
   task->state_ = State::running;
   TaskCore* outer = running;
   running = task;
+  // An eager task's first step runs nested in its creator's, which must go on before any
+  // other task runs: no switching from there.
+  const int chain_saved = chain_left;
+  chain_left = outer ? 0 : chain_budget;
   // One look at the recorder's flag per step, kept for its end too.
   const bool traced = trace::on();
   if (traced) [[unlikely]]
@@ -159,6 +165,7 @@ void TaskCore::step(TaskCore* task) noexcept {
     }
   }
   running = outer;
+  chain_left = chain_saved;
   // An eager task's first step ran nested in its creator's: the creator goes on now.
   if (traced && outer) [[unlikely]]
     trace::record(trace::Kind::resumed, outer->trace_id());
@@ -185,8 +192,23 @@ std::coroutine_handle<> TaskCore::at_final_suspend() noexcept {
     state_ = State::done;
     return continuation_;  // back into the awaiting frame, by symmetric transfer
   }
+  EventLoop& loop = *loop_;
   finish();  // may free this frame
-  return std::noop_coroutine();
+  return next_step(loop);
+}
+
+std::coroutine_handle<> TaskCore::next_step(EventLoop& loop) noexcept {
+  if (chain_left <= 0 || !loop.direct_switch_ || loop.debug_ || trace::on()) [[unlikely]]
+    return std::noop_coroutine();
+  Callback* next = loop.engine_.next_in_turn();
+  Step* call = next ? next->target<Step>() : nullptr;
+  if (call == nullptr) return std::noop_coroutine();
+  TaskCore* task = call->task;
+  loop.engine_.drop_next();
+  --chain_left;
+  task->state_ = State::running;
+  running = task;
+  return task->resume_;
 }
 
 void TaskCore::finish() noexcept {
@@ -254,7 +276,7 @@ void TaskCore::become_task(EventLoop& loop, std::string name, const std::source_
   if (loop.eager_ && EventLoop::running() == &loop)
     step(this);  // its first step now, nested in the creator's (which resumes after it)
   else
-    loop.engine_.call_soon([this] { step(this); });
+    loop.engine_.call_soon(Step{this});
 }
 
 void schedule(TaskCore& core, std::string name, const std::source_location& where) {

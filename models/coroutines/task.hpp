@@ -82,7 +82,7 @@ class TaskAwaiter final : public Waiting {
     watch_.fired = [](DoneWatch& w) noexcept { static_cast<TaskCore*>(w.owner)->wake(); };
     watch_.owner = waiter_;
     p_->watch(watch_);
-    return std::noop_coroutine();
+    return TaskCore::next_step(*waiter_->loop());
   }
 
   decltype(auto) await_resume() {

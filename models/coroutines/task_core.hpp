@@ -97,6 +97,17 @@ class TaskCore {
   // Runs the next step of a waiting task now. Only from a callback the loop itself runs
   // (a timer), never from inside a task.
   void wake_now() noexcept;
+  // Where a task that has just suspended goes on: straight into the task the loop would
+  // run next, by symmetric transfer, when nothing could run between the two
+  // (Engine::next_in_turn: the turns skipped would have done nothing else), else back to
+  // the loop. The order of steps is the loop's own FIFO either way; what is saved is a
+  // return to the loop and a call out of it per hand-off. At most `chain_budget` switches
+  // follow one step the loop started, so that a pair of tasks handing work back and forth
+  // still lets the loop turn; never from an eager task's first step (it runs nested in
+  // its creator's), nor in debug mode or while tracing, which time and record every step,
+  // nor when the loop's direct_switch is off.
+  static std::coroutine_handle<> next_step(EventLoop& loop) noexcept;
+  static constexpr int chain_budget = 64;
   void watch(DoneWatch& w) noexcept;
   void unwatch(DoneWatch& w) noexcept;
 
@@ -122,6 +133,10 @@ class TaskCore {
  private:
   friend class cmbench::coroutines::EventLoop;
   static void step(TaskCore* task) noexcept;
+  struct Step {  // the callback that runs a task's next step: recognised by next_step
+    TaskCore* task;
+    void operator()() const noexcept { step(task); }
+  };
   void finish() noexcept;
   void release() noexcept;  // the last reference went: destroy the frame
   void capture_origin();

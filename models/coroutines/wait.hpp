@@ -62,7 +62,7 @@ class [[nodiscard]] Wait {
     }
   }
   bool await_ready() { return set_.start(cores_.data(), cores_.size()); }
-  bool await_suspend(std::coroutine_handle<> h) { return set_.suspend(h); }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) { return set_.suspend(h); }
   Waited<T> await_resume() {
     set_.finish();
     Waited<T> split;
@@ -83,7 +83,7 @@ inline auto until_done(TaskCore& task, std::optional<std::chrono::nanoseconds> t
     TaskCore* task;
     DoneSet set;
     bool await_ready() { return set.start(&task, 1); }
-    bool await_suspend(std::coroutine_handle<> h) { return set.suspend(h); }
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) { return set.suspend(h); }
     bool await_resume() {
       set.finish();
       return task->done();
