@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ struct Implementation {
   Result (*run)(const Params&);
   bool splits;  // has a place=split version
 };
+
+void PrintTo(const Implementation& i, std::ostream* os) {
+  *os << i.name;
+}
 
 const std::vector<Implementation>& implementations() {
   static const std::vector<Implementation> all = {

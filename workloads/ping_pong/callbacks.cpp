@@ -8,9 +8,6 @@
 // Split: each end has its own reactor, on its own pinned thread; each waits for the token
 // in a Deferred of its own, which the other end fires with this reactor's callFromThread:
 // queued under a mutex, and the reactor woken.
-#include <latch>
-#include <thread>
-
 #include "models/callbacks/reactor.hpp"
 #include "models/core/span.hpp"
 #include "spec.hpp"
@@ -113,28 +110,28 @@ Result callbacks(const Params& p) {
     });
     g.result.cpu_a = g.result.cpu_b = current_cpu();
   } else {
-    std::latch ready(1);
-    std::jthread pong_thread([&] {
-      Pin here(p.cpu_b);
-      End b;
-      react([&](Reactor& reactor) {
-        b.reactor = &reactor;
-        g.b = &b;
-        b_waits(g);
-        ready.count_down();
-        return b.done;
-      });
-      g.result.handoffs = b.received;  // read by A after the join
-      g.result.cpu_b = current_cpu();
-    });
-    ready.wait();
-    react([&](Reactor& reactor) {
-      a.reactor = &reactor;
-      start(g);
-      return a.done;
-    });
-    g.result.cpu_a = current_cpu();
-    pong_thread.join();
+    on_two_threads(
+        p,
+        [&](auto ready) {
+          End b;
+          react([&](Reactor& reactor) {
+            b.reactor = &reactor;
+            g.b = &b;
+            b_waits(g);
+            ready();
+            return b.done;
+          });
+          g.result.handoffs = b.received;  // read by A after the join
+          g.result.cpu_b = current_cpu();
+        },
+        [&] {
+          react([&](Reactor& reactor) {
+            a.reactor = &reactor;
+            start(g);
+            return a.done;
+          });
+          g.result.cpu_a = current_cpu();
+        });
   }
   g.result.handoffs += a.received;
   return g.result;

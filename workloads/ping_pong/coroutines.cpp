@@ -6,9 +6,6 @@
 // Split, asyncio's way across threads: each end is a task on its own loop, on its own
 // pinned thread, and hands the token over with the other loop's call_soon_threadsafe
 // (q.put_nowait scheduled there), which queues it under a mutex and wakes that loop.
-#include <latch>
-#include <thread>
-
 #include "models/core/span.hpp"
 #include "models/coroutines/event_loop.hpp"
 #include "models/coroutines/gather.hpp"
@@ -97,19 +94,18 @@ Result split(const Params& p) {
   End a, b;
   a.loop = &coroutines::EventLoop::current();
   Result r;
-  std::latch ready(1);
-  {
-    std::jthread pong_thread([&] {
-      Pin here(p.cpu_b);
-      b.loop = &coroutines::EventLoop::current();
-      ready.count_down();
-      coroutines::run(remote_pong(b, a, p.rounds));
-      r.cpu_b = current_cpu();
-    });
-    ready.wait();
-    coroutines::run(remote_ping(a, b, p.rounds, r));
-    r.cpu_a = current_cpu();
-  }
+  on_two_threads(
+      p,
+      [&](auto ready) {
+        b.loop = &coroutines::EventLoop::current();
+        ready();
+        coroutines::run(remote_pong(b, a, p.rounds));
+        r.cpu_b = current_cpu();
+      },
+      [&] {
+        coroutines::run(remote_ping(a, b, p.rounds, r));
+        r.cpu_a = current_cpu();
+      });
   r.handoffs = a.received + b.received;
   return r;
 }

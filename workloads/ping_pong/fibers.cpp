@@ -6,11 +6,8 @@
 // Split, gevent's way across threads: each end is a greenlet on its own hub, on its own
 // pinned thread, and hands the token over with the other hub's run_callback_threadsafe
 // (a put_nowait run there), which queues it under a mutex and wakes that hub.
-#include <latch>
-#include <thread>
-
-#include "models/core/span.hpp"
 #include "models/fibers/fibers.hpp"
+#include "models/core/span.hpp"
 #include "spec.hpp"
 
 namespace cmbench::ping_pong {
@@ -57,36 +54,35 @@ Result split(const Params& p) {
   Pin pin(p.cpu_a);
   End a, b;
   Result r;
-  std::latch ready(1);
-  {
-    std::jthread pong_thread([&] {
-      Pin here(p.cpu_b);
-      fibers::run([&] {
-        b.hub = fibers::Hub::current();
-        ready.count_down();
-        for (std::int64_t i = 0; i < p.rounds; ++i) {
-          const std::int64_t token = b.inbox.get();
-          ++b.received;
-          hand_to(a, token + 1);
-        }
+  on_two_threads(
+      p,
+      [&](auto ready) {
+        fibers::run([&] {
+          b.hub = fibers::Hub::current();
+          ready();
+          for (std::int64_t i = 0; i < p.rounds; ++i) {
+            const std::int64_t token = b.inbox.get();
+            ++b.received;
+            hand_to(a, token + 1);
+          }
+        });
+        r.cpu_b = current_cpu();
+      },
+      [&] {
+        fibers::run([&] {
+          a.hub = fibers::Hub::current();
+          std::int64_t token = 0;
+          const std::int64_t start = monotonic_ns();
+          for (std::int64_t i = 0; i < p.rounds; ++i) {
+            hand_to(b, token + 1);
+            token = a.inbox.get();
+            ++a.received;
+          }
+          r.elapsed_ns = monotonic_ns() - start;
+          r.token = token;
+        });
+        r.cpu_a = current_cpu();
       });
-      r.cpu_b = current_cpu();
-    });
-    ready.wait();
-    fibers::run([&] {
-      a.hub = fibers::Hub::current();
-      std::int64_t token = 0;
-      const std::int64_t start = monotonic_ns();
-      for (std::int64_t i = 0; i < p.rounds; ++i) {
-        hand_to(b, token + 1);
-        token = a.inbox.get();
-        ++a.received;
-      }
-      r.elapsed_ns = monotonic_ns() - start;
-      r.token = token;
-    });
-    r.cpu_a = current_cpu();
-  }
   r.handoffs = a.received + b.received;
   return r;
 }

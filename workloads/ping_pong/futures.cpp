@@ -5,9 +5,6 @@
 // Split: each end has its own IOLoop, on its own pinned thread; add_callback is the one call
 // Tornado allows from another thread, so the code is the same, and each hand-off now takes
 // the loop's thread-safe queue (a mutex) and wakes the other loop.
-#include <latch>
-#include <thread>
-
 #include "models/core/span.hpp"
 #include "models/futures/io_loop.hpp"
 #include "spec.hpp"
@@ -105,29 +102,29 @@ Result futures(const Params& p) {
     g.result.handoffs = b.received;
     g.result.cpu_a = g.result.cpu_b = current_cpu();
   } else {
-    std::latch ready(1);
-    std::jthread pong_thread([&] {
-      Pin here(p.cpu_b);
-      End b;
-      run_waiting_for_the_other_thread([&](IOLoop& loop) {
-        b.loop = &loop;
-        g.b = &b;
-        b_waits(g);
-        ready.count_down();
-        return b.done;
-      });
-      g.result.handoffs = b.received;  // read by A after the join
-      g.result.cpu_b = current_cpu();
-    });
-    ready.wait();
-    run_waiting_for_the_other_thread([&](IOLoop& loop) {
-      a.loop = &loop;
-      g.start_ns = monotonic_ns();
-      a_turn(g, 0);
-      return a.done;
-    });
-    g.result.cpu_a = current_cpu();
-    pong_thread.join();
+    on_two_threads(
+        p,
+        [&](auto ready) {
+          End b;
+          run_waiting_for_the_other_thread([&](IOLoop& loop) {
+            b.loop = &loop;
+            g.b = &b;
+            b_waits(g);
+            ready();
+            return b.done;
+          });
+          g.result.handoffs = b.received;  // read by A after the join
+          g.result.cpu_b = current_cpu();
+        },
+        [&] {
+          run_waiting_for_the_other_thread([&](IOLoop& loop) {
+            a.loop = &loop;
+            g.start_ns = monotonic_ns();
+            a_turn(g, 0);
+            return a.done;
+          });
+          g.result.cpu_a = current_cpu();
+        });
   }
   g.result.handoffs += a.received;
   return g.result;

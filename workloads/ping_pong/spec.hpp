@@ -28,6 +28,8 @@
 #include <sched.h>
 
 #include <cstdint>
+#include <latch>
+#include <thread>
 #include <vector>
 
 #include "cells/registry.hpp"
@@ -71,6 +73,21 @@ class Pin {
 
 // The CPU the calling thread runs on now.
 int current_cpu();
+
+// The two ends on two threads: `b_end(ready)` on a new thread pinned to p.cpu_b, which calls
+// ready() once it can take the token; then `a_end()` on the calling thread (already pinned
+// to p.cpu_a); then B is joined. What B's set-up costs (a thread, a loop) stays out of A's
+// timed rounds.
+template <class BEnd, class AEnd>
+void on_two_threads(const Params& p, BEnd b_end, AEnd a_end) {
+  std::latch ready(1);
+  std::jthread b([&] {
+    Pin here(p.cpu_b);
+    b_end([&ready] { ready.count_down(); });
+  });
+  ready.wait();
+  a_end();
+}
 
 // One implementation per model, in workloads/ping_pong/<model>.cpp.
 Result sequential(const Params& p);

@@ -6,10 +6,8 @@
 // interrupt to the other CPU (split). `threads-semaphore` does the same with two
 // std::binary_semaphore, one per direction: no mutex, just the futex each acquire sleeps on.
 #include <condition_variable>
-#include <latch>
 #include <mutex>
 #include <semaphore>
-#include <thread>
 
 #include "models/core/span.hpp"
 #include "spec.hpp"
@@ -49,26 +47,25 @@ Result threads(const Params& p) {
   Pin pin(p.cpu_a);
   Table table;
   Result r;
-  std::latch ready(1);
-  {
-    std::jthread b([&] {
-      Pin here(p.cpu_b);
-      ready.count_down();
-      for (std::int64_t i = 0; i < p.rounds; ++i) {
-        table.receive(1);
-        table.pass(0);
-      }
-      r.cpu_b = current_cpu();
-    });
-    ready.wait();
-    const std::int64_t start = monotonic_ns();
-    for (std::int64_t i = 0; i < p.rounds; ++i) {
-      table.pass(1);
-      table.receive(0);
-    }
-    r.elapsed_ns = monotonic_ns() - start;
-    r.cpu_a = current_cpu();
-  }  // B joins here
+  on_two_threads(
+      p,
+      [&](auto ready) {
+        ready();
+        for (std::int64_t i = 0; i < p.rounds; ++i) {
+          table.receive(1);
+          table.pass(0);
+        }
+        r.cpu_b = current_cpu();
+      },
+      [&] {
+        const std::int64_t start = monotonic_ns();
+        for (std::int64_t i = 0; i < p.rounds; ++i) {
+          table.pass(1);
+          table.receive(0);
+        }
+        r.elapsed_ns = monotonic_ns() - start;
+        r.cpu_a = current_cpu();
+      });
   r.token = table.token;
   r.handoffs = table.handoffs;
   return r;
@@ -80,30 +77,29 @@ Result threads_semaphore(const Params& p) {
   std::int64_t token = 0;  // passed with the semaphores: each release publishes it
   std::int64_t b_received = 0, a_received = 0;
   Result r;
-  std::latch ready(1);
-  {
-    std::jthread b([&] {
-      Pin here(p.cpu_b);
-      ready.count_down();
-      for (std::int64_t i = 0; i < p.rounds; ++i) {
-        to_b.acquire();
-        ++b_received;
-        ++token;
-        to_a.release();
-      }
-      r.cpu_b = current_cpu();
-    });
-    ready.wait();
-    const std::int64_t start = monotonic_ns();
-    for (std::int64_t i = 0; i < p.rounds; ++i) {
-      ++token;
-      to_b.release();
-      to_a.acquire();
-      ++a_received;
-    }
-    r.elapsed_ns = monotonic_ns() - start;
-    r.cpu_a = current_cpu();
-  }
+  on_two_threads(
+      p,
+      [&](auto ready) {
+        ready();
+        for (std::int64_t i = 0; i < p.rounds; ++i) {
+          to_b.acquire();
+          ++b_received;
+          ++token;
+          to_a.release();
+        }
+        r.cpu_b = current_cpu();
+      },
+      [&] {
+        const std::int64_t start = monotonic_ns();
+        for (std::int64_t i = 0; i < p.rounds; ++i) {
+          ++token;
+          to_b.release();
+          to_a.acquire();
+          ++a_received;
+        }
+        r.elapsed_ns = monotonic_ns() - start;
+        r.cpu_a = current_cpu();
+      });
   r.token = token;
   r.handoffs = a_received + b_received;
   return r;

@@ -9,8 +9,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <latch>
-#include <thread>
 
 #include "models/core/span.hpp"
 #include "ping_pong/spec.hpp"
@@ -47,30 +45,29 @@ Result futex(const Params& p) {
   Word word;
   Result r;
   std::int64_t b_received = 0;
-  std::latch ready(1);
-  {
-    std::jthread b([&] {
-      Pin here(p.cpu_b);
-      ready.count_down();
-      for (std::int64_t i = 0; i < p.rounds; ++i) {
-        word.wait_for(1);
-        ++b_received;
-        ++word.token;
-        word.pass(0);
-      }
-      r.cpu_b = current_cpu();
-    });
-    ready.wait();
-    const std::int64_t start = monotonic_ns();
-    for (std::int64_t i = 0; i < p.rounds; ++i) {
-      ++word.token;
-      word.pass(1);
-      word.wait_for(0);
-      ++r.handoffs;
-    }
-    r.elapsed_ns = monotonic_ns() - start;
-    r.cpu_a = current_cpu();
-  }
+  on_two_threads(
+      p,
+      [&](auto ready) {
+        ready();
+        for (std::int64_t i = 0; i < p.rounds; ++i) {
+          word.wait_for(1);
+          ++b_received;
+          ++word.token;
+          word.pass(0);
+        }
+        r.cpu_b = current_cpu();
+      },
+      [&] {
+        const std::int64_t start = monotonic_ns();
+        for (std::int64_t i = 0; i < p.rounds; ++i) {
+          ++word.token;
+          word.pass(1);
+          word.wait_for(0);
+          ++r.handoffs;
+        }
+        r.elapsed_ns = monotonic_ns() - start;
+        r.cpu_a = current_cpu();
+      });
   r.token = word.token;
   r.handoffs += b_received;
   return r;
