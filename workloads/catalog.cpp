@@ -15,6 +15,7 @@
 #include "models/sequential/info.hpp"
 #include "models/threads/info.hpp"
 #include "peers/references.hpp"
+#include "ping_pong/spec.hpp"
 #include "sleep_fanout/spec.hpp"
 
 namespace cmbench {
@@ -43,6 +44,7 @@ Catalog build_catalog() {
   file_pipeline::register_cells(c);
   fetch_and_process::register_cells(c);
   error_handling::register_cells(c);
+  ping_pong::register_cells(c);
   return c;
 }
 
