@@ -7,6 +7,9 @@
 //                                round trips (each greenlet yields once).
 //   fiber_pingpong/fibers-event — the same hand-off through two Events (set, then wait),
 //                                the way greenlets signal each other. Items: round trips.
+//   fiber_pingpong/fibers-shared-stack — the sleep(0) exchange on the shared-stack loop
+//                                (shared_stack.hpp): every switch between the two copies
+//                                the live frames of one out and of the other back in.
 //   fiber_spawn/fibers         — spawn(empty).get(): a greenlet with a stack from the pool,
 //                                started at the hub's next turn, joined. Items: greenlets.
 //   fiber_spawn/fibers-eager   — the same with RunOptions::eager_spawn: the child runs at
@@ -31,6 +34,7 @@
 
 #include "micro.hpp"
 #include "models/fibers/fibers.hpp"
+#include "models/fibers/shared_stack.hpp"
 
 namespace cmbench::micro {
 namespace {
@@ -90,6 +94,33 @@ void pingpong_event(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+void pingpong_shared_stack(benchmark::State& state) {
+  namespace gevent = fibers::shared_stack;
+  double copied = 0;
+  while (state.KeepRunningBatch(rounds)) {
+    // The count lives outside the greenlets' frames: a frame is not at its address while
+    // the other greenlet has the stack.
+    std::int64_t turn = 0;
+    gevent::run([&turn, &copied] {
+      auto player = [&turn](std::int64_t me) {
+        for (std::int64_t i = 0; i < rounds; ++i) {
+          check(turn, 2 * i + me, "fiber_pingpong/fibers-shared-stack (turn order)");
+          ++turn;
+          gevent::sleep();
+        }
+      };
+      auto a = gevent::spawn(player, 0);
+      auto b = gevent::spawn(player, 1);
+      a.get();
+      b.get();
+      copied = static_cast<double>(gevent::Loop::current()->copied_bytes());
+    });
+    check(turn, 2 * rounds, "fiber_pingpong/fibers-shared-stack");
+  }
+  state.counters["copied_bytes_per_switch"] = copied / (2.0 * rounds);
+  state.SetItemsProcessed(state.iterations());
+}
+
 // --- spawn + join ------------------------------------------------------------------------
 
 void spawn_join(benchmark::State& state, bool eager) {
@@ -143,6 +174,7 @@ void skynet_run(benchmark::State& state, bool eager) {
 void register_fibers() {
   benchmark::RegisterBenchmark("micro/fiber_pingpong/fibers", pingpong_yield);
   benchmark::RegisterBenchmark("micro/fiber_pingpong/fibers-event", pingpong_event);
+  benchmark::RegisterBenchmark("micro/fiber_pingpong/fibers-shared-stack", pingpong_shared_stack);
   benchmark::RegisterBenchmark("micro/fiber_spawn/fibers", spawn_join, false);
   benchmark::RegisterBenchmark("micro/fiber_spawn/fibers-eager", spawn_join, true);
   benchmark::RegisterBenchmark("micro/skynet/fibers-eager", skynet_run, true)

@@ -100,6 +100,16 @@ void Hub::awakened(context* ctx) noexcept {
   }
 }
 
+bool Hub::yield_running() noexcept {
+  GreenletCore* g = running_;
+  if (g == nullptr || g->ctx_ == nullptr || ready_.empty()) return false;
+  // Queued before the switch rather than after it (Boost's way), which is the same order:
+  // pick_next takes the front, someone else, or gives the dispatcher its turn.
+  ready_.push_back(*g->ctx_);
+  g->ctx_->suspend();
+  return true;
+}
+
 context* Hub::pick_next() noexcept {
   const bool timing = max_blocking_ns_ > 0;
   if (timing) [[unlikely]]
@@ -155,10 +165,19 @@ void Hub::open() {
     throw std::logic_error("fibers::run: this thread already runs a hub (run() does not nest)");
   if (detail::on_work_stealing_pool())
     throw std::logic_error("fibers::run: not on a thread of the work-stealing pool");
-  context::active()->get_scheduler()->set_algo(boost::intrusive_ptr<algorithm>(this));
+  scheduler_ = context::active()->get_scheduler();
+  scheduler_->set_algo(boost::intrusive_ptr<algorithm>(this));
   this_thread_hub = this;
   open_ = true;
 }
+
+namespace detail {
+
+bool schedule_on_this_hub(context* ctx) noexcept {
+  return this_thread_hub != nullptr && this_thread_hub->schedule_local(ctx);
+}
+
+}  // namespace detail
 
 void Hub::close() {
   // What the main greenlet left running is killed, as asyncio.run cancels its leftovers.

@@ -17,7 +17,9 @@
 //    map-count limit back). The lowest 64 bytes of each stack are a canary, left zero as
 //    mapped (writing a pattern would make every stack's bottom page resident); a stack
 //    that comes back with them written is reported and the process aborts, since memory
-//    below it has been overwritten too. RunOptions::guard_pages puts a PROT_NONE page at the
+//    below it has been overwritten too. Stacks start 64 bytes below a page boundary, so
+//    that the canary lies in the top page of the stack below, already resident: checking
+//    it costs no page fault. RunOptions::guard_pages puts a PROT_NONE page at the
 //    bottom of every stack instead (a fault at the overflowing instruction), at two
 //    mappings per stack: a debugging aid for fewer than ≈ 30 k greenlets.
 //

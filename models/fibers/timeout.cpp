@@ -9,7 +9,8 @@ void sleep(std::chrono::nanoseconds d) {
     // One check, after the turn: an interrupt pending before it is still pending then.
     GreenletCore* g = trace::on() ? GreenletCore::current() : nullptr;
     if (g) trace::suspended(trace_id(g), trace::Wait::none);  // ready at once
-    context::active()->yield();
+    Hub* hub = Hub::current();
+    if (!hub || !hub->yield_running()) context::active()->yield();
     if (g) trace::resumed(trace_id(g));
     interruption_point();
     return;

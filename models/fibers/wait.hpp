@@ -14,6 +14,7 @@
 #pragma once
 
 #include <boost/fiber/context.hpp>
+#include <boost/fiber/detail/cpu_relax.hpp>
 #include <boost/fiber/detail/spinlock.hpp>
 #include <cstdint>
 #include <mutex>
@@ -28,7 +29,28 @@ namespace cmbench::fibers {
 
 using boost::fibers::context;
 using Spinlock = boost::fibers::detail::spinlock;
-using SpinGuard = std::unique_lock<Spinlock>;  // Boost's detail::spinlock_lock
+
+// Boost's detail::spinlock_lock (what context::suspend takes), locked without calling
+// Boost's spinlock_ttas::lock(): that function seeds a thread-local generator from a
+// std::random_device built in its own frame, so every call reserves 5 KiB of stack even
+// once seeded, and a greenlet parked a kilobyte deep touched a second page of its stack for
+// it (two page faults per greenlet instead of one, and 8 KiB resident instead of 4). A
+// greenlet's spinlocks are only contended across the work-stealing pool's two threads;
+// there a short spin with a pause does the same job.
+class SpinGuard : public std::unique_lock<Spinlock> {
+ public:
+  explicit SpinGuard(Spinlock& s) noexcept : unique_lock(acquire(s), std::adopt_lock) {}
+  // Locks it again after a wait has unlocked it.
+  void lock() noexcept {
+    static_cast<unique_lock&>(*this) = unique_lock(acquire(*mutex()), std::adopt_lock);
+  }
+
+ private:
+  static Spinlock& acquire(Spinlock& s) noexcept {
+    while (!s.try_lock()) cpu_relax();
+    return s;
+  }
+};
 
 // What a parked fiber is waiting in, as far as an interrupt is concerned.
 class Park {
@@ -74,6 +96,9 @@ void park(Park& p, trace::Wait on);
 void interruption_point();
 
 namespace detail {
+// Makes ctx ready through this thread's hub, if it is one of its fibers (hub.cpp); false
+// otherwise, doing nothing.
+bool schedule_on_this_hub(context* ctx) noexcept;
 // Records that ctx's greenlet (if it is one) was woken: by the greenlet running now, or
 // else by `cause`. Only while a trace is recorded.
 void trace_woken(context* ctx, trace::Cause cause) noexcept;
@@ -87,7 +112,7 @@ inline void wake(context* ctx, trace::Cause cause = trace::Cause::event) noexcep
 #if defined(__SANITIZE_THREAD__)
   __tsan_release(ctx);  // what the waker did happens before ctx runs (tsan_fibers.hpp)
 #endif
-  context::active()->schedule(ctx);
+  if (!detail::schedule_on_this_hub(ctx)) context::active()->schedule(ctx);
 }
 
 // Fibers waiting for one condition, first come first served. The owner's spinlock guards

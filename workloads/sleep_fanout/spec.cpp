@@ -98,6 +98,7 @@ void register_cells(Catalog& catalog) {
   // Coroutine frames from the frame pool too, so that the report shows what the allocator
   // costs beside the default operator new.
   cells.add(coroutines::info, coroutines_pooled, "pooled");
+  cells.add(fibers::info, fibers_shared_stack, "shared-stack");
 }
 
 }  // namespace cmbench::sleep_fanout

@@ -37,6 +37,7 @@ Result futures(const Params& p);
 Result coroutines(const Params& p);
 Result coroutines_pooled(const Params& p);  // frames from the frame pool
 Result fibers(const Params& p);
+Result fibers_shared_stack(const Params& p);  // every greenlet on one shared stack
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
