@@ -48,7 +48,7 @@ constexpr ModelInfo fibers_eager_info = [] {
 double cost_per_task_us(const ModelInfo& m) {
   if (&m == &threads::info) return 300;
   if (&m == &processes::info) return 3'000;
-  if (&m == &fibers::info) return 20;
+  if (&m == &fibers::info) return 50;
   if (m.name == "callbacks" || m.name == "futures" || m.name == "coroutines") return 0.5;
   return m.task_start_us;
 }
