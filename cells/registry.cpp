@@ -29,18 +29,19 @@ std::string Cell::name() const {
 }
 
 bool Cell::beyond_limit() const {
-  return workload().tasks(params) > model().max_tasks;
+  return workload().tasks(params) > impl->bounds().max_tasks;
 }
 
 std::string Cell::limit_note() const {
   if (!beyond_limit()) return {};
-  return "beyond model limit: " + std::string(model().name) + " holds at most " +
-         std::to_string(model().max_tasks) + " simultaneous tasks here, the cell needs " +
-         std::to_string(workload().tasks(params)) + " (" + std::string(model().limit_reason) + ")";
+  const ModelInfo& bounds = impl->bounds();
+  return "beyond model limit: " + impl->label() + " holds at most " +
+         std::to_string(bounds.max_tasks) + " simultaneous tasks here, the cell needs " +
+         std::to_string(workload().tasks(params)) + " (" + std::string(bounds.limit_reason) + ")";
 }
 
 double Cell::estimate_seconds() const {
-  return workload().estimate_seconds(params, model());
+  return workload().estimate_seconds(params, impl->bounds());
 }
 
 void Catalog::add_model(const ModelInfo& m) {
@@ -53,9 +54,12 @@ void Catalog::add_workload(Workload w) {
 
 void Catalog::add_cell(const std::string& w, const std::string& m, Prepare prepare,
                        const std::string& variant,
-                       std::function<std::string(const ParamValues&)> not_applicable) {
+                       std::function<std::string(const ParamValues&)> not_applicable,
+                       const ModelInfo* limits) {
+  const ModelInfo& registered = model(m);
   impls_.push_back(std::make_unique<CellImpl>(
-      CellImpl{&workload(w), &model(m), variant, std::move(prepare), std::move(not_applicable)}));
+      CellImpl{&workload(w), &registered, variant, std::move(prepare), std::move(not_applicable),
+               limits == &registered ? nullptr : limits}));
 }
 
 const Workload& Catalog::workload(const std::string& name) const {

@@ -102,7 +102,13 @@ struct CellImpl {
   // Why a cell at these values cannot exist for this implementation (nginx has no slow
   // backend to wait on, say), or "" when it can. Such cells are never listed or run.
   std::function<std::string(const ParamValues&)> not_applicable = nullptr;
+  // What bounds this implementation's cells when it is not its model's own ModelInfo: an
+  // implementation that holds its tasks otherwise than the model's version does (threads on a
+  // TBB task_group hold TBB tasks, not OS threads) declares a ModelInfo of the same name with
+  // its own max_tasks and limit_reason. Null: the model's.
+  const ModelInfo* limits = nullptr;
 
+  const ModelInfo& bounds() const { return limits ? *limits : *model; }
   std::string label() const {  // "callbacks", "callbacks-on_loop"
     return variant.empty() ? std::string(model->name) : std::string(model->name) + "-" + variant;
   }
@@ -127,7 +133,8 @@ class Catalog {
   void add_workload(Workload w);
   void add_cell(const std::string& workload, const std::string& model, Prepare prepare,
                 const std::string& variant = "",
-                std::function<std::string(const ParamValues&)> not_applicable = nullptr);
+                std::function<std::string(const ParamValues&)> not_applicable = nullptr,
+                const ModelInfo* limits = nullptr);
 
   // Look-ups throw BadInput with the list of valid names.
   const Workload& workload(const std::string& name) const;

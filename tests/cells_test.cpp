@@ -53,7 +53,7 @@ TEST(ModelLimits, CellsBeyondTheLimitAreListedNotDropped) {
   int beyond = 0;
   for (const auto& c : cells) {
     auto needs = c.workload().tasks(c.params);
-    EXPECT_EQ(c.beyond_limit(), needs > c.model().max_tasks) << c.name();
+    EXPECT_EQ(c.beyond_limit(), needs > c.impl->bounds().max_tasks) << c.name();
     if (!c.beyond_limit()) continue;
     ++beyond;
     EXPECT_NE(c.limit_note().find("beyond model limit"), std::string::npos) << c.name();

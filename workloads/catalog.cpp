@@ -17,6 +17,8 @@
 #include "peers/references.hpp"
 #include "ping_pong/spec.hpp"
 #include "sleep_fanout/spec.hpp"
+#include "spawn_many/references/floors.hpp"
+#include "spawn_many/spec.hpp"
 
 namespace cmbench {
 
@@ -35,6 +37,8 @@ Catalog build_catalog() {
   c.add_model(references::libuv);
   c.add_model(references::nginx);
   c.add_model(references::io_uring);
+  c.add_model(references::tbb);
+  c.add_model(references::coroutine_floor);
   // The workloads, in the order the suite runs them and the report shows them.
   sleep_fanout::register_cells(c);
   cpu_bound::register_cells(c);
@@ -45,6 +49,7 @@ Catalog build_catalog() {
   fetch_and_process::register_cells(c);
   error_handling::register_cells(c);
   ping_pong::register_cells(c);
+  spawn_many::register_cells(c);
   return c;
 }
 

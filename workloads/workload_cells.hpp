@@ -48,12 +48,14 @@ class WorkloadCells {
 
   // One implementation: `run` (a function, or a callable holding what it needs) under
   // `model`, as its variant `variant` ("" for the model's own version). `not_applicable`
-  // names the cells it has no version of (CellImpl::not_applicable).
+  // names the cells it has no version of (CellImpl::not_applicable). A `model` other than the
+  // catalog's ModelInfo of that name also bounds the implementation's cells with its own
+  // max_tasks (CellImpl::limits).
   template <class Run>
   void add(const ModelInfo& model, Run run, const std::string& variant = "",
            NotApplicable not_applicable = nullptr) {
     catalog_.add_cell(name_, std::string(model.name), typed_cell(make_, run, verify_, model),
-                      variant, std::move(not_applicable));
+                      variant, std::move(not_applicable), &model);
   }
 
   // Each model's own version, under the model's ModelInfo.

@@ -21,4 +21,17 @@ inline constexpr ModelInfo info{
     .task_start_us = 30,
 };
 
+// Threads on a tbb::task_group: the tasks are TBB's, queued in memory and run by one worker
+// thread per core, so no OS thread is made per task and the kernel's limits do not apply.
+// Cells that run their tasks so declare this.
+inline constexpr ModelInfo tbb_info = [] {
+  ModelInfo m = info;
+  m.max_tasks = 10'000'000;
+  m.limit_reason =
+      "memory: a task_group's queued task is a few dozen bytes; the workers are one per core "
+      "whatever the number of tasks";
+  m.task_start_us = 0.1;
+  return m;
+}();
+
 }  // namespace cmbench::threads
