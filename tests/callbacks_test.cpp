@@ -424,6 +424,74 @@ TEST(CallbacksReactor, ResetMovesADelayedCallLaterOrSooner) {
   EXPECT_THROW(watchdog.reset(0.001), AlreadyCancelled);
 }
 
+TEST(CallbacksReactor, AZeroDelayRunsOnTheNextTurnInFifoOrderWithOtherQueuedCalls) {
+  Reactor reactor;
+  std::vector<std::string> log;
+  auto note = [&](std::string what) { return [&log, what] { log.push_back(what); }; };
+  reactor.call_when_running([&] {
+    reactor.call_later(0, note("zero 1"));
+    reactor.engine().call_soon(note("soon 1"));
+    auto skipped = reactor.call_later(0s, note("cancelled"));
+    reactor.call_later(-1.0, note("negative"));  // already due: the same as zero
+    reactor.engine().call_soon([&] {
+      log.push_back("soon 2");
+      // Made during a turn: after everything queued before it, on the next turn.
+      reactor.call_later(0, note("zero from a call"));
+      reactor.engine().call_soon(note("soon from a call"));
+    });
+    reactor.call_later(0, note("zero 2"));
+    // Not a timer: it does not wait for the wheel's next tick.
+    EXPECT_EQ(reactor.engine().pending_timers(), 0u);
+    EXPECT_TRUE(skipped.active());
+    skipped.cancel();
+    EXPECT_FALSE(skipped.active());
+    EXPECT_THROW(skipped.cancel(), AlreadyCancelled);
+    reactor.call_later(2ms, [&] { reactor.stop(); });
+  });
+  reactor.run();
+  EXPECT_THAT(log, ElementsAre("zero 1", "soon 1", "negative", "soon 2", "zero 2",
+                               "zero from a call", "soon from a call"));
+}
+
+TEST(CallbacksReactor, AZeroDelayCallStaysActiveUntilItRunsAndMayBeResetLater) {
+  Reactor reactor;
+  std::vector<std::string> log;
+  const std::int64_t start = monotonic_ns();
+  std::int64_t moved_at = 0;
+  auto now = reactor.call_later(0, [&] { log.push_back("now"); });
+  auto moved = reactor.call_later(0, [&] {
+    moved_at = monotonic_ns();
+    log.push_back("moved");
+  });
+  auto kept = reactor.call_later(0, [&] { log.push_back("kept"); });
+  moved.reset(5ms);  // leaves the ready queue for a timer
+  kept.reset(0s);    // still due: keeps its place
+  reactor.engine().call_soon([&] {
+    EXPECT_FALSE(now.active());
+    EXPECT_TRUE(moved.active());
+    EXPECT_THROW(now.cancel(), AlreadyCalled);
+  });
+  reactor.call_later(10ms, [&] { reactor.stop(); });
+  EXPECT_TRUE(now.active());
+  reactor.run();
+  EXPECT_THAT(log, ElementsAre("now", "kept", "moved"));
+  EXPECT_GE(moved_at - start, 5'000'000);  // never early
+  EXPECT_FALSE(moved.active());
+}
+
+TEST(CallbacksReactor, DeferLaterWithNoDelayFiresOnTheNextTurn) {
+  Reactor reactor;
+  std::vector<std::string> log;
+  defer_later(reactor, 0s, [] { return std::string("deferred"); }).add_callback([&](std::string s) {
+    log.push_back(s);
+  });
+  reactor.engine().call_soon([&] { log.push_back("soon"); });
+  EXPECT_EQ(reactor.engine().pending_timers(), 0u);
+  reactor.call_later(2ms, [&] { reactor.stop(); });
+  reactor.run();
+  EXPECT_THAT(log, ElementsAre("deferred", "soon"));
+}
+
 TEST(CallbacksReactor, RunGoesOnUntilStopAndCallWhenRunningStartsTheProgram) {
   Reactor reactor;
   std::vector<std::string> log;

@@ -16,7 +16,7 @@ void DelayedCall::check_active() const {
 
 void DelayedCall::cancel() {
   check_active();
-  state_->core->cancel(state_->handle);
+  if (!state_->queued) state_->core->cancel(state_->handle);  // a queued one is skipped
   state_->cancelled = true;
   state_->call.reset();  // what it captured goes now, as Twisted drops func and args
 }
@@ -26,15 +26,37 @@ void DelayedCall::arm(const detail::Rc<State>& state) {
     // The wheel fires once the loop's time has reached the timer's deadline; a reset() may
     // have moved the call later since: then wait for the rest.
     if (state->time > state->core->now_ns()) return arm(state);
-    state->called = true;
-    detail::Because timer(trace::Cause::timer);  // what the call fires was woken by it
-    state->call();
-    state->call.reset();
+    fire(*state);
   });
+}
+
+void DelayedCall::queue(const detail::Rc<State>& state) {
+  state->queued = true;
+  state->core->call_soon([state] {
+    // Cancelled meanwhile, or reset to a later time (then a timer holds it now): skip.
+    if (!state->queued || state->cancelled) return;
+    state->queued = false;
+    fire(*state);
+  });
+}
+
+void DelayedCall::fire(State& state) {
+  state.called = true;
+  detail::Because timer(trace::Cause::timer);  // what the call fires was woken by it
+  state.call();
+  state.call.reset();
 }
 
 void DelayedCall::reset_to(std::int64_t time) {
   check_active();
+  if (state_->queued) {
+    // Waiting in the ready queue: a time not in the future keeps its place there; a later
+    // one leaves it for a timer (the queued entry then finds it gone and does nothing).
+    if (time <= monotonic_ns()) return;
+    state_->queued = false;
+    state_->time = time;
+    return arm(state_);
+  }
   if (time >= state_->time) {  // later: the timer re-arms itself when it comes round
     state_->time = time;
     return;

@@ -38,6 +38,12 @@
 // Thread-safety: everything is for the loop thread, except call_from_thread (any thread) and
 // the function that defer_to_thread runs on a pool thread (it must not touch Deferreds or the
 // reactor).
+//
+// A delay of zero (or less) is due already. Twisted runs such a call on the reactor's next
+// iteration, so it goes to the ready queue, not the timer wheel (whose next tick may be
+// 16 µs away), and runs on the next turn, in FIFO order with every other call queued for
+// that turn (the core's call_soon, other zero delays, a zero-delay defer_later). Its
+// DelayedCall stays active, and may be cancelled or reset, until then.
 #pragma once
 
 #include <algorithm>
@@ -105,14 +111,17 @@ class DelayedCall {
   // waits for `time` or for an earlier moment (after a reset to later), when it re-arms.
   struct State {
     cmbench::Engine* core = nullptr;
-    cmbench::Engine::TimerHandle handle{};
-    std::int64_t time = 0;  // due, in ns of CLOCK_MONOTONIC
+    cmbench::Engine::TimerHandle handle{};  // meaningless while `queued`
+    std::int64_t time = 0;                  // due, in ns of CLOCK_MONOTONIC
     Callback call;
     bool called = false;
     bool cancelled = false;
+    bool queued = false;  // waits in the ready queue (a zero delay), not on a timer
     std::uint32_t refs = 0;
   };
-  static void arm(const detail::Rc<State>& state);  // a core timer for state->time
+  static void arm(const detail::Rc<State>& state);    // a core timer for state->time
+  static void queue(const detail::Rc<State>& state);  // the core's ready queue: due now
+  static void fire(State& state);                     // runs the call, once
   void check_active() const;  // throws if this call cannot be cancelled or reset
   void reset_to(std::int64_t time);
   detail::Rc<State> state_;
@@ -159,7 +168,10 @@ class Reactor {
     call.state_->core = &engine_;
     call.state_->time = monotonic_ns() + detail::delay_ns(delay).count();
     call.state_->call = detail::bind_call(std::move(fn), std::move(args)...);
-    DelayedCall::arm(call.state_);
+    if (detail::delay_ns(delay).count() == 0)
+      DelayedCall::queue(call.state_);  // due now: the next turn, not the next timer tick
+    else
+      DelayedCall::arm(call.state_);
     return call;
   }
   template <class F, class... Args>
@@ -280,12 +292,15 @@ auto defer_later(Reactor& reactor, std::chrono::duration<Rep, Period> delay, F f
   Deferred<R> d;
   // In a trace, the task runs fn as its first step, once the timer has woken it.
   detail::Starting waiting(detail::ChainOf::get(d), trace::Wait::timer);
-  reactor.engine().call_later(
-      detail::delay_ns(delay),
-      [d, call = detail::bind_call(std::move(fn), std::move(args)...)]() mutable {
-        detail::Resume resume(detail::ChainOf::get(d), trace::Cause::timer);
-        detail::fire_with_result(d, call);
-      });
+  auto fire = [d, call = detail::bind_call(std::move(fn), std::move(args)...)]() mutable {
+    detail::Resume resume(detail::ChainOf::get(d), trace::Cause::timer);
+    detail::fire_with_result(d, call);
+  };
+  const auto ns = detail::delay_ns(delay);
+  if (ns.count() == 0)  // due now: the next turn, as call_later(0) (see the class comment)
+    reactor.engine().call_soon(std::move(fire));
+  else
+    reactor.engine().call_later(ns, std::move(fire));
   return d;
 }
 
