@@ -131,6 +131,23 @@ TEST(Engine, AThrowingCallbackIsReportedAndTheLoopGoesOn) {
   EXPECT_EQ(r.errors(), 2u);
 }
 
+TEST(Engine, ACallbackThatThrowsMidBatchLeavesTheRestOfTheBatchInOrder) {
+  Engine r;
+  std::vector<std::string> log;
+  r.set_error_handler([&](std::string_view what) { log.emplace_back(what); });
+  r.call_soon([&] { log.emplace_back("first"); });
+  r.call_soon([] { throw std::runtime_error("second threw"); });
+  r.call_soon([&] { log.emplace_back("third"); });
+  r.call_soon([] { throw 42; });
+  r.call_soon([&] { log.emplace_back("fifth"); });
+  r.run_once(false);  // the five are one batch
+  EXPECT_THAT(log, ::testing::ElementsAre("first", "second threw", "third",
+                                          "an exception not derived from std::exception",
+                                          "fifth"));
+  EXPECT_EQ(r.errors(), 2u);
+  EXPECT_FALSE(r.alive());
+}
+
 TEST(Engine, StopKeepsPendingWorkForTheNextRun) {
   Engine r;
   int ran = 0;

@@ -24,6 +24,17 @@ namespace {
 // The wake-up eventfd's entry in epoll carries this address instead of a Watcher's.
 char wakeup_tag;
 
+// In a catch block: hands the exception's message to the engine's error handler.
+void report_current_exception(Engine& engine) noexcept {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    engine.report_error(e.what());
+  } catch (...) {
+    engine.report_error("an exception not derived from std::exception");
+  }
+}
+
 }  // namespace
 
 // ---- Watcher ---------------------------------------------------------------------------
@@ -80,12 +91,12 @@ void Engine::report_error(std::string_view what) noexcept {
 void Engine::invoke(Callback& cb) noexcept {
   try {
     cb();
-  } catch (const std::exception& e) {
-    report_error(e.what());
   } catch (...) {
-    report_error("an exception not derived from std::exception");
+    report_current_exception(*this);
   }
 }
+
+
 
 void Engine::set_slow_callback(std::chrono::nanoseconds threshold,
                                std::function<void(const SlowCallback&)> handler) {
@@ -157,10 +168,19 @@ void Engine::run_once(bool block) {
       batch.drop_front();
     }
   } else {
+    // One try block for the whole batch, not one call to invoke() per callback: a
+    // callback that throws is dropped and reported, and the batch goes on after it.
     batch_ = &batch;
     while (!batch.empty()) {
-      invoke(batch.front());
-      batch.drop_front();
+      try {
+        while (!batch.empty()) {
+          batch.front()();
+          batch.drop_front();
+        }
+      } catch (...) {
+        batch.drop_front();
+        report_current_exception(*this);
+      }
     }
     batch_ = nullptr;
   }
