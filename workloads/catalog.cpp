@@ -7,6 +7,7 @@
 #include "file_pipeline/spec.hpp"
 #include "http_fetch/spec.hpp"
 #include "http_server/spec.hpp"
+#include "memory_per_task/spec.hpp"
 #include "models/callbacks/info.hpp"
 #include "models/coroutines/info.hpp"
 #include "models/fibers/info.hpp"
@@ -43,6 +44,7 @@ Catalog build_catalog() {
   file_pipeline::register_cells(c);
   fetch_and_process::register_cells(c);
   error_handling::register_cells(c);
+  memory_per_task::register_cells(c);
   return c;
 }
 
