@@ -48,7 +48,11 @@ Task<Result> main_task(const Params& p, coroutines::Event& event, Counts& counts
 }  // namespace
 
 Result coroutines(const Params& p) {
-  return coroutines::run(main_task(p));
+  // Outside the loop: a run that fails leaves tasks waiting on the event, and run()
+  // cancels them as it ends, which takes each one off the event's list.
+  coroutines::Event event;
+  Counts counts;
+  return coroutines::run(main_task(p, event, counts));
 }
 
 }  // namespace cmbench::memory_per_task
