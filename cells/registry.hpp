@@ -57,6 +57,7 @@ struct MetricSpec {
   bool lower_is_better = true;
   bool chart = false;         // drawn as bars, models side by side
   std::string ratio_to = "";  // a label the report divides by ("epoll"): "1.05× epoll"
+  bool over_scale = false;    // also drawn against the scale parameter, log-log, a line per model
 };
 
 struct Workload {

@@ -13,11 +13,15 @@
 #include "catalog.hpp"
 #include "models/sequential/info.hpp"
 #include "models/threads/info.hpp"
+#include "tests/leftovers.hpp"
 #include "workloads/error_handling/spec.hpp"
 
 using namespace cmbench;
 using namespace cmbench::error_handling;
 using ::testing::HasSubstr;
+
+using cmbench::test_support::children;
+using cmbench::test_support::entries;
 
 namespace {
 
@@ -51,31 +55,6 @@ double metric(const Verdict& v, const std::string& name) {
     if (key == name) return value;
   ADD_FAILURE() << "no metric " << name;
   return -1;
-}
-
-std::size_t entries(const std::string& dir) {
-  std::size_t n = 0;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.') ++n;
-    closedir(d);
-  }
-  return n;
-}
-
-// This process's children, from every thread's /proc children list.
-std::size_t children() {
-  std::size_t n = 0;
-  if (DIR* d = opendir("/proc/self/task")) {
-    while (dirent* e = readdir(d)) {
-      if (e->d_name[0] == '.') continue;
-      std::ifstream in(std::string("/proc/self/task/") + e->d_name + "/children");
-      std::string pid;
-      while (in >> pid) ++n;
-    }
-    closedir(d);
-  }
-  return n;
 }
 
 Verdict run_cell(const CellImpl& impl, const ParamValues& v) {

@@ -158,7 +158,7 @@ TEST(Report, ShowsAWorkloadsOwnMetricsBesideTheReference) {
 
 // A timed workload with figures of its own (the sample's cpu_bound, given a "chunks per
 // second" metric here) keeps its wall time and speed-ups, and shows its figures beside them:
-// a table per scale and a chart.
+// a table per scale, a chart, and (over_scale) the figure against K on log-log axes.
 TEST(Report, ShowsATimedWorkloadsMetricsBesideItsWallTime) {
   fs::path dir = fresh_dir("report-timed");
   std::ifstream sample(fs::path(CMBENCH_SOURCE_DIR) / "tests" / "data" / "results_sample.json");
@@ -171,7 +171,8 @@ TEST(Report, ShowsATimedWorkloadsMetricsBesideItsWallTime) {
                        {"unit", "chunks/s"},
                        {"lower_is_better", false},
                        {"chart", true},
-                       {"ratio_to", ""}}};
+                       {"ratio_to", ""},
+                       {"over_scale", true}}};
     }
   for (auto& b : doc["benchmarks"])  // one chunk per millisecond of each repetition's time
     if (b["name"].get<std::string>().starts_with("cpu_bound/") && b["run_type"] == "iteration")
@@ -182,9 +183,10 @@ TEST(Report, ShowsATimedWorkloadsMetricsBesideItsWallTime) {
   EXPECT_THAT(section, HasSubstr("Figures at K=4:"));
   EXPECT_THAT(section, HasSubstr("| model | chunks per second (chunks/s) | min–max |"));
   EXPECT_THAT(section, HasSubstr("| threads | 23.2 | 22.6–23.3 |"));
-  for (const char* chart : {"bars", "scaling", "chunks_per_s"}) {
+  for (const char* chart : {"bars", "scaling", "chunks_per_s", "chunks_per_s_by_scale"}) {
     std::string png = std::string("charts/cpu_bound-width200000-") + chart + ".png";
     EXPECT_TRUE(fs::exists(dir / png)) << png;
+    EXPECT_THAT(section, HasSubstr("(" + png + ")"));
   }
   fs::remove_all(dir);
 }

@@ -7,6 +7,7 @@
 #include "file_pipeline/spec.hpp"
 #include "http_fetch/spec.hpp"
 #include "http_server/spec.hpp"
+#include "memory_per_task/spec.hpp"
 #include "models/callbacks/info.hpp"
 #include "models/coroutines/info.hpp"
 #include "models/fibers/info.hpp"
@@ -50,6 +51,7 @@ Catalog build_catalog() {
   error_handling::register_cells(c);
   ping_pong::register_cells(c);
   spawn_many::register_cells(c);
+  memory_per_task::register_cells(c);
   return c;
 }
 

@@ -50,7 +50,8 @@ json workload_json(const Workload& w) {
                        {"unit", m.unit},
                        {"lower_is_better", m.lower_is_better},
                        {"chart", m.chart},
-                       {"ratio_to", m.ratio_to}});
+                       {"ratio_to", m.ratio_to},
+                       {"over_scale", m.over_scale}});
   return {{"name", w.name},       {"title", w.title},
           {"summary", w.summary}, {"scale_param", w.scale_param},
           {"params", params},     {"metrics", metrics},

@@ -92,37 +92,61 @@ def chart_bars(group, styles, models):
     return finish_chart(fig, ax, f"{group.workload}: {group.label}", legend)
 
 
-def chart_scaling(group, styles, models):
-    """Wall time against scale on log–log axes, one line per model, band = min–max.
+def chart_scaling(group, styles, models, metric=None):
+    """Wall time, or one of the workload's figures (`metric`), against scale on log–log
+    axes, one line per model, band = min–max over the repetitions.
 
-    A scale where a model has no timing leaves a gap in its line rather than a straight
-    segment across it. Skipped (None) unless two numeric scales have a timing.
+    A scale where a model has no value leaves a gap in its line rather than a straight
+    segment across it. Skipped (None) unless two numeric scales have a value; values of
+    zero or less cannot sit on a log axis and count as missing.
     """
+    if metric is None:
+        def value(c):
+            return c.median if c.ok else None
+
+        def spread(c):
+            return c.low or c.median, c.high or c.median
+    else:
+        def value(c):
+            return c.metric(metric.name)
+
+        def spread(c):
+            return c.metric_range(metric.name)
     xs = [(s, numeric_value(s)) for s in group.scales]
     xs = [(s, x) for s, x in xs if x is not None and x > 0]
-    timed = {s: [group.cells[(m, s)] for m in models if (m, s) in group.cells
-                 and group.cells[(m, s)].ok] for s, _ in xs}
-    if sum(1 for cells in timed.values() if cells) < 2:
+    shown = {s: [v for m in models if (m, s) in group.cells
+                 for v in [value(group.cells[(m, s)])] if v is not None and v > 0]
+             for s, _ in xs}
+    if sum(1 for values in shown.values() if values) < 2:
         return None
-    medians = [c.median for cells in timed.values() for c in cells]
-    unit, factor = chart_unit(medians)
+    medians = [v for values in shown.values() for v in values]
+    if metric is None:
+        unit, factor = chart_unit(medians)
+        y_title, what = f"wall time per run ({unit}, log scale)", "scaling"
+    elif metric.seconds_per_unit:
+        unit, factor = chart_unit([v * metric.seconds_per_unit for v in medians])
+        factor /= metric.seconds_per_unit
+        y_title, what = f"{metric.title} ({unit}, log scale)", f"{metric.title} by scale"
+    else:
+        factor = 1.0
+        y_title, what = f"{metric.heading}, log scale", f"{metric.title} by scale"
     fig, ax = plt.subplots(figsize=(11, 5.8))
     legend = []
     for model in models:
         cells = [group.cells.get((model, s)) for s, _ in xs]
-        if not any(c is not None and c.ok for c in cells):
+        if not any(c is not None and (value(c) or 0) > 0 for c in cells):
             continue
 
-        def series(pick):  # NaN where the model has no timing: matplotlib breaks the line
-            return [pick(c) / factor if c is not None and c.ok else math.nan for c in cells]
+        def series(pick):  # NaN where the model has no value: matplotlib breaks the line
+            return [pick(c) / factor if c is not None and (value(c) or 0) > 0 else math.nan
+                    for c in cells]
         colour, marker = styles[model]
         x = [x for _, x in xs]
         line = "--" if "hatch" in bar_style(model, styles) else "-"  # a variant: dashed
-        ax.plot(x, series(lambda c: c.median), color=colour, marker=marker, markersize=8,
-                linewidth=2, linestyle=line)
-        ax.fill_between(x, series(lambda c: c.low or c.median),
-                        series(lambda c: c.high or c.median), color=colour, alpha=0.18,
-                        linewidth=0)
+        ax.plot(x, series(value), color=colour, marker=marker, markersize=8, linewidth=2,
+                linestyle=line)
+        ax.fill_between(x, series(lambda c: spread(c)[0]), series(lambda c: spread(c)[1]),
+                        color=colour, alpha=0.18, linewidth=0)
         legend.append(Line2D([], [], color=colour, marker=marker, markersize=8, linewidth=2,
                              linestyle=line, label=model))
     ax.set_xscale("log")
@@ -132,8 +156,8 @@ def chart_scaling(group, styles, models):
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_count(v)))
     plain_log_axis(ax.yaxis, min(medians) / factor, max(medians) / factor)
     ax.set_xlabel(f"{group.scale_param} (log scale)")
-    ax.set_ylabel(f"wall time per run ({unit}, log scale)")
-    return finish_chart(fig, ax, f"{group.workload}: {group.label} — scaling", legend)
+    ax.set_ylabel(y_title)
+    return finish_chart(fig, ax, f"{group.workload}: {group.label} — {what}", legend)
 
 
 def metric_bar_style(label, styles, references):

@@ -71,6 +71,7 @@ class Metric:
     lower_is_better: bool
     chart: bool  # drawn as bars, models and references side by side
     ratio_to: str  # a label the cell is divided by ("epoll"), or ""
+    over_scale: bool = False  # also drawn against the scale, log-log, one line per model
 
     @property
     def seconds_per_unit(self):
@@ -96,7 +97,7 @@ def workload_metrics(workload):
             name = str(m["name"])
             metrics.append(Metric(name, str(m.get("title") or name), str(m.get("unit") or ""),
                                   m.get("lower_is_better") is not False, m.get("chart") is True,
-                                  str(m.get("ratio_to") or "")))
+                                  str(m.get("ratio_to") or ""), m.get("over_scale") is True))
     return metrics
 
 

@@ -154,9 +154,12 @@ def view_for(metrics, timed, models, references, styles):
 
 
 def metric_charts(group, rows, metrics, styles, references):
-    """A chart per charted figure, and one of the latency percentiles when there are any."""
+    """A chart per charted figure, one against the scale per figure that asks for it
+    (over_scale), and one of the latency percentiles when there are any."""
     pictures = [(m.name, m.title, draw(chart_metric, group, m, styles, rows, references))
                 for m in metrics if m.chart]
+    pictures += [(f"{m.name}_by_scale", f"{m.title} by scale",
+                  draw(chart_scaling, group, styles, rows, m)) for m in metrics if m.over_scale]
     by_name = {m.name: m for m in metrics}
     latencies = [(by_name[n], short) for n, short in LATENCIES
                  if n in by_name and by_name[n].seconds_per_unit]
