@@ -10,6 +10,7 @@
 #include "models/coroutines/event_loop.hpp"
 #include "models/coroutines/gather.hpp"
 #include "models/coroutines/queue.hpp"
+#include "models/coroutines/sleep.hpp"
 #include "spec.hpp"
 
 namespace cmbench::ping_pong {
@@ -58,15 +59,14 @@ void hand_to(End& to, std::int64_t token) {
 }
 
 // asyncio's loop runs until it is stopped; this model's run() ends as soon as nothing in the
-// loop could wake its main task, and a call from another thread is not such a thing. The
-// engine's hold() says that one will come, and keeps the loop waiting for it.
-struct WaitForTheOtherThread {
-  WaitForTheOtherThread() { coroutines::EventLoop::current().engine().hold(); }
-  ~WaitForTheOtherThread() { coroutines::EventLoop::current().engine().release(); }
-};
+// loop could wake its main task, and a call from another thread is not such a thing. A
+// long sleep, cancelled when run() ends, keeps the loop waiting for the other thread.
+Task<void> keep_loop_alive() {
+  co_await coroutines::sleep(std::chrono::hours(24));
+}
 
 Task<void> remote_ping(End& me, End& other, std::int64_t rounds, Result& r) {
-  WaitForTheOtherThread waiting;
+  auto alive = coroutines::create_task(keep_loop_alive());
   std::int64_t token = 0;
   const std::int64_t start = monotonic_ns();
   for (std::int64_t i = 0; i < rounds; ++i) {
@@ -76,15 +76,17 @@ Task<void> remote_ping(End& me, End& other, std::int64_t rounds, Result& r) {
   }
   r.elapsed_ns = monotonic_ns() - start;
   r.token = token;
+  alive.cancel();
 }
 
 Task<void> remote_pong(End& me, End& other, std::int64_t rounds) {
-  WaitForTheOtherThread waiting;
+  auto alive = coroutines::create_task(keep_loop_alive());
   for (std::int64_t i = 0; i < rounds; ++i) {
     const std::int64_t token = co_await me.inbox.get();
     ++me.received;
     hand_to(other, token + 1);
   }
+  alive.cancel();
 }
 
 Result split(const Params& p) {

@@ -71,14 +71,14 @@ void b_waits(Rally& g) {
 }
 
 // Tornado's IOLoop runs until stopped; this model's run_sync gives up as soon as nothing in
-// the loop could resolve its future, and a call from another thread is not such a thing.
-// The engine's hold() says that one will come, and keeps the loop waiting for it.
+// the loop could resolve its future, and a call from another thread is not such a thing. A
+// long timer, removed at the end, keeps the loop waiting for the other thread.
 template <class Body>
 void run_waiting_for_the_other_thread(Body body) {
   IOLoop& loop = IOLoop::current();
-  loop.engine().hold();
+  auto alive = loop.call_later(std::chrono::hours(24), [] {});
   loop.run_sync([&] { return body(loop); });
-  loop.engine().release();
+  loop.remove_timeout(alive);
 }
 
 }  // namespace
