@@ -169,7 +169,8 @@ void Engine::run_once(bool block) {
     }
   } else {
     // One try block for the whole batch, not one call to invoke() per callback: a
-    // callback that throws is dropped and reported, and the batch goes on after it.
+    // callback that throws is dropped and passed to the error handler, and the batch goes
+    // on after it.
     batch_ = &batch;
     while (!batch.empty()) {
       try {
