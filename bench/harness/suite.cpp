@@ -180,7 +180,9 @@ void run_micro(const SuitePlan& plan, const SuiteOptions& o, const fs::path& par
   const auto t0 = Clock::now();
   if (progress.live) std::cerr << "\r\033[K[micro] runtime micro-benchmarks" << std::flush;
   const fs::path log = partial / "logs" / "micro.log", out_json = partial / "logs" / "micro.json";
-  ChildOutcome m = run_benchmark_child(o, {"micro"}, plan.repetitions, plan.min_time, log, out_json,
+  std::vector<std::string> command{"micro"};
+  if (!plan.micro_filter.empty()) command.push_back("--benchmark_filter=" + plan.micro_filter);
+  ChildOutcome m = run_benchmark_child(o, command, plan.repetitions, plan.min_time, log, out_json,
                                        600, interrupt_requested);
   progress.clear();
   outcome.micro_s = seconds_since(t0);

@@ -20,6 +20,10 @@ struct SuitePlan {
   double timeout_s = 0;  // 0: each cell's limit derives from its estimate
   // One traced run per implementation, at its workload's traced scale (docs/timelines.md).
   std::vector<Cell> traced;
+  // The micro-benchmark rows the profile leaves out (a Google Benchmark filter), or "".
+  // The quick profile leaves out the skynet rows: the spawn_many workload's skynet cells
+  // show every model's tree, and the rows take a third of the micro-benchmarks' time.
+  std::string micro_filter;
   double expected_cells_s = 0, expected_micro_s = 0, expected_timelines_s = 0,
          expected_report_s = 0;
 
