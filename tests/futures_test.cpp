@@ -334,8 +334,10 @@ TEST(IOLoop, RunSyncThrowsWhenTheLoopRunsOutOfWorkFirst) {
 TEST(IOLoop, CallbacksRunInOrderAndTimersByDeadline) {
   IOLoop loop;
   std::vector<std::string> log;
-  loop.call_later(4ms, [&] { log.push_back("late"); });
-  loop.call_later(2ms, [&] { log.push_back("early"); });
+  // Delays long enough that neither timer can fall due before the loop's first turn, even
+  // on a loaded machine under a sanitizer (timers run before the ready callbacks).
+  loop.call_later(100ms, [&] { log.push_back("late"); });
+  loop.call_later(50ms, [&] { log.push_back("early"); });
   loop.add_callback([&] { log.push_back("first"); });
   loop.add_callback([&] { log.push_back("second"); });
   loop.start();

@@ -32,6 +32,12 @@ std::uint64_t to_tick_down(std::int64_t ns) {
   return ns <= 0 ? 0 : static_cast<std::uint64_t>(ns) >> TimerWheel::tick_shift;
 }
 
+// Set once this thread's spares are destroyed. A wheel whose owner was registered for
+// destruction before the spares (a `thread_local std::unique_ptr` filled later, as
+// IOLoop::current() does) is destroyed after them: its blocks are then freed outright, not
+// handed to a list that is gone. A plain bool, so that it can be read after that.
+constinit thread_local bool spares_gone = false;
+
 }  // namespace
 
 TimerWheel::TimerWheel(std::int64_t now_ns) : elapsed_(to_tick_down(now_ns)) {
@@ -52,10 +58,11 @@ thread_local TimerWheel::Spares TimerWheel::spares_;
 
 TimerWheel::Spares::~Spares() {
   while (head) delete std::exchange(head, head->next);
+  spares_gone = true;
 }
 
 TimerWheel::Block* TimerWheel::new_block() {
-  Block* b = spares_.head;
+  Block* b = spares_gone ? nullptr : spares_.head;
   if (b)
     spares_.head = b->next;
   else
@@ -78,9 +85,13 @@ void TimerWheel::free_chain(Block* b) noexcept {
   while (b) {
     Block* next = b->next;
     for (std::size_t i = 0; i < b->count; ++i) b->at(i)->~Entry();
-    b->count = 0;
-    b->next = spares_.head;
-    spares_.head = b;
+    if (spares_gone) {
+      delete b;
+    } else {
+      b->count = 0;
+      b->next = spares_.head;
+      spares_.head = b;
+    }
     b = next;
   }
 }
