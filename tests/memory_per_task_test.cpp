@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "catalog.hpp"
 #include "models/coroutines/info.hpp"
@@ -108,7 +109,13 @@ TEST(MemoryPerTask, AThreadCostsItsTouchedStackAndAKernelStack) {
   const Verdict v = verify(p, in_fresh_process(mpt::threads, p), threads::info);
   ASSERT_TRUE(v.ok) << v.why;
   EXPECT_GT(metric(v, "bytes_per_task"), 1'024);
-  EXPECT_LT(metric(v, "bytes_per_task"), 1 << 20);
+  // ThreadSanitizer keeps about a megabyte of state per thread of its own.
+#if defined(__SANITIZE_THREAD__)
+  constexpr double most = 64 << 20;
+#else
+  constexpr double most = 1 << 20;
+#endif
+  EXPECT_LT(metric(v, "bytes_per_task"), most);
   EXPECT_TRUE(has_metric(v, "kernel_bytes_per_task"));  // its value is system-wide: noisy
 }
 
@@ -123,6 +130,9 @@ TEST(MemoryPerTask, AProcessCostsThePagesItWrote) {
 // what a model leaves behind would be seen.
 TEST(MemoryPerTask, AFailedRunLeavesNoThreadAndNoChildBehind) {
   const Params p{.n = 50, .fail_while_waiting = true};
+  // A sanitizer's own background thread starts with the process's first thread: start one
+  // before counting, so that it is counted on both sides.
+  std::thread([] {}).join();
   const std::size_t threads_before = entries("/proc/self/task");
   EXPECT_THROW(mpt::threads(p), std::runtime_error);
   EXPECT_EQ(entries("/proc/self/task"), threads_before) << "a waiting thread was left";
