@@ -142,8 +142,7 @@ TEST(Engine, ACallbackThatThrowsMidBatchLeavesTheRestOfTheBatchInOrder) {
   r.call_soon([&] { log.emplace_back("fifth"); });
   r.run_once(false);  // the five are one batch
   EXPECT_THAT(log, ::testing::ElementsAre("first", "second threw", "third",
-                                          "an exception not derived from std::exception",
-                                          "fifth"));
+                                          "an exception not derived from std::exception", "fifth"));
   EXPECT_EQ(r.errors(), 2u);
   EXPECT_FALSE(r.alive());
 }

@@ -96,8 +96,6 @@ void Engine::invoke(Callback& cb) noexcept {
   }
 }
 
-
-
 void Engine::set_slow_callback(std::chrono::nanoseconds threshold,
                                std::function<void(const SlowCallback&)> handler) {
   const bool on = threshold.count() > 0 && handler;
