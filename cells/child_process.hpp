@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -72,6 +73,10 @@ class Child {
   int pidfd() const { return pidfd_.get(); }
   bool reaped() const { return status_.has_value(); }
 
+  // Writes all of `text` to the child's stdin (a pipe), blocking while the pipe is full.
+  // Throws std::system_error if the child closed its end (EPIPE, SIGPIPE being ignored) or
+  // the write fails.
+  void write_stdin(std::string_view text);
   // Closes the parent's end of the stdin pipe: the child reads its end of file.
   void close_stdin() { stdin_.reset(); }
   // The parent's end of the stderr pipe (-1 unless piped), for the caller to read.

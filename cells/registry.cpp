@@ -55,11 +55,12 @@ void Catalog::add_workload(Workload w) {
 void Catalog::add_cell(const std::string& w, const std::string& m, Prepare prepare,
                        const std::string& variant,
                        std::function<std::string(const ParamValues&)> not_applicable,
-                       const ModelInfo* limits) {
+                       const ModelInfo* limits,
+                       std::function<bool(Profile, const ParamValues&)> runs_at) {
   const ModelInfo& registered = model(m);
   impls_.push_back(std::make_unique<CellImpl>(
       CellImpl{&workload(w), &registered, variant, std::move(prepare), std::move(not_applicable),
-               limits == &registered ? nullptr : limits}));
+               limits == &registered ? nullptr : limits, std::move(runs_at)}));
 }
 
 const Workload& Catalog::workload(const std::string& name) const {
@@ -76,9 +77,15 @@ const ModelInfo& Catalog::model(const std::string& name) const {
                  "'; valid: " + name_list(models_, [](auto* m) { return m->name; }));
 }
 
+const ModelInfo& Catalog::model_of(const std::string& label) const {
+  for (const auto* m : models_)
+    if (label == m->name || (label.starts_with(m->name) && label[m->name.size()] == '-')) return *m;
+  return model(label.substr(0, label.find('-')));  // names the unknown model, and the valid
+}
+
 const CellImpl& Catalog::impl(const std::string& w, const std::string& label) const {
   const Workload& wl = workload(w);
-  model(label.substr(0, label.find('-')));  // an unknown model is named as such
+  model_of(label);  // an unknown model is named as such
   std::vector<std::string> have;
   for (const auto& i : impls_) {
     if (i->workload != &wl) continue;
@@ -92,7 +99,7 @@ const CellImpl& Catalog::impl(const std::string& w, const std::string& label) co
 std::vector<Cell> Catalog::select(Profile p, const std::vector<std::string>& workloads,
                                   const std::vector<std::string>& models) const {
   for (const auto& w : workloads) workload(w);  // validate every filter before selecting
-  for (const auto& m : models) model(m.substr(0, m.find('-')));  // "callbacks-on_loop" too
+  for (const auto& m : models) model_of(m);     // "callbacks-on_loop" too
   auto wanted = [](const std::vector<std::string>& filter, std::string_view name) {
     return filter.empty() || std::find(filter.begin(), filter.end(), name) != filter.end();
   };
@@ -105,7 +112,9 @@ std::vector<Cell> Catalog::select(Profile p, const std::vector<std::string>& wor
         if (i->workload != w.get() || i->model != m) continue;
         if (!wanted(models, m->name) && !wanted(models, i->label())) continue;
         for (const auto& v : scales)
-          if (!i->not_applicable || i->not_applicable(v).empty()) cells.push_back(Cell{i.get(), v});
+          if ((!i->not_applicable || i->not_applicable(v).empty()) &&
+              (!i->runs_at || i->runs_at(p, v)))
+            cells.push_back(Cell{i.get(), v});
       }
     }
   }

@@ -108,6 +108,10 @@ struct CellImpl {
   // TBB task_group hold TBB tasks, not OS threads) declares a ModelInfo of the same name with
   // its own max_tasks and limit_reason. Null: the model's.
   const ModelInfo* limits = nullptr;
+  // Which of a profile's scales this implementation runs at (a Python row runs at one
+  // representative scale in the quick profile), or null: all of them. A scale it leaves out
+  // is not listed for that profile; it stays a cell of the full profile.
+  std::function<bool(Profile, const ParamValues&)> runs_at = nullptr;
 
   const ModelInfo& bounds() const { return limits ? *limits : *model; }
   std::string label() const {  // "callbacks", "callbacks-on_loop"
@@ -135,11 +139,14 @@ class Catalog {
   void add_cell(const std::string& workload, const std::string& model, Prepare prepare,
                 const std::string& variant = "",
                 std::function<std::string(const ParamValues&)> not_applicable = nullptr,
-                const ModelInfo* limits = nullptr);
+                const ModelInfo* limits = nullptr,
+                std::function<bool(Profile, const ParamValues&)> runs_at = nullptr);
 
   // Look-ups throw BadInput with the list of valid names.
   const Workload& workload(const std::string& name) const;
   const ModelInfo& model(const std::string& name) const;
+  // The model a label names: a model's name, or `<model>-<variant>`.
+  const ModelInfo& model_of(const std::string& label) const;
   // `label` is a model name, or `<model>-<variant>`.
   const CellImpl& impl(const std::string& workload, const std::string& label) const;
 

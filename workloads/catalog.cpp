@@ -17,6 +17,7 @@
 #include "models/threads/info.hpp"
 #include "peers/references.hpp"
 #include "ping_pong/spec.hpp"
+#include "python/rows.hpp"
 #include "sleep_fanout/spec.hpp"
 #include "spawn_many/references/floors.hpp"
 #include "spawn_many/spec.hpp"
@@ -40,6 +41,7 @@ Catalog build_catalog() {
   c.add_model(references::io_uring);
   c.add_model(references::tbb);
   c.add_model(references::coroutine_floor);
+  c.add_model(python::info);
   // The workloads, in the order the suite runs them and the report shows them.
   sleep_fanout::register_cells(c);
   cpu_bound::register_cells(c);

@@ -52,10 +52,13 @@ double chart_seconds(std::size_t traces) {
 }
 
 // One traced run of each implementation among `cells`, at its workload's traced scale,
-// unless that scale is not applicable to it or beyond its model's limit.
+// unless that scale is not applicable to it or beyond its model's limit. A row that runs
+// another runtime (a Python row: ModelInfo::twin) is not traced: the recorder sees only the
+// models' runtimes.
 std::vector<Cell> traced_cells(const std::vector<Cell>& cells) {
   std::vector<Cell> traced;
   for (const auto& c : cells) {
+    if (!c.impl->bounds().twin.empty()) continue;
     bool seen = false;
     for (const auto& t : traced) seen = seen || t.impl == c.impl;
     if (seen) continue;

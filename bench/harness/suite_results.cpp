@@ -73,6 +73,7 @@ json cell_row(const Cell& cell) {
               {"expected_s", 0.0},
               {"log", ""}};
   for (const auto& [k, v] : cell.params.items()) row["params"][k] = v;
+  if (const auto twin = cell.impl->bounds().twin; !twin.empty()) row["twin"] = twin;
   return row;
 }
 

@@ -22,6 +22,10 @@ struct ModelInfo {
   // A reference row: an industrial peer (nginx, asio, libuv, a hand-written epoll loop)
   // measured beside the models in the same run, not one of the seven models.
   bool reference = false;
+  // A reference row that runs another framework (a Python row, `py-asyncio`): the model here
+  // that reproduces its style ("coroutines"), the row the report sets it beside. Empty
+  // otherwise.
+  std::string_view twin = "";
 };
 
 inline constexpr std::uint64_t unlimited_tasks = UINT64_MAX;

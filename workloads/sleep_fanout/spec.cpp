@@ -99,6 +99,7 @@ void register_cells(Catalog& catalog) {
   // costs beside the default operator new.
   cells.add(coroutines::info, coroutines_pooled, "pooled");
   cells.add(fibers::info, fibers_shared_stack, "shared-stack");
+  register_python(catalog);
 }
 
 }  // namespace cmbench::sleep_fanout

@@ -41,5 +41,7 @@ Result fibers_shared_stack(const Params& p);  // every greenlet on one shared st
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
+// Its Python rows (workloads/sleep_fanout/python/), called by register_cells.
+void register_python(Catalog& catalog);
 
 }  // namespace cmbench::sleep_fanout

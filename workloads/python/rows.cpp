@@ -1,0 +1,203 @@
+#include "rows.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <system_error>
+
+#include "cells/child_process.hpp"
+
+namespace cmbench::python {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* interpreter = "/usr/bin/python3";
+
+std::string quoted(std::string_view text) {
+  std::string q = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') q += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      q += ' ';  // no control characters in a row's parameters
+      continue;
+    }
+    q += c;
+  }
+  return q + '"';
+}
+
+std::vector<std::string> fields(const std::string& line) {
+  std::vector<std::string> f;
+  for (std::size_t at = 0; at < line.size();) {
+    auto space = line.find(' ', at);
+    if (space == std::string::npos) space = line.size();
+    if (space > at) f.push_back(line.substr(at, space - at));
+    at = space + 1;
+  }
+  return f;
+}
+
+std::int64_t number(const std::string& text, const std::string& what) {
+  std::int64_t v = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (error != std::errc() || end != text.data() + text.size())
+    throw std::runtime_error(what + ": '" + text + "' is not an integer");
+  return v;
+}
+
+}  // namespace
+
+Args& Args::member(std::string_view name, const std::string& value) {
+  if (!body_.empty()) body_ += ", ";
+  body_ += quoted(name) + ": " + value;
+  return *this;
+}
+
+Args& Args::integer(std::string_view name, std::int64_t value) {
+  return member(name, std::to_string(value));
+}
+
+Args& Args::integers(std::string_view name, const std::vector<std::int64_t>& values) {
+  std::string list = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) list += ',';
+    list += std::to_string(values[i]);
+  }
+  return member(name, list + "]");
+}
+
+Args& Args::text(std::string_view name, std::string_view value) {
+  return member(name, quoted(value));
+}
+
+std::int64_t Output::integer(std::size_t l, std::size_t i) const {
+  const std::string where = "result line " + std::to_string(l + 1);
+  if (l >= lines.size()) throw std::runtime_error(where + " is missing");
+  if (i >= lines[l].size())
+    throw std::runtime_error(where + " has no field " + std::to_string(i + 1));
+  return number(lines[l][i], where);
+}
+
+std::string workloads_dir() {
+  return CMBENCH_WORKLOADS_DIR;
+}
+
+// The interpreter and the file its stderr goes to (a traceback, for the error message).
+struct Interpreter::State {
+  fs::path errors;
+  std::optional<Child> python;
+
+  std::string stderr_text() const {
+    std::ifstream in(errors);
+    std::string text{std::istreambuf_iterator<char>(in), {}};
+    if (text.size() > 4000) text = "..." + text.substr(text.size() - 4000);
+    return text;
+  }
+  // The next protocol line, or an error naming what the program said instead.
+  std::string line(std::chrono::steady_clock::time_point deadline, const std::string& waiting) {
+    std::string l;
+    switch (python->read_line(l, deadline)) {
+      case Child::Line::read:
+        return l;
+      case Child::Line::end:
+        python->wait_for(1000ms);
+        throw std::runtime_error("the Python row ended " + waiting + ":\n" + stderr_text());
+      case Child::Line::late:
+        break;
+    }
+    throw std::runtime_error("the Python row said nothing " + waiting + ":\n" + stderr_text());
+  }
+};
+
+Interpreter::Interpreter(const std::string& row, const std::string& args)
+    : s_(std::make_unique<State>()) {
+  const fs::path program = fs::path(workloads_dir()) / row;
+  if (!fs::exists(program)) throw std::runtime_error("no Python row at " + program.string());
+  std::string name = (fs::temp_directory_path() / "cmbench-py-XXXXXX").string();
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "mkstemp");
+  ::close(fd);
+  s_->errors = name;
+  ChildOptions o;
+  o.in = Stdio::pipe();
+  o.out = Stdio::pipe();
+  o.err = Stdio::to_file(s_->errors);
+  try {
+    s_->python.emplace(
+        std::vector<std::string>{interpreter, "-P", (fs::path(workloads_dir()) / "python/row.py"),
+                                 program.string()},
+        o);
+  } catch (const CannotStart& e) {
+    throw std::runtime_error(std::string(e.what()) +
+                             " (Debian's python3 and the frameworks: scripts/setup)");
+  }
+  s_->python->write_stdin(args + "\n");
+  const std::string said = s_->line(std::chrono::steady_clock::now() + 60s, "at start");
+  if (said != "ready")
+    throw std::runtime_error("the Python row said '" + said + "' at start:\n" + s_->stderr_text());
+}
+
+Interpreter::~Interpreter() {
+  if (!s_) return;
+  s_->python.reset();  // kills one that still runs
+  std::error_code ignored;
+  fs::remove(s_->errors, ignored);
+}
+
+void Interpreter::run() {
+  s_->python->write_stdin("go\n");
+  const std::string said = s_->line(std::chrono::steady_clock::now() + 24h, "during its run");
+  if (said.starts_with("error ")) throw std::runtime_error(said.substr(6));
+  if (said != "done")
+    throw std::runtime_error("the Python row said '" + said + "' for done:\n" + s_->stderr_text());
+}
+
+Output Interpreter::output() {
+  Output out;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  for (;;) {
+    std::string said = s_->line(deadline, "before its whole result");
+    if (said.starts_with("end")) {
+      auto f = fields(said);
+      if (f.size() != 3) throw std::runtime_error("the Python row ended with '" + said + "'");
+      out.cpu_ns = number(f[1], "cpu_ns");
+      out.wall_ns = number(f[2], "wall_ns");
+      break;
+    }
+    out.lines.push_back(fields(said));
+  }
+  if (auto status = s_->python->wait_for(10'000ms); status && *status != 0)
+    throw std::runtime_error("the Python row " + describe_status(*status) + ":\n" +
+                             s_->stderr_text());
+  return out;
+}
+
+Next::Next(std::string row, std::string args)
+    : row_(std::move(row)),
+      args_(std::move(args)),
+      ready_(std::make_shared<Interpreter>(row_, args_)) {}
+
+void Next::start() {
+  try {
+    ready_ = std::make_shared<Interpreter>(row_, args_);
+    failed_.clear();
+  } catch (const std::exception& e) {
+    ready_ = nullptr;
+    failed_ = e.what();
+  }
+}
+
+std::shared_ptr<Interpreter> Next::take() {
+  if (!ready_) throw std::runtime_error(failed_.empty() ? "no interpreter ready" : failed_);
+  return std::exchange(ready_, nullptr);
+}
+
+}  // namespace cmbench::python

@@ -1,0 +1,45 @@
+// sleep_fanout's Python rows (workloads/python/rows.hpp): each program gets the waits in µs
+// and hands back one span per task, `start_ns end_ns` on CLOCK_MONOTONIC (Python's
+// time.monotonic_ns reads the same clock as the C++ models), checked by verify().
+#include "workloads/python/rows.hpp"
+#include "sleep_fanout/spec.hpp"
+
+namespace cmbench::sleep_fanout {
+namespace {
+
+std::string args(const Params& p) {
+  std::vector<std::int64_t> waits_us;
+  waits_us.reserve(p.waits.size());
+  for (auto w : p.waits) waits_us.push_back(w.count());
+  return python::Args().integers("waits_us", waits_us).json();
+}
+
+Result read(const python::Output& out) {
+  Result spans(out.lines.size());
+  for (std::size_t i = 0; i < spans.size(); ++i) spans[i] = {out.integer(i, 0), out.integer(i, 1)};
+  return spans;
+}
+
+// In the quick profile, 1 000 waits of 1 ms: what starting a waiting task costs, at a scale
+// every framework holds.
+bool quick(const ParamValues& v) {
+  return v.integer("N") == 1000;
+}
+
+}  // namespace
+
+void register_python(Catalog& catalog) {
+  python::Rows<Params, Result> rows(catalog, "sleep_fanout", make_params, verify, args, read,
+                                    quick);
+  rows.add(python::asyncio, "asyncio");
+  rows.add(python::uvloop, "uvloop");
+  rows.add(python::twisted, "twisted");
+  rows.add(python::tornado, "tornado");
+  rows.add(python::gevent, "gevent");
+  rows.add(python::threading, "threading");
+  rows.add(python::threading, "threading-pool");
+  // A forked interpreter costs ≈ 25 ms to start and reap here: 1 000 of them, 25 s.
+  rows.add(python::multiprocessing, "multiprocessing", python::full_only);
+}
+
+}  // namespace cmbench::sleep_fanout
