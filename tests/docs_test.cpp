@@ -7,6 +7,9 @@
 //     the same order and next to each other, as they are in the file;
 //   - a line `// ...` (indented as you like) stands for lines left out: the lines after it
 //     continue further down the same file.
+// A `python` block whose first line is `# from <path>` (a .py file) is held to the same rule,
+// with `# ...` for lines left out: the Python rows' docs show the real programs. Other
+// Python blocks are free. docs/ is read with its subfolders (docs/python/).
 // A failure names the doc, the line of the block's opening fence, the path, and the first
 // line of the block that is not in the file, with its own line number in the doc.
 #include <gtest/gtest.h>
@@ -96,11 +99,20 @@ bool is_cpp(const Block& b) {
   return info == "cpp" || info == "c++" || info == "cxx";
 }
 
-// Checks one C++ block against the repository at `root`. Returns "" when it holds, else
-// one line saying what is wrong and where.
+// A Python block that says which file it is taken from.
+bool is_quoted_python(const Block& b) {
+  const std::string info = lower(b.info);
+  return (info == "python" || info == "py") && !b.lines.empty() &&
+         b.lines[0].rfind("# from ", 0) == 0;
+}
+
+// Checks one C++ or quoted Python block against the repository at `root`. Returns "" when
+// it holds, else one line saying what is wrong and where.
 std::string check_block(const std::string& doc_name, const Block& block, const fs::path& root) {
   const std::string where = doc_name + ":" + std::to_string(block.fence_line) + ": ";
-  const std::string prefix = "// from ";
+  const bool python = !is_cpp(block);
+  const std::string comment = python ? "#" : "//", prefix = comment + " from ",
+                    skip = comment + " ...";
   if (block.lines.empty() || block.lines[0].rfind(prefix, 0) != 0)
     return where +
            "a cpp block must open with a line `// from <path>` naming the file it "
@@ -114,7 +126,8 @@ std::string check_block(const std::string& doc_name, const Block& block, const f
   if (!fs::is_regular_file(file))
     return where + "`" + path_text + "` is not a file of the repository";
   const std::string ext = path.extension().string();
-  if (ext != ".cpp" && ext != ".hpp" && ext != ".h" && ext != ".cc")
+  if (python && ext != ".py") return where + "`" + path_text + "` is not a Python file (.py)";
+  if (!python && ext != ".cpp" && ext != ".hpp" && ext != ".h" && ext != ".cc")
     return where + "`" + path_text + "` is not a C++ source file (.cpp, .hpp, .h, .cc)";
   if (block.lines.size() < 2) return where + "the block shows no code from " + path_text;
 
@@ -122,13 +135,13 @@ std::string check_block(const std::string& doc_name, const Block& block, const f
   std::size_t cursor = 0;  // the file's lines before this one are used up
   std::size_t i = 1;       // the block's line being matched
   while (i < block.lines.size()) {
-    if (trim(block.lines[i]) == "// ...") {
+    if (trim(block.lines[i]) == skip) {
       ++i;
       continue;
     }
     // One run of lines between `// ...` markers: it must appear whole at or after cursor.
     std::size_t end = i;
-    while (end < block.lines.size() && trim(block.lines[end]) != "// ...") ++end;
+    while (end < block.lines.size() && trim(block.lines[end]) != skip) ++end;
     const std::size_t run = end - i;
     std::size_t best = 0, best_at = source.size();
     for (std::size_t at = cursor; at < source.size() && best < run; ++at) {
@@ -168,22 +181,22 @@ std::vector<std::string> check_doc(const fs::path& doc, const std::string& doc_n
                                    const fs::path& root, int& cpp_blocks) {
   std::vector<std::string> problems;
   for (const Block& b : fenced_blocks(split_lines(read_text(doc)))) {
-    if (!is_cpp(b)) continue;
+    if (!is_cpp(b) && !is_quoted_python(b)) continue;
     ++cpp_blocks;
     if (auto p = check_block(doc_name, b, root); !p.empty()) problems.push_back(p);
   }
   return problems;
 }
 
-// README.md and every docs/*.md of the repository at `root`, by name relative to it.
+// README.md and every .md under docs/ of the repository at `root`, by name relative to it.
 std::vector<std::string> doc_names(const fs::path& root) {
   std::vector<std::string> names;
   if (fs::is_regular_file(root / "README.md")) names.emplace_back("README.md");
   std::vector<std::string> docs;
   if (fs::is_directory(root / "docs"))
-    for (const auto& e : fs::directory_iterator(root / "docs"))
+    for (const auto& e : fs::recursive_directory_iterator(root / "docs"))
       if (e.is_regular_file() && e.path().extension() == ".md")
-        docs.push_back("docs/" + e.path().filename().string());
+        docs.push_back(e.path().lexically_relative(root).string());
   std::sort(docs.begin(), docs.end());
   names.insert(names.end(), docs.begin(), docs.end());
   return names;
@@ -249,6 +262,22 @@ TEST(Docs, CheckerAcceptsContiguousLinesAndSkipMarkers) {
   EXPECT_TRUE(repo.check("- item\n\n  ```cpp\n  // from src/a.cpp\n    x *= 3;\n  ```\n").empty())
       << "an indented fence strips its indentation from the content";
   EXPECT_TRUE(repo.check("```text\nnot checked\n```\n```python\nx = 1\n```\n").empty());
+}
+
+TEST(Docs, CheckerHoldsQuotedPythonToTheSameRule) {
+  ScratchRepo repo;
+  std::ofstream(repo.root() / "src" / "row.py") << "import time\n\n\ndef main(p):\n"
+                                                   "    start = time.monotonic_ns()\n"
+                                                   "    return [start]\n";
+  EXPECT_TRUE(repo.check("```python\n# from src/row.py\nimport time\n# ...\ndef main(p):\n"
+                         "    start = time.monotonic_ns()\n```\n")
+                  .empty());
+  auto p = repo.check("```python\n# from src/row.py\ndef main(p):\n    return []\n```\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("line 4 `    return []` is not in src/row.py"), std::string::npos) << p[0];
+  p = repo.check("```python\n# from src/a.cpp\nint f() {\n```\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("`src/a.cpp` is not a Python file"), std::string::npos) << p[0];
 }
 
 TEST(Docs, CheckerNamesTheDocTheBlockAndTheFirstLineNotFound) {

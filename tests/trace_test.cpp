@@ -200,10 +200,13 @@ bool event_driven(const std::string& model) {
          model.rfind("fibers", 0) == 0 || model.rfind("coroutines", 0) == 0;
 }
 
+// The workload's implementations that the recorder can see: not the rows of another runtime
+// (the Python rows), which are never traced.
 std::vector<std::string> implementations(const std::string& workload) {
   std::vector<std::string> labels;
   for (const auto& impl : catalog().impls())
-    if (impl->workload->name == workload) labels.push_back(impl->label());
+    if (impl->workload->name == workload && impl->bounds().twin.empty())
+      labels.push_back(impl->label());
   return labels;
 }
 

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -111,6 +112,30 @@ std::string cpu_model() {
   return "unknown";
 }
 
+// The Python rows' interpreter and frameworks (workloads/python/rows.hpp), as Debian's package
+// database has them: "python3.11-minimal 3.11.2-6+deb12u6, python3-twisted 22.4.0-4, ...".
+// Read from /var/lib/dpkg/status rather than by starting the interpreter: a cell's process
+// starts nothing of its own (see git_head).
+std::string python_packages() {
+  static const char* const wanted[] = {"python3.11-minimal", "python3-twisted",  "python3-tornado",
+                                       "python3-gevent",     "python3-greenlet", "python3-uvloop",
+                                       "python3-aiohttp",    "python3-aiofiles"};
+  std::map<std::string, std::string> version;
+  std::ifstream in("/var/lib/dpkg/status");
+  std::string package;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Package: ", 0) == 0) package = line.substr(9);
+    if (line.rfind("Version: ", 0) == 0 && !package.empty()) version[package] = line.substr(9);
+  }
+  std::string out;
+  for (const char* p : wanted) {
+    auto v = version.find(p);
+    out += (out.empty() ? "" : ", ") + std::string(p) + " " +
+           (v == version.end() ? std::string("missing") : v->second);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string load_average() {
@@ -142,6 +167,7 @@ Environment environment() {
                    BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, TBB_VERSION_STRING,
                    CMBENCH_BENCHMARK_VERSION, FMT_VERSION / 10000, FMT_VERSION / 100 % 100,
                    FMT_VERSION % 100)},
+      {"cmbench_python", python_packages()},
       {"cmbench_timer_slack_ns", std::to_string(timer_slack())},
       // Where workloads that write files put them (file_pipeline: $TMPDIR, else /var/tmp).
       {"cmbench_scratch_dir", scratch_dir()},

@@ -23,7 +23,7 @@ struct ModelInfo {
   // measured beside the models in the same run, not one of the seven models.
   bool reference = false;
   // A reference row that runs another framework (a Python row, `py-asyncio`): the model here
-  // that reproduces its style ("coroutines"), the row the report sets it beside. Empty
+  // that reproduces its style ("coroutines"), its counterpart among the models. Empty
   // otherwise.
   std::string_view twin = "";
 };

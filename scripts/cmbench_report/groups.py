@@ -98,3 +98,11 @@ def metric_rows_order(labels, references):
     """The models under study in catalog order, then the references, also in catalog order."""
     return [m for m in labels if not is_reference(m, references)] + \
         [m for m in labels if is_reference(m, references)]
+
+
+def twin_pairs(group):
+    """(scale, C++ model's cell or None, Python row's cell) for every row of another runtime
+    in the group: each Python row beside the model that reproduces its framework."""
+    return [(scale, group.cells.get((cell.twin, scale)), cell)
+            for scale in group.scales for (label, at), cell in sorted(group.cells.items())
+            if at == scale and cell.twin]

@@ -9,7 +9,7 @@ from cmbench_report.groups import build_groups, ordered_names, with_variants
 from cmbench_report.render import render_html, render_markdown
 from cmbench_report.results import ResultsError, build_cells, load_results, workload_metrics
 from cmbench_report.sections import failure_blocks, header_blocks, micro_blocks, \
-    timeline_blocks, workload_blocks
+    timeline_blocks, twin_blocks, workload_blocks
 from cmbench_report.style import model_styles, set_chart_style
 from cmbench_report.terminal import terminal_summary
 from cmbench_report.views import view_for
@@ -51,6 +51,7 @@ def main(argv=None):
             view.measure(group)
         workloads.append((name, groups, view))
         blocks += workload_blocks(workload, groups, view, charts)
+    blocks += twin_blocks(workloads, metrics_by_workload, untimed, models)
     blocks += micro_blocks(doc)
     blocks += timeline_blocks(suite, args.run_dir, charts)
     blocks += failure_blocks(cells, suite.get("micro"))

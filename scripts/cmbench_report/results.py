@@ -143,6 +143,7 @@ class Cell:
     counters: dict = field(default_factory=dict)
     speedup: float = None  # sequential median / this median, same params, same run
     metrics: dict = field(default_factory=dict)  # the workload's metric -> value per repetition
+    twin: str = ""  # a row of another runtime (py-twisted): the model that reproduces it
 
     @property
     def ok(self):
@@ -205,7 +206,8 @@ def build_cells(doc, metrics_by_workload):
                     model=str(raw.get("label") or raw.get("model") or parts[1]),
                     params={str(k): str(v) for k, v in params.items()},
                     status=str(raw.get("status") or "no_data"),
-                    reason=str(raw.get("reason") or ""), log=str(raw.get("log") or ""))
+                    reason=str(raw.get("reason") or ""), log=str(raw.get("log") or ""),
+                    twin=str(raw.get("twin") or ""))
         metrics = [m.name for m in metrics_by_workload.get(cell.workload, [])]
         attach_timings(cell, entries_by_cell.get(name, []), metrics)
         cells.append(cell)

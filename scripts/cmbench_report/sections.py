@@ -8,7 +8,9 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from cmbench_report.formatting import STATUS_TEXT, Note, fmt_duration, sig3, why_not
+from cmbench_report.formatting import STATUS_TEXT, Note, fmt_duration, fmt_metric, \
+    fmt_speedup, fmt_time, sig3, status_note, why_not
+from cmbench_report.groups import twin_pairs
 from cmbench_report.results import micro_costs, to_float
 
 
@@ -43,6 +45,7 @@ def environment_rows(context, suite):
             ("compiler", get("cmbench_compiler")),
             ("build", " ".join(x for x in (get("cmbench_build_type"), get("cmbench_flags")) if x)),
             ("kernel", get("cmbench_kernel")), ("libraries", get("cmbench_libraries")),
+            ("Python rows", get("cmbench_python")),
             ("timer slack", f"{slack} ns" if slack else ""),
             ("placement", get("cmbench_placement")),
             ("load average", get("cmbench_load_average")), ("host", get("host_name")),
@@ -77,6 +80,77 @@ def header_blocks(doc, cells, with_metrics=False):
     if models:
         blocks += [("h", 2, "Models"), ("table", header, models, False)]
     return blocks
+
+
+TWINS_INTRO = (
+    "Each row `py-<framework>` is the Python framework itself (CPython 3.11 and Debian's "
+    "packages) running the same workload with the same parameters, in the same run, checked "
+    "by the same verifier, beside the C++ model that reproduces its style. It is timed the "
+    "same way, with one difference: every timed run gets an interpreter of its own, started "
+    "and given its imports before the timer starts, so the timed region holds the row's own "
+    "work and one pipe round trip to the interpreter.")
+TWINS_COMPARABLE = [
+    "Comparable: the work done, its verification, the machine, the load generator, the "
+    "placement, the timer, the repetitions.",
+    "Not comparable, and part of every ratio: CPython interprets bytecode (one Python-level "
+    "operation costs tens of nanoseconds where compiled C++ spends one), allocates an object "
+    "for every task, Future, Deferred or greenlet, and its cyclic garbage collector walks "
+    "those objects while many are alive.",
+    "The GIL: one thread runs Python code at a time, so Python threads overlap their waits "
+    "but never their computation (cpu_bound's threading rows), while the C++ threads model "
+    "runs in parallel; multiprocessing escapes the GIL at the cost of a forked interpreter "
+    "per task or worker.",
+    "So a ratio says what the language and its runtime cost for this model; which model suits "
+    "the work is read among the C++ rows, or among the Python rows, not across the two.",
+]
+
+
+def twin_blocks(workloads, metrics_by_workload, untimed, models):
+    """Every Python row beside its C++ twin: the medians and their ratio, per workload."""
+    order = {m: i for i, m in enumerate(models)}
+    tables = []
+    for name, groups, _ in workloads:
+        figures = ([(m.title, m) for m in metrics_by_workload.get(name, []) if m.chart]
+                   if name in untimed else [("wall time", None)])
+        rows = []
+        for group in groups:
+            pairs = sorted(twin_pairs(group), key=lambda p: order.get(p[2].model, len(order)))
+            for scale, cpp, py in pairs:
+                where = f"{group.label}, {group.scale_label(scale)}"
+                for title, metric in figures:
+                    rows.append([where, title, py.model, *twin_figures(py, cpp, metric)])
+        if rows:
+            tables += [("h", 3, name),
+                       ("table", ["cells", "figure", "Python row", "median", "C++ twin",
+                                  "median", "C++ vs Python"], rows, True)]
+    if not tables:
+        return []
+    return [("h", 2, "The Python twins"), ("p", TWINS_INTRO),
+            ("p", "What is and is not comparable:"), ("ul", TWINS_COMPARABLE)] + tables
+
+
+def twin_figures(py, cpp, metric):
+    """[Python median, C++ label, C++ median, ratio in words] for one figure."""
+    def median(cell):
+        if cell is None or not cell.ok:
+            return None
+        return cell.median if metric is None else cell.metric(metric.name)
+
+    def text(cell, value):
+        if value is None:
+            return status_note(cell)
+        return fmt_time(value) if metric is None else fmt_metric(value, metric)
+
+    mine, theirs = median(py), median(cpp)
+    label = cpp.model if cpp is not None else py.twin
+    ratio = Note("—")
+    if mine and theirs:
+        lower_is_better = metric is None or metric.lower_is_better
+        cpp_ahead = mine / theirs if lower_is_better else theirs / mine
+        word = "faster" if metric is None else "better"
+        ratio = (f"C++ {fmt_speedup(cpp_ahead)} {word}" if cpp_ahead >= 1
+                 else f"Python {fmt_speedup(1 / cpp_ahead)} {word}")
+    return [text(py, mine), label, text(cpp, theirs), ratio]
 
 
 def group_blocks(group, view, charts):

@@ -12,10 +12,15 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include "cells/registry.hpp"
 #include "models/core/span.hpp"
+
+namespace cmbench::python {
+struct Output;
+}
 
 namespace cmbench::sleep_fanout {
 
@@ -41,7 +46,10 @@ Result fibers_shared_stack(const Params& p);  // every greenlet on one shared st
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
-// Its Python rows (workloads/sleep_fanout/python/), called by register_cells.
+// Its Python rows (workloads/sleep_fanout/python/), called by register_cells: what a row's
+// program is given (the waits in µs) and how its output is read (a span per line).
 void register_python(Catalog& catalog);
+std::string python_args(const Params& p);
+Result python_result(const python::Output& out);
 
 }  // namespace cmbench::sleep_fanout

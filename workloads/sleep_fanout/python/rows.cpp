@@ -5,20 +5,21 @@
 #include "sleep_fanout/spec.hpp"
 
 namespace cmbench::sleep_fanout {
-namespace {
 
-std::string args(const Params& p) {
+std::string python_args(const Params& p) {
   std::vector<std::int64_t> waits_us;
   waits_us.reserve(p.waits.size());
   for (auto w : p.waits) waits_us.push_back(w.count());
   return python::Args().integers("waits_us", waits_us).json();
 }
 
-Result read(const python::Output& out) {
+Result python_result(const python::Output& out) {
   Result spans(out.lines.size());
   for (std::size_t i = 0; i < spans.size(); ++i) spans[i] = {out.integer(i, 0), out.integer(i, 1)};
   return spans;
 }
+
+namespace {
 
 // In the quick profile, 1 000 waits of 1 ms: what starting a waiting task costs, at a scale
 // every framework holds.
@@ -29,8 +30,8 @@ bool quick(const ParamValues& v) {
 }  // namespace
 
 void register_python(Catalog& catalog) {
-  python::Rows<Params, Result> rows(catalog, "sleep_fanout", make_params, verify, args, read,
-                                    quick);
+  python::Rows<Params, Result> rows(catalog, "sleep_fanout", make_params, verify, python_args,
+                                    python_result, quick);
   rows.add(python::asyncio, "asyncio");
   rows.add(python::uvloop, "uvloop");
   rows.add(python::twisted, "twisted");
