@@ -79,6 +79,10 @@ int SuitePlan::repetitions_for(const Cell& c) const {
 }
 
 double SuitePlan::expected_seconds(const Cell& c) const {
+  // A Python row: one run per repetition (gbench.cpp), each after an interpreter's start and
+  // imports (≈ 0.25 s on average here; Twisted's are the slowest).
+  if (!c.impl->bounds().twin.empty())
+    return 0.08 + (1 + repetitions_for(c)) * (0.25 + c.estimate_seconds());
   return cell_seconds(c.estimate_seconds(), min_time, repetitions_for(c));
 }
 

@@ -2,14 +2,16 @@
 
 import time
 
-from twisted.internet import defer, reactor, task  # importing reactor installs it (epoll)
+from twisted.internet import defer, task
+from twisted.internet import reactor  # noqa: F401 -- installs the epoll reactor, untimed
 
 
 def fan_out(reactor, waits):
     deferreds = []
     for seconds in waits:
         start = time.monotonic_ns()  # the task starts when it is scheduled
-        deferreds.append(task.deferLater(reactor, seconds, lambda s=start: (s, time.monotonic_ns())))
+        span = lambda start=start: (start, time.monotonic_ns())  # noqa: E731
+        deferreds.append(task.deferLater(reactor, seconds, span))
     return defer.gatherResults(deferreds)
 
 
