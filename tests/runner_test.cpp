@@ -191,6 +191,46 @@ TEST(Report, ShowsATimedWorkloadsMetricsBesideItsWallTime) {
   fs::remove_all(dir);
 }
 
+// A Python row (a reference of the model `py` with a `twin`) appears in its workload's
+// tables and, in a section of its own, beside its twin: both medians and the ratio.
+TEST(Report, SetsEachPythonRowBesideItsTwin) {
+  fs::path dir = fresh_dir("report-twins");
+  std::ifstream sample(fs::path(CMBENCH_SOURCE_DIR) / "tests" / "data" / "results_sample.json");
+  nlohmann::json doc = nlohmann::json::parse(sample);
+  doc["cmbench"]["models"].push_back({{"name", "py"}, {"reference", true}});
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& c : doc["cmbench"]["cells"])
+    if (c["name"] == "cpu_bound/threads/K:4/width:200000") {
+      nlohmann::json py = c;
+      py["name"] = "cpu_bound/py-threading/K:4/width:200000";
+      py["model"] = "py";
+      py["variant"] = "threading";
+      py["label"] = "py-threading";
+      py["twin"] = "threads";
+      rows.push_back(py);
+    }
+  ASSERT_EQ(rows.size(), 1u);
+  doc["cmbench"]["cells"].push_back(rows[0]);
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto& b : doc["benchmarks"])
+    if (b["name"].get<std::string>().starts_with("cpu_bound/threads/K:4/width:200000/") &&
+        b["run_type"] == "iteration") {
+      nlohmann::json py = b;  // twenty times the twin's time, repetition by repetition
+      py["name"] = "cpu_bound/py-threading/K:4/width:200000/real_time";
+      py["run_name"] = "cpu_bound/py-threading/K:4/width:200000/real_time";
+      py["real_time"] = b["real_time"].get<double>() * 20;
+      entries.push_back(py);
+    }
+  for (auto& e : entries) doc["benchmarks"].push_back(e);
+  std::ofstream(dir / "results.json") << doc.dump();
+  std::string twins = report_section(dir, "The Python twins");
+  EXPECT_THAT(twins, HasSubstr("What is and is not comparable"));
+  EXPECT_THAT(twins, HasSubstr("| width=200000, K=4 | wall time | py-threading | 862 ms | "
+                               "threads | 43.1 ms | C++ 20.0× faster |"));
+  EXPECT_THAT(report_section(dir, "cpu_bound"), HasSubstr("| py-threading |"));
+  fs::remove_all(dir);
+}
+
 TEST(SuiteRunner, AnEmptySelectionIsBadInput) {
   Catalog c = build_catalog();
   SuiteOptions o;

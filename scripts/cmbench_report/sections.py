@@ -88,7 +88,9 @@ TWINS_INTRO = (
     "by the same verifier, beside the C++ model that reproduces its style. It is timed the "
     "same way, with one difference: every timed run gets an interpreter of its own, started "
     "and given its imports before the timer starts, so the timed region holds the row's own "
-    "work and one pipe round trip to the interpreter.")
+    "work and one pipe round trip to the interpreter. The Python rows are not traced: the "
+    "timelines record the models' runtimes only. How each row maps to its twin: "
+    "docs/python.md.")
 TWINS_COMPARABLE = [
     "Comparable: the work done, its verification, the machine, the load generator, the "
     "placement, the timer, the repetitions.",
