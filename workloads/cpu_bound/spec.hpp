@@ -55,6 +55,9 @@ Result coroutines_on_loop(const Params& p);
 Result fibers(const Params& p);
 Result fibers_on_loop(const Params& p);
 
+// Its Python rows (workloads/cpu_bound/python/), called by register_cells.
+void register_python(Catalog& catalog);
+
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
 

@@ -45,6 +45,20 @@ inline constexpr ModelInfo info{
 };
 
 // Each framework's bounds and twin (CellImpl::limits). Start costs are rough, for estimates.
+// Plain Python, one task after another: the Python rows' own reference time, where a
+// workload has one (cpu_bound), so that their speed-ups can be read against Python itself.
+inline constexpr ModelInfo sequential{
+    .name = "py",
+    .style = "plain Python",
+    .idiom = "a loop over the tasks, one call each",
+    .concurrent = false,
+    .parallel = false,
+    .max_tasks = unlimited_tasks,
+    .limit_reason = "none: a task is a call, and one call runs at a time",
+    .task_start_us = 0.1,
+    .reference = true,
+    .twin = "sequential",
+};
 inline constexpr ModelInfo asyncio{
     .name = "py",
     .style = "asyncio",

@@ -170,6 +170,7 @@ void register_cells(Catalog& catalog) {
                : "";
   });
   cells.add(references::coroutine_floor, timed<coroutine_floor>);
+  register_python(catalog);
 }
 
 }  // namespace cmbench::spawn_many

@@ -63,6 +63,9 @@ Result coroutines_eager_pooled(const Params& p);  // eager, frames from the fram
 Result tbb_floor(const Params& p);
 Result coroutine_floor(const Params& p);
 
+// Its Python rows (workloads/spawn_many/python/), called by register_cells.
+void register_python(Catalog& catalog);
+
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
 
