@@ -234,6 +234,7 @@ void register_cells(Catalog& catalog) {
   // Threads blocked in a system call (sleep) rather than on a condition variable: what a
   // stop token cannot reach.
   cells.add(threads::info, threads_blocking, "blocking");
+  register_python(catalog);
 }
 
 }  // namespace cmbench::error_handling

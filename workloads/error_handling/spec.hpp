@@ -118,5 +118,7 @@ Result fibers(const Params& p);
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
+// Its Python rows (workloads/error_handling/python/), called by register_cells.
+void register_python(Catalog& catalog);
 
 }  // namespace cmbench::error_handling

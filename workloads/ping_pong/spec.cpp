@@ -196,6 +196,7 @@ void register_cells(Catalog& catalog) {
   add(fcontext_floor, fcontext);
   add(futex_floor, futex);
   add(pipe_floor, pipe);
+  register_python(catalog);
 }
 
 }  // namespace cmbench::ping_pong

@@ -108,5 +108,7 @@ Result pipe(const Params& p);                // two processes and two pipes
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
+// Its Python rows (workloads/ping_pong/python/), called by register_cells.
+void register_python(Catalog& catalog);
 
 }  // namespace cmbench::ping_pong
