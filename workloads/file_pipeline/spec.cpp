@@ -510,6 +510,7 @@ void register_cells(Catalog& catalog) {
   cells.add(coroutines::info, timed<coroutines_uring, ring>, "uring");
   cells.add(references::io_uring, timed<io_uring, ring>);
   cells.add(references::libuv, timed<libuv, uv_pool>);
+  register_python(catalog);
 }
 
 }  // namespace cmbench::file_pipeline

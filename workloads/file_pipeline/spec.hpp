@@ -193,5 +193,7 @@ unsigned uv_threadpool_size();
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
+// The Python rows (python/rows.cpp), added by register_cells.
+void register_python(Catalog& catalog);
 
 }  // namespace cmbench::file_pipeline
