@@ -1,0 +1,81 @@
+// http_fetch's Python rows (workloads/python/rows.hpp): each program gets the origin's port,
+// N, M and a timeout per fetch, fetches from the origin the C++ cells use (started by
+// make_params when the cell is prepared, not timed, and held by the parameters for as long as
+// the row runs), and hands back one line per URL, in URL order: `start_ns end_ns body`, the
+// span on CLOCK_MONOTONIC and the body's bytes in hex. The page's digest is computed here:
+// the C++ clients fold FNV-1a over each buffer as it arrives, at a cost no one sees, while a
+// Python loop over the bytes would cost ≈ 100 ns a byte inside the timed region, a cost of
+// this benchmark's checksum and no part of any client a Python user writes.
+#include "workloads/http_fetch/python/rows.hpp"
+
+#include <string_view>
+
+#include "workloads/serving/fetch_blocking.hpp"
+
+namespace cmbench::http_fetch {
+namespace {
+
+int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// The bytes that `hex` spells, two lowercase digits each (Python's bytes.hex()).
+std::string unhex(std::string_view hex, std::size_t line) {
+  std::string bytes;
+  bytes.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    const int high = nibble(hex[i]), low = nibble(hex[i + 1]);
+    if (high < 0 || low < 0) break;
+    bytes.push_back(static_cast<char>(high * 16 + low));
+  }
+  if (bytes.size() * 2 != hex.size())
+    throw std::runtime_error("result line " + std::to_string(line + 1) + ": a body not in hex");
+  return bytes;
+}
+
+// In the quick profile, 1 000 pages at d = 10 ms with at most 100 in flight: the scale the
+// report quotes, bounded as the quick profile bounds the C++ cells.
+bool quick(const ParamValues& v) {
+  return v.integer("N") == 1000;
+}
+
+}  // namespace
+
+namespace python_rows {
+
+std::string args(const Params& p) {
+  return python::Args()
+      .integer("port", p.port)
+      .integer("n", static_cast<std::int64_t>(p.n))
+      .integer("max_in_flight", static_cast<std::int64_t>(p.max_in_flight))
+      .integer("timeout_s", serving::blocking_timeout.count() / 1000)
+      .json();
+}
+
+Result read(const python::Output& out) {
+  Result pages(out.lines.size());
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    pages[i].span = {out.integer(i, 0), out.integer(i, 1)};
+    // An empty body is an empty field, which splitting at spaces drops.
+    const auto& fields = out.lines[i];
+    pages[i].digest = digest_of(unhex(fields.size() > 2 ? fields[2] : "", i));
+  }
+  return pages;
+}
+
+}  // namespace python_rows
+
+void register_python(Catalog& catalog) {
+  python::Rows<Params, Result> rows(catalog, "http_fetch", make_params, verify, python_rows::args,
+                                    python_rows::read, python::full_only);
+  rows.add(python::asyncio, "aiohttp", quick);
+  rows.add(python::uvloop, "uvloop");
+  rows.add(python::twisted, "twisted");
+  rows.add(python::tornado, "tornado");
+  rows.add(python::gevent, "gevent", quick);
+  rows.add(python::threading, "threading-pool");
+}
+
+}  // namespace cmbench::http_fetch
