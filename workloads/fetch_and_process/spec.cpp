@@ -201,6 +201,7 @@ void register_cells(Catalog& catalog) {
   cells.add_models({sequential, threads, processes, callbacks, futures, coroutines, fibers});
   cells.add(threads::info, threads_pipeline, "pipeline");
   cells.add(coroutines::info, coroutines_naive, "naive");
+  register_python(catalog);
 }
 
 }  // namespace cmbench::fetch_and_process

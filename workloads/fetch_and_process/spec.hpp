@@ -117,5 +117,7 @@ Result coroutines_naive(const Params& p);  // the CPU work on the loop's own thr
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
+// Its Python rows (workloads/fetch_and_process/python/), called by register_cells.
+void register_python(Catalog& catalog);
 
 }  // namespace cmbench::fetch_and_process

@@ -122,6 +122,7 @@ void register_cells(Catalog& catalog) {
   cells.add_models({nullptr, threads, processes, callbacks, futures, coroutines, fibers});
   // The floor: the fewest system calls an honest client makes per fetch.
   cells.add(references::epoll, epoll);
+  register_python(catalog);
 }
 
 }  // namespace cmbench::http_fetch

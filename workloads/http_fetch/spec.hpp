@@ -86,5 +86,7 @@ Result epoll(const Params& p);
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
+// Its Python rows (workloads/http_fetch/python/), called by register_cells.
+void register_python(Catalog& catalog);
 
 }  // namespace cmbench::http_fetch
