@@ -89,6 +89,7 @@ void register_cells(Catalog& catalog) {
     auto run = [serve = s.serve](const Params& p) { return serving::run_under_load(p, serve); };
     cells.add(*s.model, run, std::string(s.variant));
   }
+  register_python(catalog);
 }
 
 }  // namespace cmbench::echo

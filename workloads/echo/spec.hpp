@@ -58,5 +58,7 @@ const std::vector<serving::Server>& servers();
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
+// Its Python rows (workloads/echo/python/), called by register_cells.
+void register_python(Catalog& catalog);
 
 }  // namespace cmbench::echo

@@ -110,6 +110,7 @@ void register_cells(Catalog& catalog) {
     auto run = [serve = s.serve](const Params& p) { return run_under_load(p, serve); };
     cells.add(*s.model, run, std::string(s.variant), std::move(not_applicable));
   }
+  register_python(catalog);
 }
 
 }  // namespace cmbench::http_server

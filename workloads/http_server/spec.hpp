@@ -55,5 +55,7 @@ Verdict verify(const Params& p, const Result& r, const ModelInfo& m);
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
+// Its Python rows (workloads/http_server/python/), called by register_cells.
+void register_python(Catalog& catalog);
 
 }  // namespace cmbench::http_server

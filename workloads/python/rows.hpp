@@ -83,6 +83,32 @@ inline constexpr ModelInfo uvloop{
     .reference = true,
     .twin = "coroutines",
 };
+// asyncio's Protocol and Transport (on asyncio's loop or uvloop's) are Twisted's, callbacks
+// the loop calls with each read: the servers written that way are set beside callbacks.
+inline constexpr ModelInfo asyncio_protocol{
+    .name = "py",
+    .style = "asyncio's Protocol (callbacks on asyncio's loop)",
+    .idiom = "an asyncio.Protocol per connection: data_received, transport.write",
+    .concurrent = true,
+    .parallel = false,
+    .max_tasks = 1'000'000,
+    .limit_reason = "as asyncio",
+    .task_start_us = 15,
+    .reference = true,
+    .twin = "callbacks",
+};
+inline constexpr ModelInfo uvloop_protocol{
+    .name = "py",
+    .style = "asyncio's Protocol on uvloop (libuv underneath)",
+    .idiom = "an asyncio.Protocol per connection, with uvloop's event loop",
+    .concurrent = true,
+    .parallel = false,
+    .max_tasks = 1'000'000,
+    .limit_reason = "as asyncio",
+    .task_start_us = 10,
+    .reference = true,
+    .twin = "callbacks",
+};
 inline constexpr ModelInfo twisted{
     .name = "py",
     .style = "Twisted",
