@@ -1,6 +1,6 @@
 """Runs one Python reference row once, for the suite (workloads/python/rows.hpp).
 
-    /usr/bin/python3 -P workloads/python/row.py <row file>
+    /usr/bin/python3 -B -P workloads/python/row.py <row file>
 
 The row file is a short program in one framework's idiom (workloads/<workload>/python/).
 It is loaded first, so that the interpreter's start-up and the framework's imports are
@@ -21,6 +21,7 @@ on stderr, and exits with status 1. The row's code must not write to stdout.
 
 import importlib.util
 import json
+import os
 import resource
 import sys
 import time
@@ -28,6 +29,9 @@ import traceback
 
 
 def load(path):
+    # The row's own folder, for the modules its rows share (cpu_bound's kernel.py): appended,
+    # so that a row named threading.py never hides the standard library's module.
+    sys.path.append(os.path.dirname(os.path.abspath(path)))
     spec = importlib.util.spec_from_file_location("row", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules["row"] = module  # so that pickle finds its functions (multiprocessing)

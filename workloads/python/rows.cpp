@@ -132,8 +132,8 @@ Interpreter::Interpreter(const std::string& row, const std::string& args)
   o.err = Stdio::to_file(s_->errors);
   try {
     s_->python.emplace(
-        std::vector<std::string>{interpreter, "-P", (fs::path(workloads_dir()) / "python/row.py"),
-                                 program.string()},
+        std::vector<std::string>{interpreter, "-B", "-P",
+                                 (fs::path(workloads_dir()) / "python/row.py"), program.string()},
         o);
   } catch (const CannotStart& e) {
     throw std::runtime_error(std::string(e.what()) +

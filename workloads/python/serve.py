@@ -1,6 +1,6 @@
 """Runs one Python reference server, for the suite (workloads/python/served.hpp).
 
-    /usr/bin/python3 -P workloads/python/serve.py <row file>
+    /usr/bin/python3 -B -P workloads/python/serve.py <row file>
 
 The row file is a short server in one framework's idiom (workloads/<workload>/python/).
 It is loaded first, so that the interpreter's start-up and the framework's imports are

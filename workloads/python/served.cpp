@@ -97,8 +97,8 @@ void serve(serving::Control& control, const std::string& row) {
   o.err = Stdio::to_file(errors.path());
   std::optional<Child> started;
   try {
-    started.emplace(std::vector<std::string>{interpreter, "-P", (dir / "python/serve.py").string(),
-                                             program.string()},
+    started.emplace(std::vector<std::string>{interpreter, "-B", "-P",
+                                             (dir / "python/serve.py").string(), program.string()},
                     o);
   } catch (const CannotStart& e) {
     throw std::runtime_error(std::string(e.what()) +

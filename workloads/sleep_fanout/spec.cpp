@@ -46,7 +46,9 @@ Workload describe() {
     s.push_back(at("3", "100ms", "2-3-1"));  // the source example, units of 100 ms
     return s;
   };
-  w.smallest = at("3", "10ms");
+  // Waits of 50 ms: long enough that each task starts before the one before it has finished
+  // waiting in every model, a forked Python interpreter included (≈ 20 ms to fork here).
+  w.smallest = at("3", "50ms");
   w.traced = at("3", "50ms", "2-3-1");  // the source example, in units of 50 ms
   w.tasks = [](const ParamValues& v) { return static_cast<std::uint64_t>(v.integer("N")); };
   w.estimate_seconds = [](const ParamValues& v, const ModelInfo& m) {

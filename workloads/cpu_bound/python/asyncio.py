@@ -6,11 +6,8 @@ time, so they interleave on one core, no faster than one after another. The C++ 
 threads compute in parallel."""
 
 import asyncio
-import os
-import sys
 
-sys.path.append(os.path.dirname(__file__))
-from kernel import chunks, run_chunk  # noqa: E402
+from kernel import chunks, run_chunk
 
 
 async def all_chunks(chunks):

@@ -6,13 +6,10 @@ A greenlet that computes never yields, so on the hub alone the chunks would run 
 another; the pool's threads let the hub go on, but they share the GIL, so the chunks still
 take as long as run one after another."""
 
-import os
-import sys
 
 import gevent
 
-sys.path.append(os.path.dirname(__file__))
-from kernel import chunks, run_chunk  # noqa: E402
+from kernel import chunks, run_chunk
 
 
 def prepare(params):

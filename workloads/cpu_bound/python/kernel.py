@@ -1,10 +1,10 @@
 """The CPU kernel every Python row of cpu_bound runs, written once (C++: ../kernel.hpp):
 count the primes in [lo, hi) by trial division, the same loop as the C++ kernel's.
 
-A row loads it with `sys.path.append(os.path.dirname(__file__))`: appended, not inserted,
-so that `import threading` in threading.py still finds the standard library's module, not
-the row itself. Here a number near 10^9 costs ≈ 33 µs, a chunk of 3 000 numbers ≈ 0.1 s:
-CPython runs the kernel ≈ 20 times slower than the C++ build, the whole of it under the GIL.
+A row imports it as a module: workloads/python/row.py appends the row's folder to sys.path
+(appended, so that `import threading` in threading.py still finds the standard library's
+module, not the row itself). Here a number near 10^9 costs ≈ 33 µs, a chunk of 3 000
+numbers ≈ 0.1 s: CPython runs the kernel ≈ 20 times slower than the C++ build, the whole of it under the GIL.
 """
 
 import time

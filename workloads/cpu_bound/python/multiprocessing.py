@@ -6,11 +6,8 @@ The pool's start (a fork each, ≈ 25 ms for an interpreter here) and its end ar
 the time, as a `with Pool() as pool:` block's are."""
 
 import multiprocessing
-import os
-import sys
 
-sys.path.append(os.path.dirname(__file__))
-from kernel import chunks, run_chunk  # noqa: E402
+from kernel import chunks, run_chunk
 
 
 def prepare(params):

@@ -1,11 +1,8 @@
 """cpu_bound in plain Python: one chunk after another (C++ twin: ../sequential.cpp). The
 Python rows' reference time: their speed-ups are measured against this row."""
 
-import os
-import sys
 
-sys.path.append(os.path.dirname(__file__))
-from kernel import chunks, run_chunk  # noqa: E402
+from kernel import chunks, run_chunk
 
 
 def prepare(params):

@@ -3,11 +3,9 @@ thread per core, as the C++ twin submits them to TBB's workers (../threads.cpp).
 GIL the pool's threads take turns: no faster than sequential."""
 
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
-sys.path.append(os.path.dirname(__file__))
-from kernel import chunks, run_chunk  # noqa: E402
+from kernel import chunks, run_chunk
 
 
 def prepare(params):

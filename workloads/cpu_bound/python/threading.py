@@ -5,12 +5,9 @@ This is the GIL's lesson: the threads overlap in time, but only one of them runs
 code at once (the interpreter hands the lock over every 5 ms), so K chunks take as long as
 K chunks one after another, and the process never uses more than one core."""
 
-import os
-import sys
 import threading
 
-sys.path.append(os.path.dirname(__file__))
-from kernel import chunks, run_chunk  # noqa: E402
+from kernel import chunks, run_chunk
 
 
 def task(chunk, results, i):

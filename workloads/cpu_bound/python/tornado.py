@@ -2,14 +2,11 @@
 idiomatic way to keep CPU work off the loop, and the futures joined with gen.multi (C++
 twin: ../futures.cpp). The executor's threads share the GIL: no faster than sequential."""
 
-import os
-import sys
 
 from tornado import gen
 from tornado.ioloop import IOLoop
 
-sys.path.append(os.path.dirname(__file__))
-from kernel import chunks, run_chunk  # noqa: E402
+from kernel import chunks, run_chunk
 
 
 async def all_chunks(chunks):

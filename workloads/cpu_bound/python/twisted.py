@@ -4,13 +4,9 @@ gatherResults waits for them all (C++ twin: ../callbacks.cpp).
 The reactor thread stays free to answer, which is why Twisted code offloads; but the pool's
 threads share the GIL, so the chunks take as long as run one after another."""
 
-import os
-import sys
-
 from twisted.internet import defer, reactor, task, threads  # importing reactor installs it
 
-sys.path.append(os.path.dirname(__file__))
-from kernel import chunks, run_chunk  # noqa: E402
+from kernel import chunks, run_chunk
 
 
 def all_chunks(chunks):

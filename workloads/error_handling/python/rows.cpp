@@ -61,8 +61,8 @@ Result read(const python::Output& out) {
 }
 
 // The quick profile runs N = 100 tasks of 5 ms: a Python row's run is a few ms of work and
-// a fresh interpreter, but asyncio's and threading's rows, the two the report quotes, are
-// enough there; the rest run in the full profile (multiprocessing's 100 forks cost seconds).
+// a fresh interpreter; asyncio's row runs there, the rest in the full profile
+// (multiprocessing's 100 forks cost seconds).
 bool quick(const ParamValues&) {
   return true;
 }
@@ -77,7 +77,7 @@ void register_python(Catalog& catalog) {
   rows.add(python::twisted, "twisted", python::full_only);
   rows.add(python::tornado, "tornado", python::full_only);
   rows.add(python::gevent, "gevent", python::full_only);
-  rows.add(python::threading, "threading");
+  rows.add(python::threading, "threading", python::full_only);
   rows.add(python::threading, "threading-pool", python::full_only);
   rows.add(python::multiprocessing, "multiprocessing", python::full_only);
 }

@@ -30,8 +30,8 @@ Result read(const python::Output& out) {
   return r;
 }
 
-// In the quick profile (200 files of 4 KiB), two rows: the aiofiles example beside the
-// coroutines model it names, and the thread pool beside the threads model.
+// In the quick profile (200 files of 4 KiB), one row: the tutorials' aiofiles example beside
+// the coroutines model; the others in the full profile.
 bool quick(const ParamValues&) {
   return true;
 }
@@ -43,7 +43,7 @@ void register_python(Catalog& catalog) {
                                     python::full_only);
   rows.add(python::asyncio, "aiofiles", quick);
   rows.add(python::asyncio, "asyncio");
-  rows.add(python::threading, "threading", quick);
+  rows.add(python::threading, "threading");
   // A Pool forks T interpreters per run (≈ 25 ms each here).
   rows.add(python::multiprocessing, "multiprocessing");
   rows.add(python::gevent, "gevent");

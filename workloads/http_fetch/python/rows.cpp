@@ -87,7 +87,7 @@ void register_python(Catalog& catalog) {
   rows.add(uvloop, "uvloop");
   rows.add(twisted, "twisted");
   rows.add(tornado, "tornado");
-  rows.add(gevent, "gevent", quick);
+  rows.add(gevent, "gevent");
   rows.add(thread_pool, "threading-pool");
 }
 

@@ -33,8 +33,7 @@ Result read(const python::Output& out) {
 }
 
 // The quick profile's ping_pong scales (R = 1 000, same and split) cost a Python row about
-// two seconds each: asyncio's loop and threading's Condition, the two the report quotes,
-// run there; the others in the full profile.
+// two seconds each: asyncio's loop runs there; the others in the full profile.
 bool quick(const ParamValues&) {
   return true;
 }
@@ -62,7 +61,7 @@ void register_python(Catalog& catalog) {
   rows.add(python::twisted, "twisted", python::full_only, one_reactor);
   rows.add(python::tornado, "tornado", python::full_only, needs_two_cpus);
   rows.add(python::gevent, "gevent", python::full_only, needs_two_cpus);
-  rows.add(python::threading, "threading", nullptr, needs_two_cpus);
+  rows.add(python::threading, "threading", python::full_only, needs_two_cpus);
   rows.add(python::multiprocessing, "multiprocessing", python::full_only, needs_two_cpus);
 }
 

@@ -29,17 +29,11 @@ Result read(const python::Output& out) {
   return r;
 }
 
-// In the quick profile, the event loops and greenlets at skynet's 11 111 tasks (≈ 0.3 to
-// 0.8 s a run), where a task's cost shows above the loop's set-up. Not at 100 flat tasks: a
-// run of a few milliseconds is repeated to fill the benchmark's minimum time, with a fresh
-// interpreter (≈ 0.3 s to start) for every run.
+// In the quick profile, asyncio and gevent at skynet's 11 111 tasks (≈ 0.3 to 0.8 s a run),
+// where a task's cost shows above the loop's set-up; the other rows, and 100 flat tasks (a
+// run of a few milliseconds after an interpreter's 0.3 s start), in the full profile only.
 bool tree_only(const ParamValues& v) {
   return v.text("shape") == "skynet";
-}
-
-// Threads, in the quick profile, only flat: skynet's 11 111 is beyond the threads' limit.
-bool flat_only(const ParamValues& v) {
-  return v.text("shape") == "flat";
 }
 
 // A framework's ModelInfo with what one task of this workload costs it here, for the time
@@ -76,7 +70,7 @@ void register_python(Catalog& catalog) {
   rows.add(py_twisted, "twisted");
   rows.add(py_tornado, "tornado");
   rows.add(py_gevent, "gevent", tree_only);
-  rows.add(py_threading, "threading", flat_only);
+  rows.add(py_threading, "threading", python::full_only);
   rows.add(py_threading_pool, "threading-pool");
   rows.add(py_multiprocessing, "multiprocessing");
 }
