@@ -154,7 +154,10 @@ TEST(ErrorHandlingCells, CancelOnFirstStopsTheSiblingsEarly) {
     ASSERT_TRUE(v.ok) << v.why;
     EXPECT_EQ(metric(v, "ran_to_end"), 0);
     EXPECT_LT(metric(v, "stop_us"), 500'000);
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+    // A Python row's set-up starts interpreters (Twisted's imports alone take ≈ 0.5 s, more
+    // on a loaded machine): its stop is judged by stop_us, measured inside the run.
+    if (impl->bounds().twin.empty())
+      EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
   }
 }
 
