@@ -175,7 +175,8 @@ TEST(ErrorHandlingCells, NothingIsLeftBehind) {
     SCOPED_TRACE(impl->label());
     for (const char* policy : {"collect", "cancel_on_first"}) {
       const ParamValues v = values("8", "2", "20ms", policy);
-      ASSERT_TRUE(run_cell(*impl, v).ok);  // a first run starts what stays (a loop, a pool)
+      const Verdict first = run_cell(*impl, v);  // it starts what stays (a loop, a pool)
+      ASSERT_TRUE(first.ok) << policy << ": " << first.why;
       const std::size_t fds = entries("/proc/self/fd"), threads = entries("/proc/self/task");
       Verdict verdict = run_cell(*impl, v);
       ASSERT_TRUE(verdict.ok) << verdict.why;
