@@ -91,20 +91,17 @@ TEST(Profiles, QuickRunsEveryImplementationAndIsASubsetOfFull) {
     EXPECT_TRUE(full.count(without_window(c))) << c.name() << " is not in the full profile";
     if (!c.beyond_limit()) ++runnable[c.impl];
   }
-  // Every model and C++ reference is in the quick run; a Python row may be left to the full
-  // profile when even its cheapest scale costs more than the quick run can pay
-  // (python::full_only), but at least one row of each workload that has any stays.
-  std::map<const Workload*, std::pair<int, int>> python_rows;  // rows, rows in quick
+  // Every model and C++ reference is in the quick run. A Python row may be left to the full
+  // profile (python::full_only): an interpreter's start for every run makes even its cheapest
+  // scale cost seconds, and the quick run keeps a cheap few of them, not every framework.
+  int python_in_quick = 0;
   for (const auto& impl : catalog().impls()) {
     if (!impl->bounds().twin.empty()) {
-      auto& [rows, quick] = python_rows[impl->workload];
-      ++rows;
-      quick += runnable[impl.get()] > 0;
+      python_in_quick += runnable[impl.get()] > 0;
       continue;
     }
     EXPECT_GT(runnable[impl.get()], 0)
         << impl->workload->name << "/" << impl->label() << " has no cell in the quick profile";
   }
-  for (const auto& [workload, counts] : python_rows)
-    EXPECT_GT(counts.second, 0) << workload->name << " has no Python row in the quick profile";
+  EXPECT_GT(python_in_quick, 0) << "no Python row in the quick profile";
 }

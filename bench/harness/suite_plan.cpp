@@ -54,11 +54,13 @@ double chart_seconds(std::size_t traces) {
 // One traced run of each implementation among `cells`, at its workload's traced scale,
 // unless that scale is not applicable to it or beyond its model's limit. A row that runs
 // another runtime (a Python row: ModelInfo::twin) is not traced: the recorder sees only the
-// models' runtimes.
-std::vector<Cell> traced_cells(const std::vector<Cell>& cells) {
+// models' runtimes. The quick profile traces each model's own version alone, not its variants
+// nor the reference rows (a third of the recorded runs, and of the timelines' time).
+std::vector<Cell> traced_cells(const std::vector<Cell>& cells, bool models_only) {
   std::vector<Cell> traced;
   for (const auto& c : cells) {
     if (!c.impl->bounds().twin.empty()) continue;
+    if (models_only && (!c.impl->variant.empty() || c.model().reference)) continue;
     bool seen = false;
     for (const auto& t : traced) seen = seen || t.impl == c.impl;
     if (seen) continue;
@@ -111,7 +113,7 @@ SuitePlan plan_suite(const Catalog& catalog, const SuiteOptions& o) {
   }
   if (quick) p.micro_filter = "-micro/skynet/";
   p.expected_micro_s = o.micro ? micro_seconds(p.min_time, p.repetitions, !quick) : 0;
-  if (o.timelines) p.traced = traced_cells(p.cells);
+  if (o.timelines) p.traced = traced_cells(p.cells, quick);
   for (const auto& t : p.traced) p.expected_timelines_s += timeline_seconds(t);
   p.expected_report_s =
       o.report_script.empty() ? 0 : report_seconds(p.cells.size()) + chart_seconds(p.traced.size());

@@ -33,7 +33,7 @@ void register_python(Catalog& catalog) {
   rows.add(python::served<twisted>, python::twisted, "twisted", python::full_only);
   rows.add(python::served<tornado>, python::tornado, "tornado", python::full_only);
   rows.add(python::served<gevent>, python::gevent, "gevent", python::full_only);
-  rows.add(python::served<gevent_nodelay>, python::gevent, "gevent-nodelay", quick);
+  rows.add(python::served<gevent_nodelay>, python::gevent, "gevent-nodelay", python::full_only);
   rows.add(python::served<threading>, python::threading, "threading", python::full_only);
 }
 

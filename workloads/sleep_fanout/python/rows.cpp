@@ -32,13 +32,14 @@ bool quick(const ParamValues& v) {
 void register_python(Catalog& catalog) {
   python::Rows<Params, Result> rows(catalog, "sleep_fanout", make_params, verify, python_args,
                                     python_result, quick);
-  // The quick run keeps one row per C++ model: uvloop and the executor are full-profile rows.
+  // The quick run keeps asyncio and gevent (≈ 1 s a cell); Twisted's imports (≈ 0.45 s an
+  // interpreter) and a thousand Python threads cost several seconds a cell: full profile.
   rows.add(python::asyncio, "asyncio");
   rows.add(python::uvloop, "uvloop", python::full_only);
-  rows.add(python::twisted, "twisted");
-  rows.add(python::tornado, "tornado");
+  rows.add(python::twisted, "twisted", python::full_only);
+  rows.add(python::tornado, "tornado", python::full_only);
   rows.add(python::gevent, "gevent");
-  rows.add(python::threading, "threading");
+  rows.add(python::threading, "threading", python::full_only);
   rows.add(python::threading, "threading-pool", python::full_only);
   // A forked interpreter costs ≈ 25 ms to start and reap here: 1 000 of them, 25 s.
   rows.add(python::multiprocessing, "multiprocessing", python::full_only);

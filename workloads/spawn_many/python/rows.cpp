@@ -29,7 +29,7 @@ Result read(const python::Output& out) {
   return r;
 }
 
-// In the quick profile, asyncio and gevent at skynet's 11 111 tasks (≈ 0.3 to 0.8 s a run),
+// In the quick profile, asyncio at skynet's 11 111 tasks (≈ 0.3 to 0.8 s a run),
 // where a task's cost shows above the loop's set-up; the other rows, and 100 flat tasks (a
 // run of a few milliseconds after an interpreter's 0.3 s start), in the full profile only.
 bool tree_only(const ParamValues& v) {
@@ -69,7 +69,7 @@ void register_python(Catalog& catalog) {
   rows.add(py_uvloop, "uvloop");
   rows.add(py_twisted, "twisted");
   rows.add(py_tornado, "tornado");
-  rows.add(py_gevent, "gevent", tree_only);
+  rows.add(py_gevent, "gevent");
   rows.add(py_threading, "threading", python::full_only);
   rows.add(py_threading_pool, "threading-pool");
   rows.add(py_multiprocessing, "multiprocessing");
