@@ -1673,7 +1673,9 @@ TEST(CoroutinesTask, AwaitingACoroutineThatRunsInlineElsewhereRaises) {
     }
   };
   auto body = [&]() -> Task<void> {
-    coro = value_after(1, 5ms);
+    // 200 ms: coro must still be running when `second` awaits it, one turn later, also on a
+    // loaded machine (at 5 ms an ASan run beside a suite once saw it finished by then).
+    coro = value_after(1, 200ms);
     Task<int> first = create_task(await_copy(coro));  // runs coro inline
     co_await sleep(0ns);
     Task<void> s = create_task(second());
