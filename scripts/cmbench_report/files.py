@@ -28,12 +28,12 @@ def csv_text(cells, param_names, metric_names=()):
     """One row per cell, ok or not, with raw numbers (seconds, ratios) for other tools.
 
     The workloads' metrics come last, one column each (the median, in the metric's unit)."""
-    fixed = ["workload", "model", "status", "reason", "repetitions", "median_s", "min_s",
+    fixed = ["workload", "model", "cpu_budget", "status", "reason", "repetitions", "median_s", "min_s",
              "max_s", "cv", *COUNTERS, "speedup_vs_sequential"]
     params = [(n, f"param_{n}" if n in fixed else n) for n in param_names]
     taken = set(fixed) | {column for _, column in params}
     metrics = [(n, f"metric_{n}" if n in taken else n) for n in metric_names]
-    fields = fixed[:2] + [column for _, column in params] + fixed[2:] + \
+    fields = fixed[:3] + [column for _, column in params] + fixed[3:] + \
         [column for _, column in metrics]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
@@ -42,7 +42,8 @@ def csv_text(cells, param_names, metric_names=()):
     def number(x):
         return "" if x is None else f"{x:.6g}"
     for c in cells:
-        row = {"workload": c.workload, "model": c.model, "status": c.status, "reason": c.reason,
+        row = {"workload": c.workload, "model": c.model, "cpu_budget": c.cpu_budget,
+               "status": c.status, "reason": c.reason,
                "repetitions": c.repetitions or "", "median_s": number(c.median),
                "min_s": number(c.low), "max_s": number(c.high), "cv": number(c.cv),
                "speedup_vs_sequential": number(c.speedup)}

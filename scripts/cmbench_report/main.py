@@ -28,7 +28,10 @@ def main(argv=None):
     suite = doc["cmbench"]
     meta = {str(w["name"]): w for w in suite["workloads"]}
     metrics_by_workload = {name: workload_metrics(w) for name, w in meta.items()}
-    cells = build_cells(doc, metrics_by_workload)
+    every = build_cells(doc, metrics_by_workload)
+    # The workloads' sections show the cells that could use every CPU; those confined to
+    # one (--cpus 1) are set beside them in a section of their own.
+    cells = [c for c in every if c.cpu_budget == "all"]
     models = with_variants([str(m["name"]) for m in suite["models"]], [c.model for c in cells])
     references = [str(m["name"]) for m in suite["models"] if m.get("reference") is True]
     styles = model_styles(models)
@@ -54,15 +57,15 @@ def main(argv=None):
     blocks += twin_blocks(workloads, metrics_by_workload, untimed, models)
     blocks += micro_blocks(doc)
     blocks += timeline_blocks(suite, args.run_dir, charts)
-    blocks += failure_blocks(cells, suite.get("micro"))
+    blocks += failure_blocks(every, suite.get("micro"))
     declared = [str(p["name"]) for w in suite["workloads"] for p in w.get("params") or []
                 if isinstance(p, dict) and p.get("name")]
-    param_names = ordered_names(declared, [k for c in cells for k in c.params])
+    param_names = ordered_names(declared, [k for c in every for k in c.params])
     metric_names = ordered_names([m.name for ms in metrics_by_workload.values() for m in ms], [])
     try:
         for path, png in charts.items():
             write_atomic(args.run_dir / path, png)
-        write_atomic(args.run_dir / "results.csv", csv_text(cells, param_names, metric_names))
+        write_atomic(args.run_dir / "results.csv", csv_text(every, param_names, metric_names))
         write_atomic(args.run_dir / "report.md", render_markdown(blocks))
         write_atomic(args.run_dir / "report.html", render_html(blocks, charts))
     except OSError as e:

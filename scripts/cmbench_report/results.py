@@ -144,6 +144,13 @@ class Cell:
     speedup: float = None  # sequential median / this median, same params, same run
     metrics: dict = field(default_factory=dict)  # the workload's metric -> value per repetition
     twin: str = ""  # a row of another runtime (py-twisted): the model that reproduces it
+    # "all": the cell could use every CPU of the run; "one": confined to one (--cpus 1).
+    cpu_budget: str = "all"
+    cpus: int = None  # how many CPUs its processes could run on, where recorded
+    loadavg: float = None  # the 1-minute load average as the cell began
+    # The fixed-work probe timed just before and just after the cell (seconds), where
+    # recorded: the VM's speed at the time, to tell its bands apart.
+    probe: tuple = None
 
     @property
     def ok(self):
@@ -189,10 +196,11 @@ def entry_name(entry):
 
 def build_cells(doc, metrics_by_workload):
     """Join the runner's cell list with Google Benchmark's entries, by cell name."""
-    entries_by_cell = {}
+    entries_by_cell = {}  # by (name, CPU budget): a cell may run on one CPU and on all
     for entry in doc["benchmarks"]:
         if isinstance(entry, dict):
-            entries_by_cell.setdefault(entry_name(entry), []).append(entry)
+            key = (entry_name(entry), str(entry.get("cpu_budget") or "all"))
+            entries_by_cell.setdefault(key, []).append(entry)
     cells = []
     for raw in doc["cmbench"]["cells"]:
         if not isinstance(raw, dict) or not raw.get("name"):
@@ -207,9 +215,16 @@ def build_cells(doc, metrics_by_workload):
                     params={str(k): str(v) for k, v in params.items()},
                     status=str(raw.get("status") or "no_data"),
                     reason=str(raw.get("reason") or ""), log=str(raw.get("log") or ""),
-                    twin=str(raw.get("twin") or ""))
+                    twin=str(raw.get("twin") or ""),
+                    cpu_budget=str(raw.get("cpu_budget") or "all"))
+        cpus = to_float(raw.get("cpus"))
+        cell.cpus = int(cpus) if cpus else None
+        cell.loadavg = to_float(raw.get("loadavg"))
+        probe = raw.get("probe") if isinstance(raw.get("probe"), dict) else {}
+        before, after = to_float(probe.get("before_s")), to_float(probe.get("after_s"))
+        cell.probe = (before, after) if before and after else None
         metrics = [m.name for m in metrics_by_workload.get(cell.workload, [])]
-        attach_timings(cell, entries_by_cell.get(name, []), metrics)
+        attach_timings(cell, entries_by_cell.get((name, cell.cpu_budget), []), metrics)
         cells.append(cell)
     return cells
 
