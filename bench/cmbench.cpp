@@ -27,6 +27,7 @@
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
+#include <sched.h>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -200,6 +201,12 @@ int main(int argc, char** argv) {
                  "timer slack for every thread and process of the cells (default 1 ns)")
       ->check(CLI::Range(1L, 100'000'000L));
 
+  int confine_cpu = -1;
+  app.add_option("--confine-to-cpu", confine_cpu,
+                 "run this process, its threads and its children on this CPU only (what "
+                 "`suite --cpus 1` gives each cell)")
+      ->check(CLI::Range(0, CPU_SETSIZE - 1));
+
   Selection list_sel, run_sel, suite_sel;
   auto* list = app.add_subcommand("list", "every cell of a profile, with its model limit");
   list->add_option("--profile", list_sel.profile, "quick or full");
@@ -237,6 +244,10 @@ int main(int argc, char** argv) {
   suite->add_flag("--full", full, "the full profile");
   add_selection(suite, suite_sel, false);
   suite->add_option("--out", out, "runs land in OUT/<timestamp>/ (default: reports/)");
+  std::string cpus_text;
+  suite->add_option("--cpus", cpus_text,
+                    "the CPUs each cell may use: 1 (confined to one), all, or both (each cell "
+                    "twice); default: all, and sleep_fanout and cpu_bound on 1 too");
   suite
       ->add_option(
           "--repetitions", so.repetitions,
@@ -257,6 +268,12 @@ int main(int argc, char** argv) {
   auto* micro = app.add_subcommand(
       "micro", "micro-benchmarks of the runtimes beside their floors and peers (ns per operation)");
   app.add_subcommand("env", "print the environment recorded with every result");
+  auto* compare_cmd = app.add_subcommand(
+      "compare",
+      "compare two runs cell by cell: [BASELINE] CANDIDATE, a U test and a verdict per cell "
+      "(scripts/compare.py; its --help has the options; docs/compare.md)");
+  compare_cmd->allow_extras();
+  compare_cmd->prefix_command();
   TraceCostOptions tco;
   auto* trace_cost_cmd = app.add_subcommand(
       "trace-cost", "the trace recorder's cost: off vs built without it, and per event on");
@@ -317,6 +334,7 @@ int main(int argc, char** argv) {
   set_timer_slack(slack_ns);
 
   try {
+    if (confine_cpu >= 0) confine_to_cpu(confine_cpu);
     const Catalog catalog = catalog_of_this_process();
     if (list->parsed()) {
       return list_cells(
@@ -358,6 +376,17 @@ int main(int argc, char** argv) {
                        std::to_string(cells.size()) + " (name one with --cell)");
       return trace_cells(cells, {trace_file}, trace_capacity);
     }
+    if (compare_cmd->parsed()) {
+      const std::string script = std::string(CMBENCH_SOURCE_DIR) + "/scripts/compare.py";
+      std::vector<std::string> args{"/usr/bin/python3", script};
+      for (const auto& a : compare_cmd->remaining()) args.push_back(a);
+      std::vector<char*> argv_c;
+      for (auto& a : args) argv_c.push_back(a.data());
+      argv_c.push_back(nullptr);
+      execv(argv_c[0], argv_c.data());
+      throw std::runtime_error("cannot run /usr/bin/python3 " + script + ": " +
+                               std::strerror(errno));
+    }
     if (app.got_subcommand("env")) {
       for (const auto& [k, v] : environment()) std::cout << k << ": " << v << "\n";
       return 0;
@@ -385,6 +414,7 @@ int main(int argc, char** argv) {
     }
     if (quick && full) throw BadInput("--quick and --full exclude each other");
     so.profile = full ? Profile::full : Profile::quick;
+    if (!cpus_text.empty()) so.cpus = parse_cpu_choice(cpus_text);
     so.workloads = suite_sel.workloads;
     so.models = suite_sel.models;
     so.out = fs::absolute(out);

@@ -57,6 +57,18 @@ TEST(CommandLine, UnknownOptionOrProfileIsBadInput) {
   EXPECT_EQ(cmbench("").status, 2);
 }
 
+TEST(CommandLine, BadCpuBudgetsAreBadInput) {
+  auto o = cmbench("suite --cpus 3 --no-report");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("--cpus 3: expected 1, all or both"));
+  o = cmbench("--confine-to-cpu 1023 env");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("--confine-to-cpu 1023: this process may run on CPUs"));
+  EXPECT_EQ(cmbench("--confine-to-cpu -1 env").status, 2);
+  o = cmbench("--confine-to-cpu 0 env");
+  EXPECT_EQ(o.status, 0) << o.text;
+}
+
 TEST(CommandLine, ListShowsEveryCellWithItsLimit) {
   auto o = cmbench("list --profile full");
   EXPECT_EQ(o.status, 0) << o.text;

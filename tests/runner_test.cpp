@@ -15,6 +15,7 @@
 
 #include "catalog.hpp"
 #include "harness/suite.hpp"
+#include "harness/suite_child.hpp"
 #include "tests/selftest/selftest.hpp"
 
 using namespace cmbench;
@@ -121,6 +122,77 @@ TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
   int status = 0;
   EXPECT_EQ(waitpid(-1, &status, WNOHANG), -1) << "a child process was left behind";
   fs::remove_all(o.out);
+}
+
+// `--cpus both`: each cell runs twice, on all the CPUs and then confined to the last one,
+// the two rows told apart by their budget (as are their Google Benchmark entries); a cell
+// with two busy threads stays on its one CPU (CPU time ≤ wall time); every cell that ran
+// carries the speed probes around it and the load as it began.
+TEST(SuiteRunner, RunsEachCellOnOneCpuAndOnAll) {
+  setenv("CMBENCH_SELFTEST", "1", 1);
+  Catalog c = build_catalog();
+  selftest::register_cells(c);
+  SuiteOptions o;
+  o.profile = Profile::full;  // the selftest's full profile: the two-thread cell
+  o.cpus = CpuChoice::both;
+  o.workloads = {"selftest"};
+  o.models = {"sequential"};
+  o.out = fresh_dir("runner-cpus");
+  o.repetitions = 2;
+  o.min_time_s = 0.01;
+  o.executable = CMBENCH_EXE;
+  o.progress = false;
+  o.micro = false;
+  o.timelines = false;
+
+  SuiteOutcome r = run_suite(c, o);
+  ASSERT_EQ(r.ok, 2) << "see the logs in " << r.run_dir;
+  std::ifstream in(r.run_dir / "results.json");
+  auto j = nlohmann::json::parse(in);
+  const auto& rows = j["cmbench"]["cells"];
+  ASSERT_EQ(rows.size(), 2u);
+  const std::string name = "selftest/sequential/outcome:spin/tasks:1";
+  EXPECT_EQ(rows[0]["name"], name);
+  EXPECT_EQ(rows[1]["name"], name);
+  EXPECT_EQ(rows[0]["cpu_budget"], "all");
+  EXPECT_EQ(rows[1]["cpu_budget"], "one");
+  EXPECT_EQ(rows[1]["cpus"], 1);
+  EXPECT_GE(rows[0]["cpus"].get<int>(), 1);
+  EXPECT_FALSE(rows[1]["cpu_list"].get<std::string>().empty());
+  EXPECT_NE(rows[0]["log"], rows[1]["log"]);
+  for (const auto& row : rows) {
+    EXPECT_GT(row["probe"]["before_s"].get<double>(), 0);
+    EXPECT_GT(row["probe"]["after_s"].get<double>(), 0);
+    EXPECT_TRUE(row.contains("loadavg"));
+    EXPECT_TRUE(row.contains("others_running"));
+  }
+  EXPECT_EQ(rows[0]["probe"]["after_s"], rows[1]["probe"]["before_s"]);  // one probe between
+  int one = 0, all = 0;
+  for (const auto& b : j["benchmarks"]) {
+    if (b.value("run_type", "") != "iteration") continue;
+    if (b.value("cpu_budget", "all") == "one") {
+      ++one;
+      EXPECT_LE(b["cpu_util"].get<double>(), 1.1) << "it left its CPU";
+    } else {
+      ++all;
+    }
+  }
+  EXPECT_EQ(one, 2);
+  EXPECT_EQ(all, 2);
+  fs::remove_all(o.out);
+}
+
+// The evidence that a confined cell left its CPU: more CPU time than wall time (a served
+// cell's server alone: its load generator runs on another CPU).
+TEST(SuiteRunner, NamesACellThatLeftItsCpu) {
+  using nlohmann::json;
+  EXPECT_EQ(left_its_cpu({json{{"cpu_util", 0.98}}, json{{"cpu_util", 1.05}}}), "");
+  EXPECT_THAT(left_its_cpu({json{{"cpu_util", 0.9}}, json{{"cpu_util", 1.93}}}),
+              HasSubstr("used 1.93 CPUs (cpu_util)"));
+  EXPECT_EQ(left_its_cpu({json{{"cpu_util", 1.9}, {"server_cpu_util", 0.97}}}), "");
+  EXPECT_THAT(left_its_cpu({json{{"cpu_util", 1.9}, {"server_cpu_util", 1.6}}}),
+              HasSubstr("server_cpu_util"));
+  EXPECT_EQ(left_its_cpu({json{{"cpu_util", nullptr}}}), "");
 }
 
 // A workload with metrics (tests/data/results_sample.json's synthetic http_server: three

@@ -3,6 +3,9 @@
 // and recorded with every result (recorded_environment.hpp).
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace cmbench {
 
 // Sets this thread's timer slack (inherited by threads and processes started afterwards).
@@ -20,5 +23,15 @@ long timer_slack();
 void keep_freed_memory();
 // Whether keep_freed_memory() was called in this process.
 bool freed_memory_kept();
+
+// Confines every thread of this process to `cpu` (threads and processes started afterwards
+// inherit it): the one-CPU budget of `cmbench suite --cpus 1`. Throws BadInput when the CPU
+// is not one this process may use. Another CPU it could use, if any, is named in
+// CMBENCH_SPARE_CPU, for a server's load generator.
+void confine_to_cpu(int cpu);
+// The CPUs this process may run on, in order.
+std::vector<int> allowed_cpus();
+// "0-1", "1", "0,2-3": a CPU list as the kernel writes one.
+std::string cpu_list_text(const std::vector<int>& cpus);
 
 }  // namespace cmbench

@@ -13,9 +13,13 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <thread>
+#include <utility>
 
+#include "process_tuning.hpp"
 #include "recorded_environment.hpp"
+#include "speed_probe.hpp"
 #include "suite_child.hpp"
 #include "suite_plan.hpp"
 #include "suite_publish.hpp"
@@ -116,58 +120,99 @@ void count(SuiteOutcome& outcome, const std::string& status) {
                            : outcome.crashed);
 }
 
+// What else the machine was doing as a cell began: the 1-minute load average (the suite's
+// own earlier cells count in it) and the tasks other than this one ready to run now.
+void record_load(json& row) {
+  if (double load = 0; std::ifstream("/proc/loadavg") >> load) row["loadavg"] = load;
+  std::ifstream stat("/proc/stat");
+  for (std::string key; stat >> key;) {
+    if (long running = 0; key == "procs_running" && stat >> running) {
+      row["others_running"] = std::max(0L, running - 1);
+      break;
+    }
+    stat.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+}
+
 // Runs cell `i` of the plan in its child process (or lists it, beyond its model's limit) and
 // returns its row; its Google Benchmark entries join the record.
 json run_cell(const SuitePlan& plan, std::size_t i, const SuiteOptions& o, const fs::path& partial,
               RunRecord& record, SuiteOutcome& outcome, Progress& progress) {
-  const Cell& cell = plan.cells[i];
+  const PlannedCell& planned = plan.cells[i];
+  const Cell& cell = planned.cell;
+  const bool one = planned.budget == CpuBudget::one;
   json row = cell_row(cell);
+  row["cpu_budget"] = budget_name(planned.budget);
+  row["cpus"] = one ? 1 : plan.cpus.size();
+  row["cpu_list"] = one ? std::to_string(plan.one_cpu) : cpu_list_text(plan.cpus);
   if (cell.beyond_limit()) {
     row["status"] = "beyond_limit";
     row["reason"] = cell.limit_note();
     ++outcome.beyond_limit;
     return row;
   }
-  const std::string name = cell.name();
-  const fs::path log = partial / "logs" / (file_stem(name) + ".log");
-  const fs::path out_json = partial / "logs" / (file_stem(name) + ".json");
-  const int reps = plan.repetitions_for(cell);
+  const std::string name = cell.name(), title = planned.title();
+  const std::string stem = file_stem(name) + (one ? "-1cpu" : "");
+  const fs::path log = partial / "logs" / (stem + ".log");
+  const fs::path out_json = partial / "logs" / (stem + ".json");
+  const int reps = plan.repetitions_for(planned);
   row["repetitions"] = reps;
-  row["expected_s"] = plan.expected_seconds(cell);
+  row["expected_s"] = plan.expected_seconds(planned);
+  record_load(row);
   const auto started = Clock::now();
-  progress.show(i, name);
+  progress.show(i, title);
   auto tick = [&] {
-    progress.show(i, name);
+    progress.show(i, title);
     return interrupt_requested();
   };
-  ChildOutcome v = run_benchmark_child(o, {"run", "--cell=" + name}, reps, plan.min_time, log,
-                                       out_json, plan.time_limit(cell), tick);
+  std::vector<std::string> command{"run", "--cell=" + name};
+  if (one) command.insert(command.begin(), fmt::format("--confine-to-cpu={}", plan.one_cpu));
+  ChildOutcome v = run_benchmark_child(o, command, reps, plan.min_time, log, out_json,
+                                       plan.time_limit(planned), tick);
   const double took = seconds_since(started);
   row["seconds"] = took;
   row["log"] = fs::relative(log, partial).string();
-  progress.cell_done(plan.expected_seconds(cell), took);
+  progress.cell_done(plan.expected_seconds(planned), took);
   if (interrupted) return row;
+  if (const std::string why = one ? left_its_cpu(v.entries) : ""; v.status == "ok" && !why.empty()) {
+    v.status = "failed";
+    v.reason = why;
+    for (auto& b : v.entries) b["error_occurred"] = true, b["error_message"] = why;
+  }
   row["status"] = v.status;
   row["reason"] = v.reason;
-  for (auto& b : v.entries) record.benchmarks.push_back(std::move(b));
+  for (auto& b : v.entries) {
+    if (one) b["cpu_budget"] = "one";
+    record.benchmarks.push_back(std::move(b));
+  }
   if (record.context.is_null() && !v.context.is_null()) record.context = std::move(v.context);
   count(outcome, v.status);
-  if (v.status == "timeout" || v.status == "crashed")
-    record.benchmarks.push_back(error_entry(name, reps, v.reason));
+  if (v.status == "timeout" || v.status == "crashed") {
+    json e = error_entry(name, reps, v.reason);
+    if (one) e["cpu_budget"] = "one";
+    record.benchmarks.push_back(std::move(e));
+  }
   return row;
 }
 
 void run_cells(const SuitePlan& plan, const SuiteOptions& o, const fs::path& partial,
                RunRecord& record, SuiteOutcome& outcome, Progress& progress) {
+  // The speed probe between two cells is the first one's `after` and the next one's
+  // `before` (speed_probe.hpp).
+  double probe = probe_speed();
   for (std::size_t i = 0; i < plan.cells.size() && !interrupted; ++i) {
     json row = run_cell(plan, i, o, partial, record, outcome, progress);
     if (interrupted) break;
+    if (row["status"] != "beyond_limit") {
+      const double before = std::exchange(probe, probe_speed());
+      row["probe"] = {{"before_s", before}, {"after_s", probe}};
+    }
     progress.clear();
     if (!progress.live || row["status"] != "ok")
       std::cerr << fmt::format(
           "[{:>3}/{}] {:<12} {:>6.1f}s  {}{}\n", i + 1, plan.cells.size(),
           row["status"].get<std::string>(), row["seconds"].get<double>(),
-          row["name"].get<std::string>(),
+          plan.cells[i].title(),
           row["reason"] == "" ? "" : "\n          " + row["reason"].get<std::string>());
     record.cells.push_back(row);
   }

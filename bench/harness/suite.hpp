@@ -27,8 +27,21 @@
 
 namespace cmbench {
 
+// The CPUs a cell may use. On one CPU only concurrency can help; on all of them, parallelism
+// shows too. A one-CPU cell runs confined to the last CPU this process may use (its threads
+// and child processes with it); a server's load generator runs on another CPU where there
+// is one (serving/under_load.cpp).
+enum class CpuBudget { all, one };
+// Which budgets a run uses (--cpus): `standard` runs every cell on all the CPUs and, beside
+// them, those of the workloads where the two budgets differ the most (sleep_fanout,
+// cpu_bound) on one too; `one`, `all` and `both` hold for every cell.
+enum class CpuChoice { standard, one, all, both };
+CpuChoice parse_cpu_choice(const std::string& text);  // "1", "all", "both"; throws BadInput
+const char* budget_name(CpuBudget b);                   // "one", "all"
+
 struct SuiteOptions {
   Profile profile = Profile::quick;
+  CpuChoice cpus = CpuChoice::standard;
   std::vector<std::string> workloads, models;  // empty: all
   std::filesystem::path out;                   // runs land in out/<stamp>/
   int repetitions = 0;    // 0: 3 for quick, 10 for full, fewer (≥ 3) for cells over 60 s

@@ -68,6 +68,16 @@ ChildOutcome classify(const Spawned& s, double limit, const fs::path& log,
 
 }  // namespace
 
+std::string left_its_cpu(const std::vector<json>& entries) {
+  for (const auto& e : entries) {
+    const char* counter = e.contains("server_cpu_util") ? "server_cpu_util" : "cpu_util";
+    if (!e.contains(counter) || !e[counter].is_number()) continue;
+    if (const double used = e[counter].get<double>(); used > 1.1)
+      return fmt::format("confined to one CPU, it used {:.2f} CPUs ({})", used, counter);
+  }
+  return "";
+}
+
 std::string tail_of(const fs::path& log, std::size_t lines) {
   std::ifstream in(log);
   std::vector<std::string> all;

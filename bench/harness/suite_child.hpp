@@ -36,6 +36,11 @@ std::string run_traced_child(const SuiteOptions& o, const std::string& cell_name
                              const std::filesystem::path& log, double limit,
                              const std::function<bool()>& stop);
 
+// Why a cell confined to one CPU did not stay on it, or "": its CPU time is at most its
+// wall time, give or take 10 % (a server's, where the cell measures the server apart from
+// its load generator, which runs on another CPU).
+std::string left_its_cpu(const std::vector<nlohmann::json>& entries);
+
 // The last `lines` lines of a log.
 std::string tail_of(const std::filesystem::path& log, std::size_t lines);
 

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <iostream>
 
+#include "harness/process_tuning.hpp"
+
 namespace cmbench {
 namespace {
 
@@ -72,25 +74,66 @@ std::vector<Cell> traced_cells(const std::vector<Cell>& cells, bool models_only)
   return traced;
 }
 
+// The workloads that the standard choice also runs on one CPU: where the budgets differ the
+// most (waiting overlaps on one CPU as well as on two; computing speeds up only with two).
+bool one_cpu_too(const Cell& c) {
+  const std::string& w = c.workload().name;
+  return w == "sleep_fanout" || w == "cpu_bound";
+}
+
+std::vector<PlannedCell> with_budgets(const std::vector<Cell>& cells, CpuChoice choice) {
+  std::vector<PlannedCell> planned;
+  for (const auto& c : cells) {
+    if (choice != CpuChoice::one) planned.push_back({c, CpuBudget::all});
+    if (choice == CpuChoice::one || choice == CpuChoice::both ||
+        (choice == CpuChoice::standard && one_cpu_too(c)))
+      planned.push_back({c, CpuBudget::one});
+  }
+  return planned;
+}
+
 }  // namespace
 
-int SuitePlan::repetitions_for(const Cell& c) const {
+CpuChoice parse_cpu_choice(const std::string& text) {
+  if (text == "1" || text == "one") return CpuChoice::one;
+  if (text == "all") return CpuChoice::all;
+  if (text == "both") return CpuChoice::both;
+  throw BadInput("--cpus " + text + ": expected 1, all or both");
+}
+
+const char* budget_name(CpuBudget b) {
+  return b == CpuBudget::one ? "one" : "all";
+}
+
+std::string PlannedCell::title() const {
+  return budget == CpuBudget::one ? cell.name() + " on 1 CPU" : cell.name();
+}
+
+int SuitePlan::repetitions_for(const PlannedCell& c) const {
   if (repetitions_given) return repetitions;
-  double one = std::max(min_time, c.estimate_seconds());
+  double one = std::max(min_time, run_seconds(c));
   return std::clamp(static_cast<int>(60.0 / one), std::min(3, repetitions), repetitions);
 }
 
-double SuitePlan::expected_seconds(const Cell& c) const {
-  // A Python row: one run per repetition (gbench.cpp), each after an interpreter's start and
-  // imports (≈ 0.25 s on average here; Twisted's are the slowest).
-  if (!c.impl->bounds().twin.empty())
-    return 0.08 + (1 + repetitions_for(c)) * (0.25 + c.estimate_seconds());
-  return cell_seconds(c.estimate_seconds(), min_time, repetitions_for(c));
+double SuitePlan::run_seconds(const PlannedCell& c) const {
+  // On one CPU a parallel model's run takes up to as many times longer as it had CPUs.
+  const bool squeezed = c.budget == CpuBudget::one && c.cell.impl->bounds().parallel;
+  return c.cell.estimate_seconds() * (squeezed ? static_cast<double>(cpus.size()) : 1.0);
 }
 
-double SuitePlan::time_limit(const Cell& c) const {
+double SuitePlan::expected_seconds(const PlannedCell& c) const {
+  // A Python row: one run per repetition (gbench.cpp), each after an interpreter's start and
+  // imports (≈ 0.25 s on average here; Twisted's are the slowest).
+  const double process =
+      c.cell.impl->bounds().twin.empty()
+          ? cell_seconds(run_seconds(c), min_time, repetitions_for(c))
+          : 0.08 + (1 + repetitions_for(c)) * (0.25 + run_seconds(c));
+  return process + probe_s;  // the speed probe that follows it
+}
+
+double SuitePlan::time_limit(const PlannedCell& c) const {
   if (timeout_s > 0) return timeout_s;
-  return 30 + repetitions_for(c) * 4 * std::max(min_time, c.estimate_seconds());
+  return 30 + repetitions_for(c) * 4 * std::max(min_time, run_seconds(c));
 }
 
 double SuitePlan::timeline_limit(const Cell& c) const {
@@ -100,20 +143,24 @@ double SuitePlan::timeline_limit(const Cell& c) const {
 SuitePlan plan_suite(const Catalog& catalog, const SuiteOptions& o) {
   const bool quick = o.profile == Profile::quick;
   SuitePlan p;
-  p.cells = catalog.select(o.profile, o.workloads, o.models);
-  if (p.cells.empty()) throw BadInput("no cell matches the selection");
+  const std::vector<Cell> selected = catalog.select(o.profile, o.workloads, o.models);
+  if (selected.empty()) throw BadInput("no cell matches the selection");
+  p.cells = with_budgets(selected, o.cpus);
+  p.cpus = allowed_cpus();
+  if (p.cpus.empty()) throw BadInput("this process may run on no CPU (sched_getaffinity)");
+  p.one_cpu = p.cpus.back();
   p.repetitions_given = o.repetitions > 0;
   p.repetitions = p.repetitions_given ? o.repetitions : (quick ? 3 : 10);
   p.min_time = o.min_time_s > 0 ? o.min_time_s : (quick ? 0.05 : 0.5);
   p.timeout_s = o.timeout_s;
   for (const auto& c : p.cells) {
-    if (c.beyond_limit()) continue;
+    if (c.cell.beyond_limit()) continue;
     p.expected_cells_s += p.expected_seconds(c);
     ++p.to_run;
   }
   if (quick) p.micro_filter = "-micro/skynet/";
   p.expected_micro_s = o.micro ? micro_seconds(p.min_time, p.repetitions, !quick) : 0;
-  if (o.timelines) p.traced = traced_cells(p.cells, quick);
+  if (o.timelines) p.traced = traced_cells(selected, quick);
   for (const auto& t : p.traced) p.expected_timelines_s += timeline_seconds(t);
   p.expected_report_s =
       o.report_script.empty() ? 0 : report_seconds(p.cells.size()) + chart_seconds(p.traced.size());
@@ -124,9 +171,12 @@ void print_plan(const SuitePlan& p, const SuiteOptions& o) {
   const double total =
       p.expected_cells_s + p.expected_micro_s + p.expected_timelines_s + p.expected_report_s;
   std::cerr << fmt::format(
-      "{} profile: {} cells ({} beyond a model's limit, listed, not run), {} repetitions of at "
-      "least {} s\nexpected: about {} on an idle machine (cells {}{}{}{})\n",
-      profile_name(o.profile), p.cells.size(), p.cells.size() - p.to_run, p.repetitions, p.min_time,
+      "{} profile: {} cells ({} of them on 1 CPU, {} beyond a model's limit, listed, not run), "
+      "{} repetitions of at least {} s\nexpected: about {} on an idle machine (cells {}{}{}{})\n",
+      profile_name(o.profile), p.cells.size(),
+      std::count_if(p.cells.begin(), p.cells.end(),
+                    [](const PlannedCell& c) { return c.budget == CpuBudget::one; }),
+      p.cells.size() - p.to_run, p.repetitions, p.min_time,
       clock_text(total), clock_text(p.expected_cells_s),
       o.micro ? ", micro-benchmarks " + clock_text(p.expected_micro_s) : "",
       p.traced.empty() ? "" : ", timelines " + clock_text(p.expected_timelines_s),

@@ -11,8 +11,20 @@
 
 namespace cmbench {
 
+// A cell as the run holds it: with the CPUs it may use. A cell run with both budgets is
+// planned twice, one after the other, so that the two see the machine alike.
+struct PlannedCell {
+  Cell cell;
+  CpuBudget budget = CpuBudget::all;
+  // "sleep_fanout/threads/N:3", or "sleep_fanout/threads/N:3 on 1 CPU"
+  std::string title() const;
+};
+
 struct SuitePlan {
-  std::vector<Cell> cells;  // every selected cell, those beyond a model's limit included
+  // Every selected cell, those beyond a model's limit included.
+  std::vector<PlannedCell> cells;
+  std::vector<int> cpus;  // the CPUs the run may use (a cell with budget `all` uses these)
+  int one_cpu = -1;       // where a cell with budget `one` runs: the last of them
   std::size_t to_run = 0;   // the cells within their model's limit
   int repetitions = 0;      // the profile's count (or --repetitions)
   bool repetitions_given = false;
@@ -25,16 +37,19 @@ struct SuitePlan {
   // The quick profile leaves out the skynet rows: the spawn_many workload's skynet cells
   // show every model's tree, and the rows take a third of the micro-benchmarks' time.
   std::string micro_filter;
+  static constexpr double probe_s = 0.011;  // one speed probe (speed_probe.hpp)
   double expected_cells_s = 0, expected_micro_s = 0, expected_timelines_s = 0,
          expected_report_s = 0;
 
   // Repetitions of this cell: the profile's count, fewer (at least 3) for cells so long
   // that the count would take more than a minute; an explicit --repetitions as given.
-  int repetitions_for(const Cell& c) const;
-  // Seconds this cell's process is expected to take.
-  double expected_seconds(const Cell& c) const;
+  int repetitions_for(const PlannedCell& c) const;
+  // Seconds one run of this cell is expected to take.
+  double run_seconds(const PlannedCell& c) const;
+  // Seconds this cell's process is expected to take, with the speed probe after it.
+  double expected_seconds(const PlannedCell& c) const;
   // Seconds after which this cell's process is killed.
-  double time_limit(const Cell& c) const;
+  double time_limit(const PlannedCell& c) const;
   // Seconds after which a traced run is killed.
   double timeline_limit(const Cell& c) const;
 };

@@ -4,6 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from cmbench_report.cpus import cpu_budget_blocks
 from cmbench_report.files import csv_text, write_atomic
 from cmbench_report.groups import build_groups, ordered_names, with_variants
 from cmbench_report.render import render_html, render_markdown
@@ -54,6 +55,7 @@ def main(argv=None):
             view.measure(group)
         workloads.append((name, groups, view))
         blocks += workload_blocks(workload, groups, view, charts)
+    blocks += cpu_budget_blocks(every, meta, doc["context"], models, styles, charts)
     blocks += twin_blocks(workloads, metrics_by_workload, untimed, models)
     blocks += micro_blocks(doc)
     blocks += timeline_blocks(suite, args.run_dir, charts)

@@ -3,6 +3,8 @@
 // Registered only when the environment has CMBENCH_SELFTEST=1; never part of a real run.
 #include "tests/selftest/selftest.hpp"
 
+#include <time.h>
+
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -23,7 +25,24 @@ Params make_params(const ParamValues& v) {
   return {v.text("outcome")};
 }
 
+// Computes for `ms` of this thread's CPU time.
+void burn(int ms) {
+  auto cpu_ns = [] {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec * 1'000'000'000LL + t.tv_nsec;
+  };
+  const auto until = cpu_ns() + ms * 1'000'000LL;
+  while (cpu_ns() < until) {
+  }
+}
+
 Result run(const Params& p) {
+  if (p.outcome == "spin") {  // two threads computing: on one CPU they take turns
+    std::thread other(burn, 20);
+    burn(20);
+    other.join();
+  }
   if (p.outcome == "throw") throw std::runtime_error("selftest cell threw on purpose");
   if (p.outcome == "crash") std::abort();  // SIGABRT: not intercepted by the sanitizers
   if (p.outcome == "hang")
@@ -49,10 +68,12 @@ void register_cells(Catalog& catalog) {
                "what the cell does",
                0,
                0,
-               {"ok", "fail", "throw", "crash", "hang"}},
+               {"ok", "fail", "throw", "crash", "hang", "spin"}},
               {"tasks", ParamKind::integer, "1", "tasks the cell claims to need", 1, INT64_MAX}};
   w.scale_param = "outcome";
-  w.scales = [](Profile) {
+  // The full profile holds the one cell that keeps two threads busy, for the CPU budgets.
+  w.scales = [](Profile profile) {
+    if (profile == Profile::full) return std::vector{ParamValues({{"outcome", "spin"}, {"tasks", "1"}})};
     std::vector<ParamValues> s;
     for (auto o : {"ok", "fail", "throw", "crash", "hang"})
       s.push_back(ParamValues({{"outcome", o}, {"tasks", "1"}}));

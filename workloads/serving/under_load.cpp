@@ -53,6 +53,13 @@ class PinnedToCpu0 {
   cpu_set_t before_;
 };
 
+// A cell confined to one CPU (`cmbench suite --cpus 1`) leaves another to its load
+// generator, which the harness names in CMBENCH_SPARE_CPU; -1 when there is none.
+int spare_cpu() {
+  const char* cpu = std::getenv("CMBENCH_SPARE_CPU");
+  return cpu && *cpu ? std::atoi(cpu) : -1;
+}
+
 // One fd per connection: the soft limit (often 1 024) is raised to the hard one.
 void raise_fd_limit() {
   rlimit r{};
@@ -178,7 +185,7 @@ Result run_under_load(const Params& p, Serve serve) {
       [&](std::uint16_t port) {
         load::Options o = p.load;
         o.port = port;
-        if (p.pin) o.cpu = 1;
+        o.cpu = p.pin ? 1 : spare_cpu();
         driven = drive_load(o);
       },
       Blame::server);  // a server that failed explains what its load saw

@@ -29,7 +29,8 @@ struct Result {
 };
 
 // Runs `serve` on this thread under the load `p.load` (its port filled in), pinned as
-// `p.pin` says, with the descriptor limit raised to the hard one (one per connection).
+// `p.pin` says (unpinned, a cell confined to one CPU puts its generator on a spare one),
+// with the descriptor limit raised to the hard one (one per connection).
 // Throws if the server fails or the generator cannot run, overruns or reports nonsense.
 Result run_under_load(const Params& p, Serve serve);
 
