@@ -978,6 +978,40 @@ TEST(CoroutinesSleep, SleepZeroLetsTheTasksAlreadyReadyRunFirst) {
   }
 }
 
+TEST(CoroutinesSleep, ALateTurnStillRunsTheTasksAlreadyReadyBeforeTheSleeper) {
+  // `create_task(child); await sleep(1ms)` lets child start in asyncio however late the
+  // loop is: due timers go to the back of its ready queue. Here a callback busies the loop
+  // for 5 ms right after main's step, so that when the next turn begins main's timer is
+  // due while child is still ready; child must run first. Without direct switches, so that
+  // main's step runs from the loop's queue, before the callback, and not straight from
+  // body's; and in debug mode, which times every step.
+  bool ran = false;
+  auto child = [&]() -> Task<void> {
+    ran = true;
+    co_return;
+  };
+  auto main_task = [&]() -> Task<bool> {
+    Task<void> c = create_task(child());
+    co_await sleep(1ms);
+    bool first = ran;
+    co_await c;
+    co_return first;
+  };
+  auto body = [&]() -> Task<bool> {
+    Task<bool> m = create_task(main_task());
+    EventLoop::current().engine().call_soon([] {  // runs after main's step, same turn
+      auto until = Clock::now() + 5ms;
+      while (Clock::now() < until) {
+      }
+    });
+    co_return co_await m;
+  };
+  for (bool debug : {false, true}) {
+    ran = false;
+    EXPECT_TRUE(run(body(), {.debug = debug, .direct_switch = false})) << "debug " << debug;
+  }
+}
+
 TEST(CoroutinesSleep, ACancelWhileYieldingIsRaisedBySleepZero) {
   bool went_on = false;
   auto yielder = [&]() -> Task<void> {

@@ -147,6 +147,7 @@ void Engine::run_once(bool block) {
   if (timers_.size() > 0) {
     now_ = monotonic_ns();
     timers_.advance(now_);
+    ready_before_timers_ = !ready_->empty();
     timers_.begin_firing();
     if (slow_ns_ > 0) [[unlikely]] {
       for (Callback cb; timers_.pop_due(cb);) invoke_timed(cb, "a timer callback");

@@ -133,6 +133,10 @@ class Engine {
     return &ready_->front();
   }
   void drop_next() noexcept { ready_->drop_front(); }
+  // Whether callbacks were already queued when this turn's timers began to fire. A timer
+  // callback that would run a task's step at once queues it behind them instead, so that a
+  // late turn keeps the order asyncio's has (its due timers go to the back of the queue).
+  bool ready_before_timers() const noexcept { return ready_before_timers_; }
 
   // From any thread: queues cb and wakes the loop. The caller must keep the loop alive
   // (hold()) until its call is queued, if nothing else does.
@@ -225,6 +229,7 @@ class Engine {
 
   std::int64_t now_;
   bool stop_requested_ = false;
+  bool ready_before_timers_ = false;
   // Set during run_once_until: how long its turn may block.
   struct HubTurn {
     std::int64_t deadline_ns;

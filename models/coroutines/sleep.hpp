@@ -1,7 +1,8 @@
 // sleep(d): suspends the current task for at least d (asyncio.sleep).
 //
 // A timer on the reactor's wheel, whose expiry runs the task's next step directly (no trip
-// through the ready queue). Cancelling the task removes the timer and raises
+// through the ready queue), unless a late turn finds tasks ready from before: then behind
+// them, as in asyncio, where `create_task(t); await sleep(d)` lets t start first. Cancelling the task removes the timer and raises
 // CancelledError in it.
 // Guarantees: never wakes before d has passed, measured from the call (a fresh clock read,
 // as asyncio's loop.time()); at most one wheel tick (16.4 µs) plus the loop's own lateness

@@ -130,6 +130,7 @@ void TaskCore::wake() noexcept {
 }
 
 void TaskCore::wake_now() noexcept {
+  if (loop_->engine_.ready_before_timers()) return wake();  // they go first, as in asyncio
   trace::woken(trace_id(), trace::Cause::event);
   waiting_ = nullptr;
   state_ = State::scheduled;

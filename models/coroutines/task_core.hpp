@@ -94,8 +94,8 @@ class TaskCore {
   trace::TaskId trace_id() const noexcept { return reinterpret_cast<std::uintptr_t>(this); }
   // Queues the next step of a waiting task on the loop (asyncio's call_soon(__wakeup)).
   void wake() noexcept;
-  // Runs the next step of a waiting task now. Only from a callback the loop itself runs
-  // (a timer), never from inside a task.
+  // Runs the next step of a waiting task now, or queues it (wake()) behind callbacks that
+  // were ready before the turn's timers fired. Only from a timer callback, never a task.
   void wake_now() noexcept;
   // Where a task that has just suspended goes on: straight into the task the loop would
   // run next, by symmetric transfer, when nothing could run between the two
