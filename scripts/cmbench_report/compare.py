@@ -142,7 +142,7 @@ class Row:
     ratio: float = None  # candidate's median / baseline's, of the figure
     p: float = None  # the two-sided U test's p, where it could run
     verdict: str = ""  # one of VERDICTS; "" for a cell not compared
-    method: str = ""  # how the verdict was reached: "U test (10 vs 10)", "ranges (5 vs 3 < 9 reps)"
+    method: str = ""  # how the verdict was reached: "U test (10/10)", "ranges (5/3 < 9)"
     cvs: tuple = (None, None)  # coefficient of variation, baseline and candidate
     # The candidate's calibration probe over the baseline's (a fixed amount of arithmetic
     # timed around each cell, where recorded): above 1, the machine itself was slower.
@@ -211,15 +211,15 @@ def judge(base, cand, lower_is_better, limits):
     ratio = statistics.median(cand) / statistics.median(base)
     cvs = (coefficient_of_variation(base), coefficient_of_variation(cand))
     if len(base) < 2 or len(cand) < 2:
-        return TOO_FEW, ratio, None, f"{len(base)} vs {len(cand)} repetitions", cvs
+        return TOO_FEW, ratio, None, f"{len(base)}/{len(cand)} repetitions", cvs
     p = u_test(base, cand)
     worse = ratio > 1 if lower_is_better else ratio < 1
     beyond = abs(ratio - 1) > limits.threshold
     if len(base) >= MIN_FOR_U_TEST and len(cand) >= MIN_FOR_U_TEST:
-        method = f"U test ({len(base)} vs {len(cand)})"
+        method = f"U test ({len(base)}/{len(cand)})"
         real = p is not None and p < limits.alpha
     else:
-        method = f"ranges ({len(base)} vs {len(cand)} < {MIN_FOR_U_TEST} reps)"
+        method = f"ranges ({len(base)}/{len(cand)} < {MIN_FOR_U_TEST})"
         real = max(cand) < min(base) or min(cand) > max(base)
     if any(cv is not None and cv > limits.max_cv for cv in cvs):
         verdict = NOISY
@@ -330,7 +330,15 @@ def p_text(row):
 
 
 def cv_text(cvs):
-    return " / ".join(f"{cv * 100:.1f} %" if cv is not None else "—" for cv in cvs)
+    return " / ".join(f"{cv * 100:.1f}" if cv is not None else "—" for cv in cvs) + " %"
+
+
+def shared_params(rows):
+    """The parameters every row has alike: said once above a table, not on every line."""
+    if len(rows) < 2:
+        return {}
+    first = rows[0].params
+    return {k: v for k, v in first.items() if all(r.params.get(k) == v for r in rows)}
 
 
 def ratio_text(ratio):
@@ -397,8 +405,8 @@ def header_blocks(comparison):
                             f"{len(few)} of the {len(compared)} compared cells: there the U "
                             f"test cannot mean much (its smallest two-sided p is {smallest}), "
                             f"so those cells are decided from their ranges, and their p is "
-                            f"shown for information only. Run both with `--full` or "
-                            f"`--repetitions 9` or more for a test."))
+                            f"shown for information only. Run both with --full or "
+                            f"--repetitions 9 or more for a test."))
     cpus = [str(r.doc["context"].get("cmbench_cpu_model") or "") for r in (base, cand)]
     if all(cpus) and cpus[0] != cpus[1]:
         blocks.append(("p", f"Warning: the two runs ran on different CPUs ({cpus[0]}; "
@@ -443,7 +451,8 @@ def cell_blocks(comparison):
               ("p", "Each figure is the median of the repetitions, then their min–max; × is "
                     "the candidate's median over the baseline's; cv is the coefficient of "
                     "variation of the baseline / the candidate; the verdict is decided as "
-                    "told at the top, by the method named.")]
+                    "told at the top, by the method named with the repetitions of the "
+                    "baseline / the candidate.")]
     if probes:
         blocks.append(("p", "Machine × is the candidate's calibration probe (a fixed amount "
                             "of arithmetic timed just before and after the cell) over the "
@@ -458,15 +467,21 @@ def cell_blocks(comparison):
             continue
         figure = rows[0].figure
         blocks.append(("h", 3, workload))
-        blocks.append(("p", f"Compared on {figure.title}, {figure.better}."))
-        header = ["model", "parameters"] + (["CPUs"] if budgets else []) + \
+        shared = shared_params(rows)
+        alike = f" Every cell at {params_text(shared)}." if shared else ""
+        blocks.append(("p", f"Compared on {figure.title}, {figure.better}.{alike}"))
+        own = [{k: v for k, v in r.params.items() if k not in shared} for r in rows]
+        varying = any(own)  # else every parameter is in the line above
+        header = ["model"] + (["parameters"] if varying else []) + \
+            (["CPUs"] if budgets else []) + \
             ["baseline", "candidate", "×", "cv", "p", "decided by"] + \
             (["machine ×"] if probes else []) + ["verdict"]
-        table = [[r.model, params_text(r.params)] + ([r.cpu_budget] if budgets else []) +
+        table = [[r.model] + ([params_text(mine)] if varying else []) +
+                 ([r.cpu_budget] if budgets else []) +
                  [r.figure.text(r.figure.values(r.base)), r.figure.text(r.figure.values(r.cand)),
                   ratio_text(r.ratio), cv_text(r.cvs), p_text(r), r.method] +
                  ([ratio_text(r.machine)] if probes else []) + [verdict_text(r.verdict)]
-                 for r in rows]
+                 for r, mine in zip(rows, own)]
         blocks.append(("table", header, table, True))
     return blocks
 
