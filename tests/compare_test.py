@@ -61,7 +61,7 @@ def server(model, req_per_s, seed=0, spread=0.01):
 REPS = [10]  # repetitions of the cells built next; tests set it before building
 
 
-def write_run(name, cells, repetitions=None, cpu="AMD EPYC"):
+def write_run(name, cells, repetitions=None, cpu="AMD EPYC", workloads=None):
     """A run directory holding a results.json shaped like the suite runner's."""
     path = DIR / name
     path.mkdir(parents=True, exist_ok=True)
@@ -93,7 +93,7 @@ def write_run(name, cells, repetitions=None, cpu="AMD EPYC"):
            "benchmarks": benchmarks,
            "cmbench": {"profile": "quick", "repetitions": repetitions or REPS[0],
                        "models": [{"name": m} for m in ("sequential", "threads", "epoll")],
-                       "workloads": WORKLOADS, "cells": rows}}
+                       "workloads": workloads or WORKLOADS, "cells": rows}}
     (path / "results.json").write_text(json.dumps(doc), encoding="utf-8")
     return path
 
@@ -216,6 +216,14 @@ class Verdicts(unittest.TestCase):
         self.assertRegex(out, r"\| threads \| 20\.\dk \(19\.\dk–20\.\dk\) \| 1[45]\.\dk \(")
         # The geometric mean is a time ratio: throughput 0.75× counts as 1.33× in time.
         self.assertRegex(out, r"\| threads \| 1 \| 1\.3\d× \|")
+
+    def test_results_written_before_timed_existed_compare_a_server_on_its_figure(self):
+        old = [{k: v for k, v in w.items() if k != "timed"} for w in WORKLOADS]
+        base = write_run("old_a", [server("threads", 20000, seed=1)], workloads=old)
+        cand = write_run("old_b", [server("threads", 15000, seed=3)], workloads=old)
+        found, out = verdicts(base, cand)
+        self.assertEqual(found, {"threads": "slower"})
+        self.assertIn("Compared on requests per second (req/s)", out)
 
     def test_cells_match_by_name_and_cpu_budget(self):
         base = write_run("budget_a", [timed("threads", 100, 0.1, seed=1),
@@ -347,6 +355,11 @@ class Command(unittest.TestCase):
         status, _, err = run(DIR / "nowhere", self.cand)
         self.assertEqual(status, 2)
         self.assertIn("baseline run", err)
+
+    def test_a_results_json_stands_for_its_directory(self):
+        status, out, _ = run(self.base / "results.json", self.cand, "--out", DIR / "out")
+        self.assertEqual(status, 0)
+        self.assertIn(f"Baseline: {self.base} (", out)
 
     def test_a_malformed_results_json_exits_2_naming_it(self):
         broken = DIR / "broken"

@@ -248,6 +248,8 @@ def workload_figures(suite):
 
 def load_run(path, which):
     """Read one run directory, or raise BadInput saying which run and what is wrong."""
+    if path.name == "results.json" and path.is_file():  # the file given for its directory
+        path = path.parent
     if not path.exists():
         raise BadInput(f"{which} run {path}: no such directory")
     if not path.is_dir():
@@ -616,7 +618,7 @@ def main(argv=None):
     slower = regressions(comparison, args.fail_on_regression)
     if not slower:
         return EXIT_OK
-    names = "; ".join(f"{r.label} ({r.change * 100:+.1f} % {r.figure.title})" for r in slower)
+    lines = "".join(f"\n  {r.label}: {r.change * 100:+.1f} % {r.figure.title}" for r in slower)
     print(f"compare.py: {len(slower)} cell{'s' if len(slower) > 1 else ''} slower by more "
-          f"than {percent(args.fail_on_regression)}: {names}", file=sys.stderr)
+          f"than {percent(args.fail_on_regression)}:{lines}", file=sys.stderr)
     return EXIT_REGRESSION
