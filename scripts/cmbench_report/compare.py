@@ -278,11 +278,13 @@ def compare_row(row, base_figure, limits):
     base, cand = row.base, row.cand
     if not base.ok or not cand.ok:
         return  # reasons() says why, from the cells' own statuses
+    if base_figure.title != row.figure.title:
+        row.why = f"the baseline shows {base_figure.title}, the candidate {row.figure.title}"
+        return
     base_values, cand_values = base_figure.values(base), row.figure.values(cand)
-    if base_figure.title != row.figure.title or not base_values or not cand_values:
-        missing = "baseline" if not base_values or base_figure.title != row.figure.title \
-            else "candidate"
-        row.why = f"no {row.figure.title} in the {missing}"
+    if not base_values or not cand_values:
+        row.why = f"no {row.figure.title} per repetition in the " + \
+            ("baseline" if not base_values else "candidate")
         return
     if statistics.median(base_values) <= 0 or statistics.median(cand_values) <= 0:
         row.why = f"a median {row.figure.title} of 0 or less has no ratio"
@@ -374,8 +376,9 @@ def header_blocks(comparison):
     limits, compared = comparison.limits, comparison.compared
     base, cand = comparison.base, comparison.cand
     both = [r for r in comparison.rows if r.base is not None and r.cand is not None]
-    title = f"cmbench compare: {cand.path.name or cand.path} against {base.path.name or base.path}"
-    blocks = [("h", 1, title), ("p", run_line(base, "Baseline")), ("p", run_line(cand, "Candidate"))]
+    names = [run.path.name or str(run.path) for run in (cand, base)]
+    blocks = [("h", 1, f"cmbench compare: {names[0]} against {names[1]}"),
+              ("p", run_line(base, "Baseline")), ("p", run_line(cand, "Candidate"))]
     summary = f"{len(both)} cells in both runs, {len(compared)} of them compared"
     summary += f": {tally(compared)}." if compared else "."
     left, single = len(both) - len(compared), len(comparison.rows) - len(both)
@@ -563,12 +566,14 @@ def probability(text):
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="compare.py",
+        usage="%(prog)s [BASELINE] CANDIDATE [--out DIR] [--threshold PCT] [--alpha A] "
+              "[--max-cv PCT] [--fail-on-regression PCT]",
         description="Compare two cmbench runs cell by cell: the ratio of the medians, a "
                     "Mann–Whitney U test and a verdict (faster, slower, no difference, "
                     "spread too high). Writes compare.md and compare.html and prints the "
                     "Markdown. Exit status: 0 done, 1 a regression beyond "
                     "--fail-on-regression, 2 bad input.")
-    parser.add_argument("runs", nargs="+", type=Path, metavar="[BASELINE] CANDIDATE",
+    parser.add_argument("runs", nargs="+", type=Path, metavar="RUN",
                         help="run directories holding results.json; BASELINE defaults to "
                              "reports/reference/")
     parser.add_argument("--out", type=Path, metavar="DIR",
