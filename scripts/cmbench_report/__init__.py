@@ -12,6 +12,7 @@ Read top down, each module using only those above it:
   files       results.csv, and every file written whole or not at all (timelines too)
   terminal    the short table printed after a run
   main        the command
+  compare     two runs side by side: a verdict per cell (scripts/compare.py is its command)
 
 Why it is shaped this way:
 - Median, spread and speed-up are computed here from the per-repetition entries, so they

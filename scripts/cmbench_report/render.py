@@ -41,13 +41,15 @@ th,td{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}
 th{background:#eef1f4} tr:nth-child(even) td{background:#fafafa}
 table.num td{text-align:right;white-space:nowrap} table.num td:first-child{text-align:left}
 td.na{color:#888;font-style:italic}
+td.faster{color:#1a7f37;font-weight:600} td.slower{color:#b42318;font-weight:600}
 img{max-width:100%;height:auto;display:block;margin:1em 0}
 details{margin:.5em 0 1.5em} summary{cursor:pointer;color:#0b5394}
 """
 
 
 def html_cell(tag, text):
-    css = ' class="na"' if isinstance(text, Note) else ""
+    css = "na" if isinstance(text, Note) else getattr(text, "css", "")  # compare's Mark
+    css = f' class="{css}"' if css else ""
     return f"<{tag}{css}>{html.escape(str(text))}</{tag}>"
 
 
