@@ -60,12 +60,13 @@ class Run:
     def __init__(self):
         self.cells, self.benchmarks = [], []
 
-    def cell(self, workload, label, params, ms=10.0, status="ok", metrics=None, twin=""):
+    def cell(self, workload, label, params, ms=10.0, status="ok", metrics=None, twin="",
+             budget="all"):
         name = "/".join([workload, label] + [f"{k}:{v}" for k, v in params.items()])
         row = {"name": name, "workload": workload, "model": label.split("-")[0],
                "label": label, "params": dict(params), "status": status,
                "reason": "" if status == "ok" else f"{status} on purpose", "log": "",
-               "cpus": 2, "cpu_budget": "all", "loadavg": 0.5,
+               "cpus": 2 if budget == "all" else 1, "cpu_budget": budget, "loadavg": 0.5,
                "probe": {"before_s": 0.03, "after_s": 0.031}}
         if twin:
             row["twin"] = twin
@@ -76,7 +77,7 @@ class Run:
             entry = {"name": f"{name}/real_time", "run_name": f"{name}/real_time",
                      "run_type": "iteration", "repetitions": 3, "repetition_index": i,
                      "iterations": 1, "real_time": ms * factor, "time_unit": "ms",
-                     "cpu_util": 0.9}
+                     "cpu_util": 0.9, "cpu_budget": budget}
             for metric, value in (metrics or {}).items():
                 entry[metric] = value * factor
             self.benchmarks.append(entry)
@@ -257,6 +258,20 @@ class CardFigures(unittest.TestCase):
             files = list((ROOT / "workloads").glob(f"*/{m}.cpp"))
             self.assertIn(f"in {len(files)} files", entry.text)
             self.assertLess(entry.value, sum(len(f.read_text().splitlines()) for f in files))
+
+    def test_one_cpu_cells_stay_out_of_the_card(self):
+        """The same cpu_bound cells confined to one CPU (--cpus 1): the card reads the
+        cells that could use every CPU, and says 2 CPUs."""
+        doc = synthetic_run()
+        run = Run()
+        for m in MODELS:
+            run.cell("cpu_bound", m, {"K": "8", "width": "3000"}, ms=80.0 if m == "threads"
+                     else 40.0, budget="one")
+        doc["cmbench"]["cells"] += run.cells
+        doc["benchmarks"] += run.benchmarks
+        card = card_of(doc)
+        self.assertEqual(card.column("speedup").title, "cpu_bound speed-up on 2 CPUs")
+        self.assertAlmostEqual(card.column("speedup").entries["threads"].value, 2.0)
 
     def test_a_changed_figure_changes_the_card(self):
         """The card reads the data, not a constant: slow threads down and its speed-up

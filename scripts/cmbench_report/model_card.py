@@ -16,6 +16,7 @@ What the card guarantees:
   there takes it from the largest scale it reached, and the footnote says so.
 What it does not: compare runs (a figure means something beside the others of its column,
 measured together), nor weigh the figures into a verdict.
+Cost: a pass over the run's cells per column, and reading the models' workload files once.
 """
 
 import statistics
