@@ -102,7 +102,7 @@ def draw_waiting(group, models, styles):
     ax.xaxis.set_major_locator(FixedLocator(xs))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_count(v)))
-    plain_log_axis(ax.yaxis, min(values), max(values))
+    plain_log_axis(ax.yaxis, min(values + span), max(values + span))  # the diagonal too
     ax.set_xlabel(f"N, tasks waiting at once (log scale); marker = median of "
                   f"{repetitions_text(group.cells.values())} repetitions, whisker = min–max")
     ax.set_ylabel("wall time ÷ d (log scale)")
