@@ -8,6 +8,8 @@ Read top down, each module using only those above it:
   charts      the charts of one group, as PNG bytes
   views       how a group is shown: timed by wall time, or by the workload's own metrics
   sections    the report as a list of blocks; one pipeline for every group
+  model_card  the table that opens the report: a row per model, figures from this run
+  headline    the four charts under the card: waiting, computing, serving, spawning
   render      the blocks as Markdown and as HTML
   files       results.csv, and every file written whole or not at all (timelines too)
   terminal    the short table printed after a run

@@ -7,10 +7,12 @@ from pathlib import Path
 from cmbench_report.cpus import cpu_budget_blocks
 from cmbench_report.files import csv_text, write_atomic
 from cmbench_report.groups import build_groups, ordered_names, with_variants
+from cmbench_report.headline import headline_blocks
+from cmbench_report.model_card import model_card
 from cmbench_report.render import render_html, render_markdown
 from cmbench_report.results import ResultsError, build_cells, load_results, workload_metrics
-from cmbench_report.sections import failure_blocks, header_blocks, micro_blocks, \
-    timeline_blocks, twin_blocks, workload_blocks
+from cmbench_report.sections import closing_blocks, failure_blocks, header_blocks, \
+    micro_blocks, timeline_blocks, twin_blocks, workload_blocks
 from cmbench_report.style import model_styles, set_chart_style
 from cmbench_report.terminal import terminal_summary
 from cmbench_report.views import view_for
@@ -42,7 +44,11 @@ def main(argv=None):
                if w.get("timed", not metrics_by_workload[name]) is False}
     with_metrics = any(metrics_by_workload.get(c.workload) and c.workload in untimed
                        for c in cells)
-    blocks, charts, workloads = header_blocks(doc, cells, with_metrics), {}, []
+    # The first screen answers: what the run is, the model card, the headline charts.
+    charts, workloads = {}, []
+    opening = header_blocks(doc, cells)
+    card = model_card(doc, cells)
+    blocks = opening + card.blocks() + headline_blocks(card, models, references, styles, charts)
     for name in ordered_names(list(meta), [c.workload for c in cells]):
         members = [c for c in cells if c.workload == name]
         if not members:
@@ -60,6 +66,7 @@ def main(argv=None):
     blocks += micro_blocks(doc)
     blocks += timeline_blocks(suite, args.run_dir, charts)
     blocks += failure_blocks(every, suite.get("micro"))
+    blocks += closing_blocks(doc, with_metrics)  # the environment and the method, at the end
     declared = [str(p["name"]) for w in suite["workloads"] for p in w.get("params") or []
                 if isinstance(p, dict) and p.get("name")]
     param_names = ordered_names(declared, [k for c in every for k in c.params])
@@ -70,6 +77,7 @@ def main(argv=None):
         write_atomic(args.run_dir / "results.csv", csv_text(every, param_names, metric_names))
         write_atomic(args.run_dir / "report.md", render_markdown(blocks))
         write_atomic(args.run_dir / "report.html", render_html(blocks, charts))
+        write_atomic(args.run_dir / "model_card.md", render_markdown(opening + card.blocks()))
     except OSError as e:
         print(f"report.py: cannot write the report: {e}", file=sys.stderr)
         return 1

@@ -57,22 +57,38 @@ def environment_rows(context, suite):
     return [[k, v] for k, v in rows if v]
 
 
-def header_blocks(doc, cells, with_metrics=False):
+def header_blocks(doc, cells):
+    """The title and one sentence on what the run is: the model card follows, and the
+    environment and the method close the report (closing_blocks)."""
     context, suite = doc["context"], doc["cmbench"]
     counts = {}
     for cell in cells:
         counts[cell.status] = counts.get(cell.status, 0) + 1
     tally = ", ".join(f"{n} {STATUS_TEXT.get(s, s)}" for s, n in sorted(counts.items()))
+    title = f"cmbench report — {suite.get('profile', '?')} run"
+    date = str(context.get("date") or "")[:10]  # the day; the environment table has the time
+    cores = context.get("cmbench_cores") or context.get("num_cpus")
+    kernel = " ".join(str(context.get("cmbench_kernel") or "").split()[:2])  # "Linux 6.1.0"
+    facts = [str(context.get("cmbench_cpu_model") or ""), f"{cores} cores" if cores else "",
+               kernel, f"commit {context['cmbench_commit']}" if context.get("cmbench_commit")
+               else ""]
+    where = f" on {', '.join(x for x in facts if x)}" if any(facts) else ""
+    return [("h", 1, f"{title}, {date}" if date else title),
+            ("p", f"A {suite.get('profile', '?')} run of {len(cells)} cells ({tally}){where}. "
+                  "The environment and how to read the figures close the report.")]
+
+
+def closing_blocks(doc, with_metrics=False):
+    """Where and how the figures were measured: the environment, how to read them, the
+    models' catalog."""
+    context, suite = doc["context"], doc["cmbench"]
     models = [[str(m["name"]) + (" (reference)" if m.get("reference") is True else ""),
                str(m.get("style", "")), str(m.get("idiom", "")),
                "yes" if m.get("concurrent") else "no", "yes" if m.get("parallel") else "no",
                f"{to_float(m['max_tasks']):,.0f}" if to_float(m.get("max_tasks")) else "no limit"]
               for m in suite["models"]]
-    title = f"cmbench report — {suite.get('profile', '?')} run"
-    date = str(context.get("date") or "")[:10]  # the day; the header table has the time
-    blocks = [("h", 1, f"{title}, {date}" if date else title),
+    blocks = [("h", 2, "Environment"),
               ("table", ["environment", ""], environment_rows(context, suite), False),
-              ("p", f"{len(cells)} cells: {tally}."),
               ("h", 2, "How to read this"), ("p", HOW_TO_READ)]
     if with_metrics:
         blocks.append(("p", HOW_TO_READ_METRICS))
