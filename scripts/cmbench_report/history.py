@@ -16,6 +16,7 @@ import fcntl
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 from matplotlib.lines import Line2D
@@ -96,7 +97,16 @@ def figure_row(cell, figure, unit, median, low, high):
 
 # --- the file ----------------------------------------------------------------------------
 
+# The stamp near the start of a line as run_entry writes it ({"format":1,"stamp":"..."}),
+# so that finding a run does not parse every line whole; other lines are parsed.
+STAMP = re.compile(rb'^\{(?:"format":\d+,)?"stamp":"([^"\\]*)"')
+
+
 def stamp_of(line):
+    """The stamp of a history line (bytes), or None for a line that is not a run."""
+    match = STAMP.match(line)
+    if match:
+        return match[1].decode("utf-8", "replace")
     try:
         entry = json.loads(line)
     except ValueError:
