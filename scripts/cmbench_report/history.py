@@ -165,11 +165,12 @@ def read_history(path):
     """The runs in a history file, in file order; lines that are not a run are skipped
     with a warning. A missing file is an empty history."""
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, "rb") as f:
+            fcntl.flock(f, fcntl.LOCK_SH)  # no line half-appended by a writer
             lines = f.read().splitlines()
     except FileNotFoundError:
         return []
-    except (OSError, ValueError) as e:
+    except OSError as e:
         warn(f"cannot read {path}: {e}")
         return []
     runs, bad = [], 0
@@ -184,7 +185,7 @@ def read_history(path):
         elif line.strip():
             bad += 1
     if bad:
-        warn(f"{path}: skipped {bad} line{'s' if bad > 1 else ''} that are not a run")
+        warn(f"{path}: skipped {bad} line{'s that are' if bad > 1 else ' that is'} not a run")
     return runs
 
 
