@@ -315,8 +315,8 @@ def chart_history(runs, workload, figure, what):
         ax.plot(x, ys, color=colour, marker=marker, markersize=8, linewidth=2)
         for i, p in enumerate(points):
             if p:
-                ax.errorbar(i, p[0] * scale, yerr=[[(p[0] - p[1]) * scale],
-                                                   [(p[2] - p[0]) * scale]],
+                ax.errorbar(i, p[0] * scale, yerr=[[max(0.0, p[0] - p[1]) * scale],
+                                                   [max(0.0, p[2] - p[0]) * scale]],
                             fmt="none", ecolor=colour, capsize=3, linewidth=1.2)
         own = ", ".join(f"{k}={v}" for k, v in name_params(name).items() if k not in common)
         legend.append(Line2D([], [], color=colour, marker=marker, markersize=8, linewidth=2,
