@@ -13,6 +13,8 @@ Read top down, each module using only those above it:
   render      the blocks as Markdown and as HTML
   files       results.csv, and every file written whole or not at all (timelines too)
   terminal    the short table printed after a run
+  stability   warnings about the run itself: spread, load, the VM's speed bands
+  history     the runs' history (history.jsonl beside the runs) and its charts
   main        the command
   compare     two runs side by side: a verdict per cell (scripts/compare.py is its command)
 

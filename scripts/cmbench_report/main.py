@@ -8,11 +8,13 @@ from cmbench_report.cpus import cpu_budget_blocks
 from cmbench_report.files import csv_text, write_atomic
 from cmbench_report.groups import build_groups, ordered_names, with_variants
 from cmbench_report.headline import headline_blocks
+from cmbench_report.history import history_blocks, record_history, run_entry
 from cmbench_report.model_card import model_card
 from cmbench_report.render import render_html, render_markdown
 from cmbench_report.results import ResultsError, build_cells, load_results, workload_metrics
 from cmbench_report.sections import closing_blocks, failure_blocks, header_blocks, \
     micro_blocks, timeline_blocks, twin_blocks, workload_blocks
+from cmbench_report.stability import stability_blocks, under_title
 from cmbench_report.style import model_styles, set_chart_style
 from cmbench_report.terminal import terminal_summary
 from cmbench_report.views import view_for
@@ -22,6 +24,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Write the report of one cmbench run.")
     parser.add_argument("run_dir", type=Path, help="directory holding results.json")
     parser.add_argument("--quiet", action="store_true", help="write the files, print nothing")
+    parser.add_argument("--no-history", action="store_true",
+                        help="leave history.jsonl in the run directory's parent untouched")
     args = parser.parse_args(argv)
     try:
         doc = load_results(args.run_dir)
@@ -66,6 +70,10 @@ def main(argv=None):
     blocks += micro_blocks(doc)
     blocks += timeline_blocks(suite, args.run_dir, charts)
     blocks += failure_blocks(every, suite.get("micro"))
+    banner, warnings = stability_blocks(every, doc, metrics_by_workload, untimed)
+    blocks = under_title(blocks, banner) + warnings
+    run = run_entry(doc, every, metrics_by_workload, untimed, args.run_dir)
+    blocks += history_blocks(run, args.run_dir, charts, recorded=not args.no_history)
     blocks += closing_blocks(doc, with_metrics)  # the environment and the method, at the end
     declared = [str(p["name"]) for w in suite["workloads"] for p in w.get("params") or []
                 if isinstance(p, dict) and p.get("name")]
@@ -81,6 +89,8 @@ def main(argv=None):
     except OSError as e:
         print(f"report.py: cannot write the report: {e}", file=sys.stderr)
         return 1
+    if not args.no_history:
+        record_history(args.run_dir, run)
     if not args.quiet:
         print(terminal_summary(cells, workloads, models))
     return 0
