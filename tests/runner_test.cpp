@@ -36,7 +36,7 @@ fs::path fresh_dir(const std::string& name) {
 std::string report_section(const fs::path& dir, const std::string& workload) {
   std::string cmd = "/usr/bin/python3 " +
                     (fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "report.py").string() + " " +
-                    dir.string() + " --quiet";
+                    dir.string() + " --quiet --no-history";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   std::ifstream in(dir / "report.md");
   std::string md((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
