@@ -69,6 +69,15 @@ TEST(CommandLine, BadCpuBudgetsAreBadInput) {
   EXPECT_EQ(o.status, 0) << o.text;
 }
 
+TEST(CommandLine, CompareHandsItsArgumentsToTheScript) {
+  auto o = cmbench("compare /nonexistent-run");
+  EXPECT_EQ(o.status, 2) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("/nonexistent-run"));
+  o = cmbench("compare --help");
+  EXPECT_EQ(o.status, 0) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("--fail-on-regression"));
+}
+
 TEST(CommandLine, ListShowsEveryCellWithItsLimit) {
   auto o = cmbench("list --profile full");
   EXPECT_EQ(o.status, 0) << o.text;
