@@ -9,12 +9,13 @@ browser's fd 3 and replies and events on its fd 4, each a JSON message ended by 
 No port is opened and no Python package is needed beyond the standard library.
 
 What it guarantees: every event of every tab is kept, so a console error or an uncaught
-exception is never missed between two commands; a browser that dies or stops answering
-raises (RuntimeError, TimeoutError) with the end of its own log, never hangs. What it does
-not: it runs one command at a time, and it does not wait for anything after the page's
-`load` event (a page that keeps drawing later must say when it is done, as the lesson page
-does with a data attribute on <body>). Cost: ≈ 1–2 s to start the browser, tens of
-milliseconds per command; a 1280×800 screenshot ≈ 0.2 s.
+exception is never missed between two commands; a browser that dies raises RuntimeError
+with the end of its own log, one that stops answering TimeoutError naming what it waited
+for: never a hang. What it does not: it runs one command at a time, and it does not wait
+for anything after the page's `load` event (a page that keeps drawing later must say when
+it is done, as the lesson page does with a data attribute on <body>). Cost: ≈ 1–2 s to
+start the browser, tens of milliseconds per command, ≈ 0.3 s for a 1280×800 screenshot;
+opening a quick run's report (16 MB, its charts embedded) takes 10–25 s.
 """
 
 import base64
@@ -29,7 +30,7 @@ from pathlib import Path
 CHROMIUM = "/usr/bin/chromium"
 FIRST_SCREEN = (1280, 800)  # what a reader sees on opening a page on a laptop, in CSS px
 # The tallest whole page screenshot() takes: 24 000 px at 1280 took ≈ 20 s on a loaded
-# 2-vCPU VM; a quick run's report is ≈ 96 000 px tall, ≈ 600 MB as pixels.
+# 2-vCPU VM; a quick run's report is ≈ 100 000 px tall, ≈ 600 MB as pixels.
 FULL_PAGE_MAX_PX = 24_000
 
 # Every image of the page once decoded: a data URI or a file that did not load has
@@ -225,8 +226,8 @@ class Browser:
         return found
 
     def screenshot(self, session, full_page=False):
-        """The tab as PNG bytes: its viewport (the first screen), or the whole page laid out
-        at the viewport's width, up to FULL_PAGE_MAX_PX tall (a taller page raises)."""
+        """The tab as PNG bytes: its viewport (the first screen), or the whole page (as wide
+        and as tall as its content), up to FULL_PAGE_MAX_PX tall (a taller page raises)."""
         params = {"format": "png"}
         if full_page:
             size = self.send("Page.getLayoutMetrics", session=session)["cssContentSize"]

@@ -14,9 +14,9 @@ Chromium (tests/browser.py) opens report.html at 1280×800.
 The check fails on any console error or uncaught exception, on any <img> that did not
 load (naturalWidth 0), and on any chart report.md names that is missing on disk or is not
 the image the page shows in its place (the HTML embeds the charts as data URIs, so the
-page needs no script of its own to be checked). A copy of the report with one chart
-deleted, and one with a failing script, must fail the same check: the check is known to
-bite. The first screen is kept as report-first-screen.png in the working directory (CTest's
+page needs no script of its own to be checked). Copies of the report with one chart
+deleted, one image emptied and a failing script must fail the same check: the check is
+known to bite. The first screen is kept as report-first-screen.png in the working directory (CTest's
 build directory) and its path printed. scripts/screenshot.py, which takes the README's
 screenshot the same way, is run on the synthetic run and on bad input.
 
