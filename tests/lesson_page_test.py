@@ -16,18 +16,16 @@ must carry the same content. Chromium missing fails the test with the fix named
 """
 
 import json
-import os
-import select
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 from pathlib import Path
 
+from browser import Browser, require_chromium  # tests/browser.py: headless Chromium
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 CMBENCH = None  # from argv
 WORK = tempfile.TemporaryDirectory(prefix="lesson_page_test.")
 OUT = Path(WORK.name) / "lesson"
@@ -35,9 +33,7 @@ RUN = {}  # the cmbench lesson run: returncode, stdout
 
 
 def setUpModule():
-    if not Path(CHROMIUM).is_file():
-        raise RuntimeError(f"{CHROMIUM} is missing: the lesson page is checked in headless "
-                           "Chromium; install it with scripts/setup (Debian's chromium)")
+    require_chromium("the lesson page")
     done = subprocess.run([CMBENCH, "lesson", "--unit", "50ms", "--out", str(OUT)],
                           capture_output=True, text=True, timeout=480)
     RUN.update(returncode=done.returncode, stdout=done.stdout, stderr=done.stderr)
@@ -55,128 +51,6 @@ def transcripts(folder=OUT):
     found = {p.name.removesuffix(".transcript.json"): json.loads(p.read_text(encoding="utf-8"))
              for p in folder.glob("*.transcript.json")}
     return [found[name] for name in registry_order() if name in found]
-
-
-class Browser:
-    """Headless Chromium driven over --remote-debugging-pipe: commands go to its fd 3 and
-    replies and events come back on its fd 4, each a JSON message ended by a NUL byte."""
-
-    def __init__(self):
-        self.profile = tempfile.TemporaryDirectory(prefix="lesson_page_chromium.")
-        to_child_r, self.to_child = os.pipe()
-        self.from_child, from_child_w = os.pipe()
-
-        def child_fds():  # fds 3 and 4 in the browser; the originals close at exec
-            a, b = os.dup(to_child_r), os.dup(from_child_w)
-            os.dup2(a, 3)
-            os.dup2(b, 4)
-
-        args = [CHROMIUM, "--headless", "--remote-debugging-pipe", "--disable-gpu",
-                "--no-first-run", "--no-default-browser-check", "--window-size=1400,1000",
-                f"--user-data-dir={self.profile.name}", "about:blank"]
-        if os.geteuid() == 0:
-            args.insert(1, "--no-sandbox")  # Chromium refuses to run as root with one
-        self.log = open(Path(self.profile.name) / "chromium.log", "w+b")
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=self.log, close_fds=False, preexec_fn=child_fds)
-        os.close(to_child_r)
-        os.close(from_child_w)
-        self.buffer = b""
-        self.next_id = 0
-        self.events = []
-
-    def close(self):
-        try:
-            self.send("Browser.close", timeout=10)
-        except Exception:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self.to_child)
-        os.close(self.from_child)
-        self.log.close()
-        self.profile.cleanup()
-
-    def _message(self, deadline):
-        while b"\0" not in self.buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("Chromium did not answer in time")
-            ready, _, _ = select.select([self.from_child], [], [], left)
-            if ready:
-                chunk = os.read(self.from_child, 1 << 16)
-                if not chunk:
-                    self.log.seek(0)
-                    said = self.log.read().decode(errors="replace")[-3000:]
-                    raise RuntimeError(f"Chromium closed its pipe (exit {self.proc.poll()}):\n"
-                                       f"{said}")
-                self.buffer += chunk
-        raw, self.buffer = self.buffer.split(b"\0", 1)
-        return json.loads(raw)
-
-    def send(self, method, params=None, session=None, timeout=30):
-        self.next_id += 1
-        msg = {"id": self.next_id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        os.write(self.to_child, json.dumps(msg).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self._message(deadline)
-            if reply.get("id") == self.next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-            self.events.append(reply)
-
-    def wait_event(self, method, timeout=30):
-        deadline = time.monotonic() + timeout
-        for e in self.events:
-            if e.get("method") == method:
-                return e
-        while True:
-            e = self._message(deadline)
-            self.events.append(e)
-            if e.get("method") == method:
-                return e
-
-    def open(self, url):
-        """A new tab at `url`, loaded; returns its session."""
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self.send("Target.attachToTarget",
-                            {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Runtime", "Log", "Page"):
-            self.send(f"{domain}.enable", session=session)
-        self.events.clear()
-        self.send("Page.navigate", {"url": url}, session=session)
-        self.wait_event("Page.loadEventFired")
-        return session
-
-    def evaluate(self, session, expression):
-        r = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                           "awaitPromise": True}, session=session)
-        if "exceptionDetails" in r:
-            raise RuntimeError(f"{expression}: {r['exceptionDetails']}")
-        return r["result"].get("value")
-
-    def console_errors(self):
-        """Every error the page's console showed: console.error/assert, an uncaught
-        exception, a resource that failed to load."""
-        errors = []
-        for e in self.events:
-            m, p = e.get("method"), e.get("params", {})
-            if m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-                errors.append(" ".join(str(a.get("value", a.get("description")))
-                                       for a in p.get("args", [])))
-            elif m == "Runtime.exceptionThrown":
-                d = p["exceptionDetails"]
-                errors.append(d.get("exception", {}).get("description") or d.get("text"))
-            elif m == "Log.entryAdded" and p["entry"].get("level") == "error":
-                errors.append(f"{p['entry'].get('text')} {p['entry'].get('url', '')}")
-        return errors
 
 
 # What the page shows, read back from the live DOM in one go.
