@@ -74,19 +74,29 @@ std::vector<Cell> traced_cells(const std::vector<Cell>& cells, bool models_only)
   return traced;
 }
 
-// The workloads that the standard choice also runs on one CPU: where the budgets differ the
-// most (waiting overlaps on one CPU as well as on two; computing speeds up only with two).
+// The cells that the standard choice also runs on one CPU: those of the workloads where the
+// budgets differ the most (waiting overlaps on one CPU as well as on two; computing speeds
+// up only with two), but not the sequential model's, which runs one task at a time on one
+// thread whatever it may use, nor the Python rows (an interpreter's start per run); `--cpus
+// both` runs those too.
 bool one_cpu_too(const Cell& c) {
   const std::string& w = c.workload().name;
-  return w == "sleep_fanout" || w == "cpu_bound";
+  return (w == "sleep_fanout" || w == "cpu_bound") && c.model().name != "sequential" &&
+         c.impl->bounds().twin.empty();
 }
 
-std::vector<PlannedCell> with_budgets(const std::vector<Cell>& cells, CpuChoice choice) {
+// The quick profile keeps, of those, the cells whose run takes at most this long (processes
+// at N = 1 000 and fibers at 10^5 tasks are left to --full).
+constexpr double quick_one_cpu_run_s = 0.1;
+
+std::vector<PlannedCell> with_budgets(const std::vector<Cell>& cells, CpuChoice choice,
+                                      bool quick) {
   std::vector<PlannedCell> planned;
   for (const auto& c : cells) {
     if (choice != CpuChoice::one) planned.push_back({c, CpuBudget::all});
-    if (choice == CpuChoice::one || choice == CpuChoice::both ||
-        (choice == CpuChoice::standard && one_cpu_too(c)))
+    const bool standard = choice == CpuChoice::standard && one_cpu_too(c) &&
+                          (!quick || c.estimate_seconds() <= quick_one_cpu_run_s);
+    if (choice == CpuChoice::one || choice == CpuChoice::both || standard)
       planned.push_back({c, CpuBudget::one});
   }
   return planned;
@@ -145,7 +155,7 @@ SuitePlan plan_suite(const Catalog& catalog, const SuiteOptions& o) {
   SuitePlan p;
   const std::vector<Cell> selected = catalog.select(o.profile, o.workloads, o.models);
   if (selected.empty()) throw BadInput("no cell matches the selection");
-  p.cells = with_budgets(selected, o.cpus);
+  p.cells = with_budgets(selected, o.cpus, quick);
   p.cpus = allowed_cpus();
   if (p.cpus.empty()) throw BadInput("this process may run on no CPU (sched_getaffinity)");
   p.one_cpu = p.cpus.back();
