@@ -15,10 +15,6 @@ from cmbench_report.results import numeric_value, warn
 from cmbench_report.style import LATENCY_COLOURS, REFERENCE_STYLE, bar_style, plt
 
 
-# A workload's latency percentiles, drawn together on one chart when present: (metric, legend).
-LATENCIES = (("p50_us", "p50"), ("p99_us", "p99"), ("p999_us", "p99.9"))
-
-
 def chart_unit(values):
     """One time unit per chart, chosen at the geometric middle of what it shows."""
     middle = math.exp(statistics.fmean(math.log(v) for v in values))
@@ -92,9 +88,10 @@ def chart_bars(group, styles, models):
     return finish_chart(fig, ax, f"{group.workload}: {group.label}", legend)
 
 
-def chart_scaling(group, styles, models, metric=None):
+def chart_scaling(group, styles, models, metric=None, ideal=None):
     """Wall time, or one of the workload's figures (`metric`), against scale on log–log
-    axes, one line per model, band = min–max over the repetitions.
+    axes, one line per model, band = min–max over the repetitions; `ideal` ({scale: wall
+    seconds}, charts_v2.scaling_ideal) is drawn as a black dashed line.
 
     A scale where a model has no value leaves a gap in its line rather than a straight
     segment across it. Skipped (None) unless two numeric scales have a value; values of
@@ -149,6 +146,10 @@ def chart_scaling(group, styles, models, metric=None):
                         color=colour, alpha=0.18, linewidth=0)
         legend.append(Line2D([], [], color=colour, marker=marker, markersize=8, linewidth=2,
                              linestyle=line, label=model))
+    best = [(x, ideal[s] / factor) for s, x in xs if (ideal or {}).get(s)]
+    if best and metric is None:
+        ax.plot(*zip(*best), color="black", linestyle="--", linewidth=1.6, zorder=1)
+        legend.append(Line2D([], [], color="black", linestyle="--", label="ideal"))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(FixedLocator([x for _, x in xs]))
@@ -300,14 +301,14 @@ def chart_latency(group, latencies, labels, references):
                         va="bottom", fontsize=10, color="#555555")
                 continue
             reference = is_reference(label, references)
-            for i, (name, _) in enumerate(present):
+            for i, (name, short) in enumerate(present):
                 value = cell.metric(name)
                 if value is None or value <= 0:
                     continue
                 low, high = (v * unit_of[name] / factor for v in cell.metric_range(name))
                 median = value * unit_of[name] / factor
                 xi = x - 0.4 + width * (i + 0.5)
-                style = {"facecolor": LATENCY_COLOURS[i]}
+                style = {"facecolor": LATENCY_COLOURS.get(short, "#4292C6")}
                 if reference:
                     style.update(hatch="//", edgecolor="#555555")
                 ax.bar(xi, median, width * 0.92, **style)
@@ -324,8 +325,8 @@ def chart_latency(group, latencies, labels, references):
     axes[0].set_ylabel(f"latency ({unit}, log scale)")
     fig.supxlabel(f"bar = median of {repetitions_text(group.cells.values())} repetitions, "
                   "whisker = min–max; hatched = reference", fontsize=12)
-    legend = [Patch(label=short, facecolor=LATENCY_COLOURS[i]) for i, (_, short) in
-              enumerate(present)]
+    legend = [Patch(label=short, facecolor=LATENCY_COLOURS.get(short, "#4292C6"))
+              for _, short in present]
     legend.append(Patch(label="reference", facecolor="white", hatch="//", edgecolor="#555555"))
     fig.suptitle(f"{group.workload}: {group.label} — latency (lower is better)", x=0.01,
                  ha="left", fontsize=15)

@@ -141,6 +141,7 @@ class Cell:
     median: float = None  # set only for a cell with a verified timing
     repetitions: int = 0
     counters: dict = field(default_factory=dict)
+    counter_runs: dict = field(default_factory=dict)  # counter -> value per repetition
     speedup: float = None  # sequential median / this median, same params, same run
     metrics: dict = field(default_factory=dict)  # the workload's metric -> value per repetition
     twin: str = ""  # a row of another runtime (py-twisted): the model that reproduces it
@@ -260,6 +261,7 @@ def attach_timings(cell, entries, metrics=()):
         if values:
             pick = max if name in PEAK_COUNTERS else statistics.median
             cell.counters[name] = pick(values)
+            cell.counter_runs[name] = values  # the charts' spread (charts_v2.py)
     for name in metrics:  # kept per repetition: the report shows the median and the spread
         values = [v for v in (to_float(e.get(name)) for e in runs) if v is not None]
         if values:

@@ -18,7 +18,8 @@ SPARE_STYLE = [("#332288", "*"), ("#882255", "h"), ("#44AA99", "<"), ("#999933",
 # Reference rows (industrial peers such as epoll or nginx) are grey and hatched in every
 # chart, so the eye never takes one for a model under study.
 REFERENCE_STYLE = {"facecolor": "#c8c8c8", "hatch": "//", "edgecolor": "#555555"}
-LATENCY_COLOURS = ("#9ECAE1", "#4292C6", "#08306B")  # light to dark as the tail grows
+# light to dark as the tail grows, by percentile
+LATENCY_COLOURS = {"p50": "#BDD7E7", "p90": "#6BAED6", "p99": "#2171B5", "p99.9": "#08306B"}
 
 
 def set_chart_style():
