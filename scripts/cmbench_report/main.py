@@ -4,6 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from cmbench_report.charts_v2 import run_facts
 from cmbench_report.cpus import cpu_budget_blocks
 from cmbench_report.files import csv_text, write_atomic
 from cmbench_report.groups import build_groups, ordered_names, with_variants
@@ -59,7 +60,7 @@ def main(argv=None):
             continue
         workload = meta.get(name, {"name": name})
         view = view_for(metrics_by_workload.get(name), name not in untimed, models,
-                        references, styles)
+                        references, styles, run_facts(doc, cells))
         groups = build_groups(workload, members)
         for group in groups:
             view.measure(group)

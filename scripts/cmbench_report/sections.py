@@ -186,11 +186,13 @@ def group_blocks(group, view, charts):
     if missing:
         blocks += [("p", "Not measured:"), ("ul", [f"{', '.join(ms)} at {group.scale_label(s)}: "
                                                    f"{why}" for (s, why), ms in missing.items()])]
-    for kind, title, png in view.charts(group, rows):
+    for kind, title, png, *after in view.charts(group, rows):
         if png is not None:
             path = f"charts/{group.workload}-{group.slug}-{kind}.png"
             charts[path] = png
             blocks.append(("img", path, f"{group.workload} {group.label}: {title}"))
+        for extra in after:  # its caption and table, or the note on why it is missing
+            blocks += extra
     return blocks + view.details(group, rows)
 
 

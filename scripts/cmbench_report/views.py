@@ -13,14 +13,14 @@ A view answers, for its workload and then for one group:
   measure(group)         derived figures every document shares (the speed-ups), set once
   tables(group, rows)    its tables, as blocks
   notes(group, rows)     the yardstick it lacks, as blocks
-  charts(group, rows)    [(file kind, title, PNG bytes or None)]
+  charts(group, rows)    [(file kind, title, PNG bytes or None[, blocks after it])]
   details(group, rows)   the tables folded under the charts, as blocks
   legend(workload)       the terminal's line on what its figure is, or None for wall time
   brief(group, cell, label, scale)  a verified cell's text in the terminal
 """
 
-from cmbench_report.charts import LATENCIES, chart_bars, chart_latency, chart_metric, \
-    chart_scaling, draw
+from cmbench_report.charts import chart_bars, chart_metric, draw
+from cmbench_report.charts_v2 import RunFacts, metric_figures, scaling_figure, timed_figures
 from cmbench_report.formatting import Note, fmt_count, fmt_metric, fmt_metric_spread, \
     fmt_ratio, fmt_speedup, fmt_spread, fmt_time, status_note
 from cmbench_report.groups import BASELINE, compute_speedups, is_reference, metric_ratio, \
@@ -33,9 +33,10 @@ class TimedView:
     fetch's latency percentiles) shows them too, in a table per scale and as charts, beside
     the wall time rather than instead of it."""
 
-    def __init__(self, models, styles, metrics=(), references=()):
+    def __init__(self, models, styles, metrics=(), references=(), facts=None):
         self.models, self.styles = models, styles
         self.metrics, self.references = list(metrics), list(references)
+        self.facts = facts or RunFacts()  # the CPU count, the workloads of the run
 
     def intro(self):
         if not self.metrics:
@@ -66,7 +67,8 @@ class TimedView:
 
     def charts(self, group, rows):
         return [("bars", "bars", draw(chart_bars, group, self.styles, rows)),
-                ("scaling", "scaling", draw(chart_scaling, group, self.styles, rows))] + \
+                scaling_figure(group, rows, self.styles, self.facts)] + \
+            timed_figures(group, rows, self.styles, self.facts) + \
             metric_charts(group, rows, self.metrics, self.styles, self.references)
 
     def details(self, group, rows):
@@ -145,28 +147,20 @@ class MetricView:
         return text + (f" {fmt_speedup(ratio)}" if shown else "")
 
 
-def view_for(metrics, timed, models, references, styles):
+def view_for(metrics, timed, models, references, styles, facts=None):
     """The view of a workload with these metrics: by wall time when it is `timed` (its
     metrics beside it), by its metrics alone when it runs for a fixed time."""
     if metrics and not timed:
         return MetricView(metrics, models, references, styles)
-    return TimedView(models, styles, metrics, references)
+    return TimedView(models, styles, metrics, references, facts)
 
 
 def metric_charts(group, rows, metrics, styles, references):
     """A chart per charted figure, one against the scale per figure that asks for it
-    (over_scale), and one of the latency percentiles when there are any."""
+    (over_scale), and one of each set of latency percentiles (charts_v2.metric_figures)."""
     pictures = [(m.name, m.title, draw(chart_metric, group, m, styles, rows, references))
                 for m in metrics if m.chart]
-    pictures += [(f"{m.name}_by_scale", f"{m.title} by scale",
-                  draw(chart_scaling, group, styles, rows, m)) for m in metrics if m.over_scale]
-    by_name = {m.name: m for m in metrics}
-    latencies = [(by_name[n], short) for n, short in LATENCIES
-                 if n in by_name and by_name[n].seconds_per_unit]
-    if latencies:
-        pictures.append(("latency", "latency percentiles",
-                         draw(chart_latency, group, latencies, rows, references)))
-    return pictures
+    return pictures + metric_figures(group, rows, metrics, styles, references)
 
 
 def summary_text(cell, model):
