@@ -6,6 +6,7 @@ Read top down, each module using only those above it:
   formatting  numbers and statuses as the tables, the charts and the terminal print them
   style       the look every chart shares, the timelines' too (timeline.py imports it)
   charts      the charts of one group, as PNG bytes
+  charts_v2   the charts against an ideal: speed-up, efficiency, memory, CPU, latency
   views       how a group is shown: timed by wall time, or by the workload's own metrics
   sections    the report as a list of blocks; one pipeline for every group
   model_card  the table that opens the report: a row per model, figures from this run
