@@ -67,6 +67,8 @@ def cell(workload, model, params, times_ms, counters=None, metrics=None, **extra
         entry = {"name": f"{name}/real_time", "run_name": f"{name}/real_time",
                  "run_type": "iteration", "repetition_index": i, "real_time": t,
                  "time_unit": "ms"}
+        if "cpu_budget" in extra:  # a --cpus run marks its entries too
+            entry["cpu_budget"] = extra["cpu_budget"]
         for k, v in {**(counters or {}), **(metrics or {})}.items():
             entry[k] = v[i] if isinstance(v, list) else v
         entries.append(entry)
@@ -88,14 +90,22 @@ def synthetic_run():
     parts.append(cell("sleep_fanout", "sequential", {"N": 10, "d": "10ms", "w": "1"},
                       [100, 101, 102], {"cpu_util": 0.001, "tasks": 10, "peak_in_flight": 1,
                                         "peak_rss_kib": 5000}))
+    every = {"cpu_budget": "all", "cpus": 2}  # recorded, as a --cpus run records them
     for k in (1, 2):  # the planted speed-up: 20 ms sequential, 10 ms with threads at K=2
         parts.append(cell("cpu_bound", "sequential", {"K": k, "width": 3000}, [10 * k] * 3,
-                          {"cpu_util": 1.0, "tasks": k}))
+                          {"cpu_util": 1.0, "tasks": k}, **every))
         parts.append(cell("cpu_bound", "threads", {"K": k, "width": 3000},
                           [10.0] * 3 if k == 2 else [10.5, 10.6, 10.7],
-                          {"cpu_util": 2.0 if k == 2 else 1.0, "tasks": k}))
+                          {"cpu_util": 2.0 if k == 2 else 1.0, "tasks": k}, **every))
         parts.append(cell("cpu_bound", "coroutines", {"K": k, "width": 3000},
-                          [10.1 * k, 10.2 * k, 10.4 * k], {"cpu_util": 1.0, "tasks": k}))
+                          [10.1 * k, 10.2 * k, 10.4 * k], {"cpu_util": 1.0, "tasks": k},
+                          **every))
+    # The same cells confined to one CPU: the workloads' sections must not mix them in.
+    one = {"cpu_budget": "one", "cpus": 1}
+    parts.append(cell("cpu_bound", "sequential", {"K": 2, "width": 3000}, [20] * 3,
+                      {"cpu_util": 1.0, "tasks": 2}, **one))
+    parts.append(cell("cpu_bound", "threads", {"K": 2, "width": 3000}, [21] * 3,
+                      {"cpu_util": 1.0, "tasks": 2}, **one))
     for model, base in (("threads", 200.0), ("coroutines", 90.0), ("epoll", 60.0)):
         parts.append(cell("http_server", model, {"C": 10}, [200] * 3, {"cpu_util": 1.5}, {
             "req_per_s": [1e5, 1.1e5, 1.2e5], "p50_us": [base, base * 1.1, base * 1.2],
@@ -165,11 +175,15 @@ def partial_run():
 
 
 def old_run():
-    """Results from before the counters: none of them, and no CPU count in the context."""
+    """Results from before the counters and --cpus: no counter, no CPU count anywhere."""
     doc = synthetic_run()
     doc["context"] = {}
-    for entry in doc["benchmarks"]:
-        for name in ("cpu_util", "peak_rss_kib", "tasks", "peak_in_flight"):
+    doc["cmbench"]["cells"] = [c for c in doc["cmbench"]["cells"]
+                               if c.pop("cpu_budget", "all") == "all"]
+    doc["benchmarks"] = [e for e in doc["benchmarks"] if e.get("cpu_budget", "all") == "all"]
+    for entry in doc["benchmarks"] + doc["cmbench"]["cells"]:
+        for name in ("cpu_util", "peak_rss_kib", "tasks", "peak_in_flight", "cpu_budget",
+                     "cpus"):
             entry.pop(name, None)
     return doc
 
@@ -260,7 +274,7 @@ class Figures(unittest.TestCase):
         from cmbench_report.groups import build_groups
         from cmbench_report.results import build_cells, workload_metrics
         metrics = {w["name"]: workload_metrics(w) for w in doc["cmbench"]["workloads"]}
-        cells = build_cells(doc, metrics)
+        cells = [c for c in build_cells(doc, metrics) if c.cpu_budget == "all"]  # as main.py
         meta = {w["name"]: w for w in doc["cmbench"]["workloads"]}
         return cells, {name: build_groups(meta[name], [c for c in cells if c.workload == name])
                        for name in meta}
@@ -278,7 +292,7 @@ class Figures(unittest.TestCase):
         self.assertEqual(found[("threads", "1")][4], 1)  # one chunk fills one CPU
         # the same cell recorded as confined to 4 CPUs: the efficiency halves
         for row in doc["cmbench"]["cells"]:
-            if row["name"] == "cpu_bound/threads/K:2/width:3000":
+            if row["name"] == "cpu_bound/threads/K:2/width:3000" and row["cpus"] == 2:
                 row["cpus"] = 4
         cells, groups = self.cells(doc)
         [group] = groups["cpu_bound"]
