@@ -137,8 +137,8 @@ RENDERS = {}  # run directory -> its report.py process, all started at once (set
 
 
 def start(run):
-    RENDERS[run] = subprocess.Popen([sys.executable, str(SCRIPT), str(run), "--quiet"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    command = [sys.executable, str(SCRIPT), str(run), "--quiet", "--no-history"]
+    RENDERS[run] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                     text=True)
     return run
 
