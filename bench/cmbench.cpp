@@ -206,6 +206,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     (std::strncmp(argv[i], "--benchmark_", 12) == 0 ? bench_args : our_args).push_back(argv[i]);
 
+  restart_confined(argc, argv);  // --confine-to-cpu: confined before any library loads
   // `cmbench compare ...` is scripts/compare.py, its arguments and exit status as they are.
   if (argc >= 2 && std::strcmp(argv[1], "compare") == 0) return run_compare(argc, argv);
 

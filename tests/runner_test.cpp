@@ -182,6 +182,32 @@ TEST(SuiteRunner, RunsEachCellOnOneCpuAndOnAll) {
   fs::remove_all(o.out);
 }
 
+// TBB keeps the CPU mask it finds as it loads and gives it to every worker it starts: the
+// cell's process must be confined before then (cmbench restarts itself confined), or the
+// threads model's cpu_bound computes on every CPU and fails as having left its one.
+TEST(SuiteRunner, TbbWorkersStayOnTheOneCpu) {
+  Catalog c = build_catalog();
+  SuiteOptions o;
+  o.cpus = CpuChoice::one;
+  o.workloads = {"cpu_bound"};
+  o.models = {"threads"};
+  o.out = fresh_dir("runner-tbb");
+  o.repetitions = 2;
+  o.min_time_s = 0.01;
+  o.executable = CMBENCH_EXE;
+  o.progress = false;
+  o.micro = false;
+  o.timelines = false;
+
+  SuiteOutcome r = run_suite(c, o);
+  EXPECT_GE(r.ok, 2);
+  EXPECT_EQ(r.failed + r.crashed + r.timeout, 0) << "see the logs in " << r.run_dir;
+  std::ifstream in(r.run_dir / "results.json");
+  auto j = nlohmann::json::parse(in);
+  for (const auto& row : j["cmbench"]["cells"]) EXPECT_EQ(row["cpu_budget"], "one");
+  fs::remove_all(o.out);
+}
+
 // The evidence that a confined cell left its CPU: more CPU time than wall time (a served
 // cell's server alone: its load generator runs on another CPU).
 TEST(SuiteRunner, NamesACellThatLeftItsCpu) {

@@ -3,12 +3,14 @@
 #include <malloc.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
 #include <fmt/core.h>
 #include <algorithm>
 #include <filesystem>
+#include <string_view>
 
 #include "cells/params.hpp"
 
@@ -55,6 +57,22 @@ std::string cpu_list_text(const std::vector<int>& cpus) {
     i = j + 1;
   }
   return text;
+}
+
+void restart_confined(int argc, char** argv) {
+  int cpu = -1;
+  for (int i = 1; i < argc && cpu < 0; ++i) {
+    const std::string_view a = argv[i], flag = "--confine-to-cpu";
+    if (a == flag && i + 1 < argc) cpu = std::atoi(argv[i + 1]);
+    else if (a.starts_with(flag) && a.size() > flag.size() && a[flag.size()] == '=')
+      cpu = std::atoi(argv[i] + flag.size() + 1);
+  }
+  if (cpu < 0 || cpu >= CPU_SETSIZE || allowed_cpus() == std::vector<int>{cpu}) return;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (sched_setaffinity(0, sizeof one, &one) < 0) return;
+  execv("/proc/self/exe", argv);
 }
 
 void confine_to_cpu(int cpu) {

@@ -29,6 +29,12 @@ bool freed_memory_kept();
 // is not one this process may use. Another CPU it could use, if any, is named in
 // CMBENCH_SPARE_CPU, for a server's load generator.
 void confine_to_cpu(int cpu);
+// When the command line asks for `--confine-to-cpu N` and this process may run elsewhere
+// too, starts it again (exec) confined to N, so that the libraries that read the CPU mask
+// as they load see one CPU: TBB keeps the mask it found and gives it to every worker it
+// starts (a worker confined afterwards would not stay so). Returns if there is nothing to
+// do, or if N is not a CPU this process may use (confine_to_cpu then says so).
+void restart_confined(int argc, char** argv);
 // The CPUs this process may run on, in order.
 std::vector<int> allowed_cpus();
 // "0-1", "1", "0,2-3": a CPU list as the kernel writes one.

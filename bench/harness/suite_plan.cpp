@@ -57,12 +57,24 @@ double chart_seconds(std::size_t traces) {
 // unless that scale is not applicable to it or beyond its model's limit. A row that runs
 // another runtime (a Python row: ModelInfo::twin) is not traced: the recorder sees only the
 // models' runtimes. The quick profile traces each model's own version alone, not its variants
-// nor the reference rows (a third of the recorded runs, and of the timelines' time).
-std::vector<Cell> traced_cells(const std::vector<Cell>& cells, bool models_only) {
+// nor the reference rows (a third of the recorded runs, and of the timelines' time), in the
+// workloads of traced_in_quick.
+// The quick profile also keeps to the workloads whose timelines tell concurrency from
+// parallelism most plainly: tasks that wait, chunks that compute, fetches that overlap, and
+// a pipeline that does both.
+bool traced_in_quick(const Workload& w) {
+  for (const char* name : {"sleep_fanout", "cpu_bound", "http_fetch", "fetch_and_process"})
+    if (w.name == name) return true;
+  return false;
+}
+
+std::vector<Cell> traced_cells(const std::vector<Cell>& cells, bool quick) {
   std::vector<Cell> traced;
   for (const auto& c : cells) {
     if (!c.impl->bounds().twin.empty()) continue;
-    if (models_only && (!c.impl->variant.empty() || c.model().reference)) continue;
+    if (quick && (!c.impl->variant.empty() || c.model().reference ||
+                  !traced_in_quick(c.workload())))
+      continue;
     bool seen = false;
     for (const auto& t : traced) seen = seen || t.impl == c.impl;
     if (seen) continue;

@@ -31,7 +31,7 @@ struct SuitePlan {
   double min_time = 0;   // seconds each repetition lasts at least
   double timeout_s = 0;  // 0: each cell's limit derives from its estimate
   // One traced run per implementation, at its workload's traced scale (docs/timelines.md);
-  // in the quick profile, per model (its own version, no variant, no reference row).
+  // in the quick profile, per model (its own version) of four workloads (traced_in_quick).
   std::vector<Cell> traced;
   // The micro-benchmark rows the profile leaves out (a Google Benchmark filter), or "".
   // The quick profile leaves out the skynet rows: the spawn_many workload's skynet cells

@@ -14,16 +14,12 @@ constexpr char twisted[] = "echo/python/twisted.py";
 constexpr char tornado[] = "echo/python/tornado.py";
 constexpr char gevent[] = "echo/python/gevent.py";
 
-// In the quick profile, every quick scale (1 KiB messages, one row).
-bool quick(const ParamValues&) {
-  return true;
-}
-
 }  // namespace
 
 void register_python(Catalog& catalog) {
   python::Servers rows(catalog, "echo", make_params, verify);
-  rows.add(python::served<asyncio>, python::asyncio, "asyncio", quick);
+  // Every row in the full profile: the quick run keeps to http_server's Python server.
+  rows.add(python::served<asyncio>, python::asyncio, "asyncio", python::full_only);
   rows.add(python::served<asyncio_protocol>, python::asyncio_protocol, "asyncio-protocol",
            python::full_only);
   rows.add(python::served<uvloop>, python::uvloop_protocol, "uvloop", python::full_only);
