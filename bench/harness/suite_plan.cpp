@@ -173,14 +173,14 @@ SuitePlan plan_suite(const Catalog& catalog, const SuiteOptions& o) {
   p.one_cpu = p.cpus.back();
   p.repetitions_given = o.repetitions > 0;
   p.repetitions = p.repetitions_given ? o.repetitions : (quick ? 3 : 10);
-  p.min_time = o.min_time_s > 0 ? o.min_time_s : (quick ? 0.05 : 0.5);
+  p.min_time = o.min_time_s > 0 ? o.min_time_s : (quick ? 0.04 : 0.5);
   p.timeout_s = o.timeout_s;
   for (const auto& c : p.cells) {
     if (c.cell.beyond_limit()) continue;
     p.expected_cells_s += p.expected_seconds(c);
     ++p.to_run;
   }
-  if (quick) p.micro_filter = "-micro/skynet/";
+  if (quick) p.micro_filter = "-micro/(skynet|trace)/";
   p.expected_micro_s = o.micro ? micro_seconds(p.min_time, p.repetitions, !quick) : 0;
   if (o.timelines) p.traced = traced_cells(selected, quick);
   for (const auto& t : p.traced) p.expected_timelines_s += timeline_seconds(t);

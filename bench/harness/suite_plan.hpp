@@ -34,8 +34,9 @@ struct SuitePlan {
   // in the quick profile, per model (its own version) of four workloads (traced_in_quick).
   std::vector<Cell> traced;
   // The micro-benchmark rows the profile leaves out (a Google Benchmark filter), or "".
-  // The quick profile leaves out the skynet rows: the spawn_many workload's skynet cells
-  // show every model's tree, and the rows take a third of the micro-benchmarks' time.
+  // The quick profile leaves out the skynet rows (the spawn_many workload's skynet cells show
+  // every model's tree; the rows take a third of the micro-benchmarks' time) and the trace
+  // recorder's (`cmbench trace-cost` prices it).
   std::string micro_filter;
   static constexpr double probe_s = 0.011;  // one speed probe (speed_probe.hpp)
   double expected_cells_s = 0, expected_micro_s = 0, expected_timelines_s = 0,
