@@ -163,6 +163,19 @@ class Warnings(unittest.TestCase):
         self.assertIn("| sleep_fanout/coroutines/N:1000/d:10ms | 1.80 |", load)
         self.assertEqual(load.count("| sleep_fanout/"), 1, load)
 
+    def test_other_tasks_that_could_take_every_cpu_are_named(self):
+        doc = make_run("20260101-110000")
+        for raw in doc["cmbench"]["cells"]:  # the suite's own load: over the limit everywhere
+            raw["loadavg"], raw["others_running"] = 2.1, 0
+        cell(doc, "cpu_bound/threads/K:8")["others_running"] = 2
+        cell(doc, "cpu_bound/threads/K:1")["others_running"] = 1  # one CPU still free
+        status, md, stderr = render(write_run(fresh("others"), doc))
+        self.assertEqual(status, 0, stderr)
+        load = section(md, "Stability").split("### Load")[1].split("###")[0]
+        self.assertIn("| cpu_bound/threads/K:8 | 2 | 2.10 |", load)
+        self.assertNotIn("cpu_bound/threads/K:1 |", load)
+        self.assertIn("1 of 18 cells began so", load)
+
     def test_the_bands_are_found_and_the_straddling_cell_is_flagged(self):
         bands = self.stability.split("### Speed of the VM")[1]
         self.assertIn("2 bands: fast band: probe ≈ 20.0 ms, slow band: probe ≈ 26.", bands)

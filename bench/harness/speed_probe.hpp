@@ -6,7 +6,7 @@
 
 namespace cmbench {
 
-// Seconds of wall time the fixed work took now (≈ 10 ms here): a chain of dependent
+// Seconds of wall time the fixed work took now (≈ 9 ms here, idle): a chain of dependent
 // multiplications over a 256 KiB table, the core and its caches at work, never the kernel.
 // Cost: the time it returns.
 double probe_speed();

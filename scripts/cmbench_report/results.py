@@ -149,6 +149,7 @@ class Cell:
     cpu_budget: str = "all"
     cpus: int = None  # how many CPUs its processes could run on, where recorded
     loadavg: float = None  # the 1-minute load average as the cell began
+    others_running: int = None  # tasks other than the suite's ready to run as it began
     # The fixed-work probe timed just before and just after the cell (seconds), where
     # recorded: the VM's speed at the time, to tell its bands apart.
     probe: tuple = None
@@ -221,6 +222,8 @@ def build_cells(doc, metrics_by_workload):
         cpus = to_float(raw.get("cpus"))
         cell.cpus = int(cpus) if cpus else None
         cell.loadavg = to_float(raw.get("loadavg"))
+        others = to_float(raw.get("others_running"))
+        cell.others_running = int(others) if others is not None else None
         probe = raw.get("probe") if isinstance(raw.get("probe"), dict) else {}
         before, after = to_float(probe.get("before_s")), to_float(probe.get("after_s"))
         cell.probe = (before, after) if before and after else None

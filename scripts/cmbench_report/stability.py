@@ -174,7 +174,13 @@ class Stability:
         # load
         self.cpus = run_cpus(context, cells)
         self.limit = self.cpus * LOAD_SHARE if self.cpus else None
-        self.with_load = [c for c in ok if c.loadavg is not None]
+        # Where recorded, the tasks other than the suite's that were ready to run as the cell
+        # began: the load average counts the suite's own earlier cells too, so on its own it
+        # flags every cell of a busy suite.
+        self.with_others = [c for c in ok if c.others_running is not None]
+        self.crowded = [c for c in self.with_others
+                        if self.cpus and c.others_running >= self.cpus]
+        self.with_load = [] if self.with_others else [c for c in ok if c.loadavg is not None]
         self.loaded = [c for c in self.with_load
                        if self.limit is not None and c.loadavg > self.limit]
         run_load = context.get("load_avg")
@@ -215,7 +221,7 @@ class Stability:
     def unstable(self):
         """The verified cells with at least one warning, each once."""
         flagged = {}
-        for cell in [c for c, _, _ in self.noisy] + self.loaded + self.straddled:
+        for cell in [c for c, _, _ in self.noisy] + self.loaded + self.crowded + self.straddled:
             flagged[key(cell)] = cell
         return list(flagged.values())
 
@@ -225,6 +231,8 @@ class Stability:
         if self.unstable:
             kinds = [f"{len(self.noisy)} with a spread over {percent(CV_LIMIT)}" if self.noisy
                      else "", f"{len(self.loaded)} began under load" if self.loaded else "",
+                     f"{len(self.crowded)} began with every CPU wanted by other tasks"
+                     if self.crowded else "",
                      f"{len(self.straddled)} straddled a change of the VM's speed"
                      if self.straddled else ""]
             count = len(self.unstable)
@@ -237,7 +245,7 @@ class Stability:
                       "every parameter group ran within one")
             parts.append(f"The VM ran at {len(self.bands)} speeds ({self.bands_text()}): "
                          f"{across}.")
-        if not self.with_load and self.high_run_load():
+        if not self.with_load and not self.with_others and self.high_run_load():
             parts.append(f"The load average was {self.run_load:.2f} on {self.cpus} CPUs when "
                          "the run began.")
         if not parts:
@@ -285,6 +293,19 @@ class Stability:
         blocks = [("h", 3, "Load")]
         if self.limit is None:
             return blocks + [("p", "Not checked: the run records no CPU count.")]
+        if self.with_others:
+            most = max(c.others_running for c in self.with_others)
+            text = (f"As each cell began the suite counted the tasks other than its own that "
+                    f"were ready to run (`/proc/stat`); a cell is flagged when they could have "
+                    f"taken all {self.cpus} CPUs. ")
+            if not self.crowded:
+                return blocks + [("p", text + f"None was: at most {most} at once.")]
+            rows = [[cell_label(c), str(c.others_running), f"{c.loadavg:.2f}"
+                     if c.loadavg is not None else "—"]
+                    for c in sorted(self.crowded, key=lambda c: -c.others_running)]
+            return blocks + [
+                ("p", text + f"{len(self.crowded)} of {len(self.with_others)} cells began so."),
+                ("table", ["cell", "other tasks ready", "load average"], rows, True)]
         if not self.with_load:
             text = ("Not checked per cell: this run did not record the load average as each "
                     "cell began (results written before the suite recorded it).")
