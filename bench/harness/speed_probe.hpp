@@ -6,9 +6,9 @@
 
 namespace cmbench {
 
-// Seconds of wall time the fixed work took now (≈ 9 ms here, idle): a chain of dependent
-// multiplications over a 256 KiB table, the core and its caches at work, never the kernel.
-// Cost: the time it returns.
+// Seconds of wall time the fixed work takes now: the fastest of four timings of a chain of
+// dependent multiplications over a 256 KiB table (≈ 2.3 ms each here, idle), the core and
+// its caches at work, never the kernel. Cost: ≈ 10 ms.
 double probe_speed();
 
 }  // namespace cmbench

@@ -38,7 +38,7 @@ struct SuitePlan {
   // every model's tree; the rows take a third of the micro-benchmarks' time) and the trace
   // recorder's (`cmbench trace-cost` prices it).
   std::string micro_filter;
-  static constexpr double probe_s = 0.009;  // one speed probe (speed_probe.hpp)
+  static constexpr double probe_s = 0.010;  // one speed probe (speed_probe.hpp)
   double expected_cells_s = 0, expected_micro_s = 0, expected_timelines_s = 0,
          expected_report_s = 0;
 

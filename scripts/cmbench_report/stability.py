@@ -26,7 +26,7 @@ from cmbench_report.results import to_float
 
 CV_LIMIT = 0.10  # pyperf warns from 10 %; a difference smaller than the spread is noise
 LOAD_SHARE = 0.5  # load average above half the CPUs: other work shared the machine
-PROBE_CHANGE = 0.10  # before and after probes further apart than this: the speed changed
+PROBE_CHANGE = 0.20  # before and after probes further apart than this: the speed changed
 BAND_RATIO = 1.15  # two clusters of probe times this far apart (medians) are distinct bands
 BAND_EXPLAINED = 0.8  # ... when the split explains this share of the probes' variance
 MIN_BAND_SHARE = 0.05  # a band holds at least this share of the probes (and at least 3)
