@@ -63,9 +63,11 @@ void restart_confined(int argc, char** argv) {
   int cpu = -1;
   for (int i = 1; i < argc && cpu < 0; ++i) {
     const std::string_view a = argv[i], flag = "--confine-to-cpu";
-    if (a == flag && i + 1 < argc) cpu = std::atoi(argv[i + 1]);
-    else if (a.starts_with(flag) && a.size() > flag.size() && a[flag.size()] == '=')
+    if (a == flag && i + 1 < argc) {
+      cpu = std::atoi(argv[i + 1]);
+    } else if (a.starts_with(flag) && a.size() > flag.size() && a[flag.size()] == '=') {
       cpu = std::atoi(argv[i] + flag.size() + 1);
+    }
   }
   if (cpu < 0 || cpu >= CPU_SETSIZE || allowed_cpus() == std::vector<int>{cpu}) return;
   cpu_set_t one;
@@ -87,8 +89,8 @@ void confine_to_cpu(int cpu) {
   std::error_code ec;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec))
     if (sched_setaffinity(std::stoi(task.path().filename()), sizeof one, &one) < 0)
-      throw BadInput(fmt::format("cannot confine thread {} to CPU {}",
-                                 task.path().filename().string(), cpu));
+      throw BadInput(
+          fmt::format("cannot confine thread {} to CPU {}", task.path().filename().string(), cpu));
   if (ec) throw BadInput("cannot list this process's threads: " + ec.message());
   // A server's load generator may run on another (serving/under_load.cpp).
   for (int other : allowed)

@@ -174,10 +174,14 @@ json run_cell(const SuitePlan& plan, std::size_t i, const SuiteOptions& o, const
   row["log"] = fs::relative(log, partial).string();
   progress.cell_done(plan.expected_seconds(planned), took);
   if (interrupted) return row;
-  if (const std::string why = one ? left_its_cpu(v.entries) : ""; v.status == "ok" && !why.empty()) {
+  if (const std::string why = one ? left_its_cpu(v.entries) : "";
+      v.status == "ok" && !why.empty()) {
     v.status = "failed";
     v.reason = why;
-    for (auto& b : v.entries) b["error_occurred"] = true, b["error_message"] = why;
+    for (auto& b : v.entries) {
+      b["error_occurred"] = true;
+      b["error_message"] = why;
+    }
   }
   row["status"] = v.status;
   row["reason"] = v.reason;
@@ -211,8 +215,7 @@ void run_cells(const SuitePlan& plan, const SuiteOptions& o, const fs::path& par
     if (!progress.live || row["status"] != "ok")
       std::cerr << fmt::format(
           "[{:>3}/{}] {:<12} {:>6.1f}s  {}{}\n", i + 1, plan.cells.size(),
-          row["status"].get<std::string>(), row["seconds"].get<double>(),
-          plan.cells[i].title(),
+          row["status"].get<std::string>(), row["seconds"].get<double>(), plan.cells[i].title(),
           row["reason"] == "" ? "" : "\n          " + row["reason"].get<std::string>());
     record.cells.push_back(row);
   }

@@ -37,7 +37,7 @@ enum class CpuBudget { all, one };
 // cpu_bound) on one too; `one`, `all` and `both` hold for every cell.
 enum class CpuChoice { standard, one, all, both };
 CpuChoice parse_cpu_choice(const std::string& text);  // "1", "all", "both"; throws BadInput
-const char* budget_name(CpuBudget b);                   // "one", "all"
+const char* budget_name(CpuBudget b);                 // "one", "all"
 
 struct SuiteOptions {
   Profile profile = Profile::quick;

@@ -72,8 +72,8 @@ std::vector<Cell> traced_cells(const std::vector<Cell>& cells, bool quick) {
   std::vector<Cell> traced;
   for (const auto& c : cells) {
     if (!c.impl->bounds().twin.empty()) continue;
-    if (quick && (!c.impl->variant.empty() || c.model().reference ||
-                  !traced_in_quick(c.workload())))
+    if (quick &&
+        (!c.impl->variant.empty() || c.model().reference || !traced_in_quick(c.workload())))
       continue;
     bool seen = false;
     for (const auto& t : traced) seen = seen || t.impl == c.impl;
@@ -146,10 +146,9 @@ double SuitePlan::run_seconds(const PlannedCell& c) const {
 double SuitePlan::expected_seconds(const PlannedCell& c) const {
   // A Python row: one run per repetition (gbench.cpp), each after an interpreter's start and
   // imports (≈ 0.25 s on average here; Twisted's are the slowest).
-  const double process =
-      c.cell.impl->bounds().twin.empty()
-          ? cell_seconds(run_seconds(c), min_time, repetitions_for(c))
-          : 0.08 + (1 + repetitions_for(c)) * (0.25 + run_seconds(c));
+  const double process = c.cell.impl->bounds().twin.empty()
+                             ? cell_seconds(run_seconds(c), min_time, repetitions_for(c))
+                             : 0.08 + (1 + repetitions_for(c)) * (0.25 + run_seconds(c));
   return process + probe_s;  // the speed probe that follows it
 }
 
@@ -198,8 +197,8 @@ void print_plan(const SuitePlan& p, const SuiteOptions& o) {
       profile_name(o.profile), p.cells.size(),
       std::count_if(p.cells.begin(), p.cells.end(),
                     [](const PlannedCell& c) { return c.budget == CpuBudget::one; }),
-      p.cells.size() - p.to_run, p.repetitions, p.min_time,
-      clock_text(total), clock_text(p.expected_cells_s),
+      p.cells.size() - p.to_run, p.repetitions, p.min_time, clock_text(total),
+      clock_text(p.expected_cells_s),
       o.micro ? ", micro-benchmarks " + clock_text(p.expected_micro_s) : "",
       p.traced.empty() ? "" : ", timelines " + clock_text(p.expected_timelines_s),
       o.report_script.empty() ? "" : ", report " + clock_text(p.expected_report_s));

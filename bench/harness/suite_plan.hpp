@@ -23,10 +23,10 @@ struct PlannedCell {
 struct SuitePlan {
   // Every selected cell, those beyond a model's limit included.
   std::vector<PlannedCell> cells;
-  std::vector<int> cpus;  // the CPUs the run may use (a cell with budget `all` uses these)
-  int one_cpu = -1;       // where a cell with budget `one` runs: the last of them
-  std::size_t to_run = 0;   // the cells within their model's limit
-  int repetitions = 0;      // the profile's count (or --repetitions)
+  std::vector<int> cpus;   // the CPUs the run may use (a cell with budget `all` uses these)
+  int one_cpu = -1;        // where a cell with budget `one` runs: the last of them
+  std::size_t to_run = 0;  // the cells within their model's limit
+  int repetitions = 0;     // the profile's count (or --repetitions)
   bool repetitions_given = false;
   double min_time = 0;   // seconds each repetition lasts at least
   double timeout_s = 0;  // 0: each cell's limit derives from its estimate

@@ -73,7 +73,8 @@ void register_cells(Catalog& catalog) {
   w.scale_param = "outcome";
   // The full profile holds the one cell that keeps two threads busy, for the CPU budgets.
   w.scales = [](Profile profile) {
-    if (profile == Profile::full) return std::vector{ParamValues({{"outcome", "spin"}, {"tasks", "1"}})};
+    if (profile == Profile::full)
+      return std::vector{ParamValues({{"outcome", "spin"}, {"tasks", "1"}})};
     std::vector<ParamValues> s;
     for (auto o : {"ok", "fail", "throw", "crash", "hang"})
       s.push_back(ParamValues({{"outcome", o}, {"tasks", "1"}}));
