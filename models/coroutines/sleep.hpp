@@ -1,15 +1,16 @@
 // sleep(d): suspends the current task for at least d (asyncio.sleep).
 //
 // A timer on the reactor's wheel, whose expiry runs the task's next step directly (no trip
-// through the ready queue), unless a late turn finds tasks ready from before: then behind
-// them, as in asyncio, where `create_task(t); await sleep(d)` lets t start first. Cancelling the
-// task removes the timer and raises CancelledError in it. Guarantees: never wakes before d has
-// passed, measured from the call (a fresh clock read, as asyncio's loop.time()); at most one wheel
-// tick (16.4 µs) plus the loop's own lateness after. sleep(0) (or less) is asyncio's bare yield:
-// the task goes to the back of the ready queue, so every task already ready (one just made by
-// create_task, say) runs first; a cancel that arrives meanwhile is raised by this sleep(0) itself,
-// as in asyncio. Cost: a clock read and a timer insert (≈ 40 ns here), then the expiry and the
-// step; sleep(0) is one ready-queue push and the step.
+// through the ready queue), unless a late turn finds tasks ready from before: then it goes
+// behind them, as in asyncio, where `create_task(t); await sleep(d)` lets t start first.
+// Cancelling the task removes the timer and raises CancelledError in it.
+// Guarantees: never wakes before d has passed, measured from the call (a fresh clock read,
+// as asyncio's loop.time()); at most one wheel tick (16.4 µs) plus the loop's own lateness
+// after. sleep(0) (or less) is asyncio's bare yield: the task goes to the back of the ready
+// queue, so every task already ready (one just made by create_task, say) runs first; a
+// cancel that arrives meanwhile is raised by this sleep(0) itself, as in asyncio.
+// Cost: a clock read and a timer insert (≈ 40 ns here), then the expiry and the step;
+// sleep(0) is one ready-queue push and the step.
 #pragma once
 
 #include <chrono>
