@@ -53,21 +53,21 @@ double chart_seconds(std::size_t traces) {
   return 0.4 * static_cast<double>(traces);
 }
 
-// One traced run of each implementation among `cells`, at its workload's traced scale,
-// unless that scale is not applicable to it or beyond its model's limit. A row that runs
-// another runtime (a Python row: ModelInfo::twin) is not traced: the recorder sees only the
-// models' runtimes. The quick profile traces each model's own version alone, not its variants
-// nor the reference rows (a third of the recorded runs, and of the timelines' time), in the
-// workloads of traced_in_quick.
-// The quick profile also keeps to the workloads whose timelines tell concurrency from
-// parallelism most plainly: tasks that wait, chunks that compute, fetches that overlap, and
-// a pipeline that does both.
+// The workloads the quick profile records timelines of: those whose timelines tell
+// concurrency from parallelism most plainly (tasks that wait, chunks that compute, fetches
+// that overlap, and a pipeline that does both).
 bool traced_in_quick(const Workload& w) {
   for (const char* name : {"sleep_fanout", "cpu_bound", "http_fetch", "fetch_and_process"})
     if (w.name == name) return true;
   return false;
 }
 
+// One traced run of each implementation among `cells`, at its workload's traced scale,
+// unless that scale is not applicable to it or beyond its model's limit. A row that runs
+// another runtime (a Python row: ModelInfo::twin) is not traced: the recorder sees only the
+// models' runtimes. The quick profile traces each model's own version alone, not its variants
+// nor the reference rows (a third of the recorded runs, and of the timelines' time), in the
+// workloads of traced_in_quick.
 std::vector<Cell> traced_cells(const std::vector<Cell>& cells, bool quick) {
   std::vector<Cell> traced;
   for (const auto& c : cells) {
