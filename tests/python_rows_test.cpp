@@ -177,7 +177,7 @@ TEST(PythonRows, RunInTheQuickProfileOnlyAtTheirChosenScales) {
   ASSERT_FALSE(quick.empty());
   EXPECT_LT(quick.size(), full.size());
   for (const auto& cell : quick) {
-    EXPECT_EQ(cell.params.integer("N"), 1000) << cell.name();
+    EXPECT_EQ(cell.params.integer("N"), 100) << cell.name();
     EXPECT_NE(cell.impl->label(), "py-multiprocessing");  // too dear for the quick run
   }
   bool multiprocessing_in_full = false;
