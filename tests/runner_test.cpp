@@ -46,6 +46,20 @@ std::string report_section(const fs::path& dir, const std::string& workload) {
   return section.substr(0, section.find("\n## "));
 }
 
+// A suite run of the cmbench binary built with the tests, into a fresh `out`: no progress
+// line, no micro-benchmarks, no timelines, 2 short repetitions.
+SuiteOptions small_run(const std::string& out) {
+  SuiteOptions o;
+  o.out = fresh_dir(out);
+  o.repetitions = 2;
+  o.min_time_s = 0.01;
+  o.executable = CMBENCH_EXE;
+  o.progress = false;
+  o.micro = false;
+  o.timelines = false;
+  return o;
+}
+
 }  // namespace
 
 TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
@@ -132,18 +146,11 @@ TEST(SuiteRunner, RunsEachCellOnOneCpuAndOnAll) {
   setenv("CMBENCH_SELFTEST", "1", 1);
   Catalog c = build_catalog();
   selftest::register_cells(c);
-  SuiteOptions o;
+  SuiteOptions o = small_run("runner-cpus");
   o.profile = Profile::full;  // the selftest's full profile: the two-thread cell
   o.cpus = CpuChoice::both;
   o.workloads = {"selftest"};
   o.models = {"sequential"};
-  o.out = fresh_dir("runner-cpus");
-  o.repetitions = 2;
-  o.min_time_s = 0.01;
-  o.executable = CMBENCH_EXE;
-  o.progress = false;
-  o.micro = false;
-  o.timelines = false;
 
   SuiteOutcome r = run_suite(c, o);
   ASSERT_EQ(r.ok, 2) << "see the logs in " << r.run_dir;
@@ -187,17 +194,10 @@ TEST(SuiteRunner, RunsEachCellOnOneCpuAndOnAll) {
 // threads model's cpu_bound computes on every CPU and fails as having left its one.
 TEST(SuiteRunner, TbbWorkersStayOnTheOneCpu) {
   Catalog c = build_catalog();
-  SuiteOptions o;
+  SuiteOptions o = small_run("runner-tbb");
   o.cpus = CpuChoice::one;
   o.workloads = {"cpu_bound"};
   o.models = {"threads"};
-  o.out = fresh_dir("runner-tbb");
-  o.repetitions = 2;
-  o.min_time_s = 0.01;
-  o.executable = CMBENCH_EXE;
-  o.progress = false;
-  o.micro = false;
-  o.timelines = false;
 
   SuiteOutcome r = run_suite(c, o);
   EXPECT_GE(r.ok, 2);
