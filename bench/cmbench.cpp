@@ -1,9 +1,10 @@
 // cmbench: every cell of every workload in every model, in one Google Benchmark binary.
 //
-//   cmbench list  [--profile quick|full] [-w W]... [-m M]...        every cell and its limit
+//   cmbench list  [--profile quick|full|exhaustive] [-w W]... [-m M]...  every cell, its limit
 //   cmbench run   [--cell NAME]... [-w W]... [-m M]... [--param k=v]... [--benchmark_*...]
 //                                                                   cells in this process
-//   cmbench suite [--quick|--full] [-w W]... [-m M]... [--out DIR]  each cell in its own
+//   cmbench suite [--quick|--full|--exhaustive] [-w W]... [-m M]... [--out DIR] [--plan]
+//                                                                   each cell in its own
 //                                                                   process, then the report
 //   cmbench run   --cell NAME --trace FILE                         one verified run recorded
 //                                                                   as a timeline (JSON)
@@ -18,6 +19,8 @@
 //   cmbench serve -m M [--variant hello|slow] [--seconds S]         one http_server, until
 //                                                                   Ctrl-C (for wrk, curl)
 //   cmbench env                                                     the recorded environment
+//   cmbench compare [BASELINE] CANDIDATE                            two runs, cell by cell
+//   cmbench history [REPORTS_DIR]                                   the runs over time
 //
 // A mistake in the command (unknown workload, model or parameter, a malformed value) is
 // reported with the valid choices and exit status 2.
@@ -43,6 +46,7 @@
 #include "harness/process_tuning.hpp"
 #include "harness/recorded_environment.hpp"
 #include "harness/suite.hpp"
+#include "harness/suite_plan.hpp"
 #include "harness/trace_cost.hpp"
 #include "harness/trace_run.hpp"
 #include "http_server/servers.hpp"
@@ -184,15 +188,21 @@ int list_cells(const std::vector<Cell>& cells) {
   return 0;
 }
 
-// Replaces this process with `/usr/bin/python3 scripts/compare.py <arguments after compare>`.
-int run_compare(int argc, char** argv) {
-  std::string script = std::string(CMBENCH_SOURCE_DIR) + "/scripts/compare.py";
+// The subcommands that are scripts of their own: `cmbench compare ...` is
+// `/usr/bin/python3 scripts/compare.py ...`, its arguments and exit status as they are.
+bool is_script_command(const char* name) {
+  return std::strcmp(name, "compare") == 0 || std::strcmp(name, "history") == 0;
+}
+
+// Replaces this process with the script of the subcommand argv[1] (is_script_command).
+int run_script_command(int argc, char** argv) {
+  std::string script = std::string(CMBENCH_SOURCE_DIR) + "/scripts/" + argv[1] + ".py";
   std::string python = "/usr/bin/python3";
   std::vector<char*> args{python.data(), script.data()};
   for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
   args.push_back(nullptr);
   execv(args[0], args.data());
-  std::cerr << "cmbench compare: cannot run " << python << " " << script << ": "
+  std::cerr << "cmbench " << argv[1] << ": cannot run " << python << " " << script << ": "
             << std::strerror(errno) << "\n";
   return 2;
 }
@@ -207,8 +217,7 @@ int main(int argc, char** argv) {
     (std::strncmp(argv[i], "--benchmark_", 12) == 0 ? bench_args : our_args).push_back(argv[i]);
 
   restart_confined(argc, argv);  // --confine-to-cpu: confined before any library loads
-  // `cmbench compare ...` is scripts/compare.py, its arguments and exit status as they are.
-  if (argc >= 2 && std::strcmp(argv[1], "compare") == 0) return run_compare(argc, argv);
+  if (argc >= 2 && is_script_command(argv[1])) return run_script_command(argc, argv);
 
   CLI::App app{"cmbench: the same workloads in several concurrency models, one harness"};
   app.require_subcommand(1);
@@ -226,12 +235,12 @@ int main(int argc, char** argv) {
 
   Selection list_sel, run_sel, suite_sel;
   auto* list = app.add_subcommand("list", "every cell of a profile, with its model limit");
-  list->add_option("--profile", list_sel.profile, "quick or full");
+  list->add_option("--profile", list_sel.profile, "quick, full or exhaustive");
   add_selection(list, list_sel, false);
 
   auto* run =
       app.add_subcommand("run", "run cells in this process (Google Benchmark flags pass through)");
-  run->add_option("--profile", run_sel.profile, "quick or full");
+  run->add_option("--profile", run_sel.profile, "quick, full or exhaustive");
   add_selection(run, run_sel, true);
   std::string trace_file;
   run->add_option("--trace", trace_file,
@@ -258,7 +267,10 @@ int main(int argc, char** argv) {
   auto* suite = app.add_subcommand("suite", "each cell in its own process, then the report");
   bool quick = false;
   suite->add_flag("--quick", quick, "the quick profile (default): about 3 minutes on 2 cores");
-  suite->add_flag("--full", full, "the full profile");
+  suite->add_flag("--full", full, "the full profile: every workload's curve, about 20 minutes");
+  bool exhaustive = false;
+  suite->add_flag("--exhaustive", exhaustive,
+                  "every scale the workloads declare, 10 repetitions of 0.5 s: hours");
   add_selection(suite, suite_sel, false);
   suite->add_option("--out", out, "runs land in OUT/<timestamp>/ (default: reports/)");
   std::string cpus_text;
@@ -268,7 +280,8 @@ int main(int argc, char** argv) {
   suite
       ->add_option(
           "--repetitions", so.repetitions,
-          "repetitions per cell (default: quick 3, full 10, at least 3 for cells over a minute)")
+          "repetitions per cell (default: quick 3, full 9, exhaustive 10; at least 3 for long "
+          "cells)")
       ->check(CLI::Range(1, 1000));
   suite->add_option("--min-time", so.min_time_s, "minimum seconds per repetition")
       ->check(CLI::Range(0.001, 600.0));
@@ -281,6 +294,10 @@ int main(int argc, char** argv) {
                   "skip recording each workload's timeline per model (docs/timelines.md)");
   bool no_report = false;
   suite->add_flag("--no-report", no_report, "write results.json only");
+  bool plan_only = false;
+  suite->add_flag("--plan", plan_only,
+                  "print every planned cell (repetitions, expected seconds) and each "
+                  "workload's total, then exit without running anything");
 
   auto* micro = app.add_subcommand(
       "micro", "micro-benchmarks of the runtimes beside their floors and peers (ns per operation)");
@@ -289,7 +306,13 @@ int main(int argc, char** argv) {
       "compare",
       "compare two runs cell by cell: [BASELINE] CANDIDATE, a U test and a verdict per cell "
       "(scripts/compare.py; its --help has the options; docs/compare.md)");
-  (void)compare_cmd;  // listed for --help; main() hands `compare ...` to the script itself
+  auto* history_cmd =
+      app.add_subcommand("history",
+                         "draw the headline figures of every recorded run over time: [REPORTS_DIR] "
+                         "(scripts/history.py; docs/history.md)");
+  // Listed for --help; main() hands `compare ...` and `history ...` to their scripts.
+  (void)compare_cmd;
+  (void)history_cmd;
   TraceCostOptions tco;
   auto* trace_cost_cmd = app.add_subcommand(
       "trace-cost", "the trace recorder's cost: off vs built without it, and per event on");
@@ -417,8 +440,9 @@ int main(int argc, char** argv) {
       benchmark::Shutdown();
       return failed_benchmarks() == 0 ? 0 : 1;
     }
-    if (quick && full) throw BadInput("--quick and --full exclude each other");
-    so.profile = full ? Profile::full : Profile::quick;
+    if (quick + full + exhaustive > 1)
+      throw BadInput("--quick, --full and --exhaustive exclude each other");
+    so.profile = exhaustive ? Profile::exhaustive : full ? Profile::full : Profile::quick;
     if (!cpus_text.empty()) so.cpus = parse_cpu_choice(cpus_text);
     so.workloads = suite_sel.workloads;
     so.models = suite_sel.models;
@@ -429,6 +453,12 @@ int main(int argc, char** argv) {
     so.timelines = !no_timelines;
     so.executable = fs::canonical("/proc/self/exe");
     if (!no_report) so.report_script = fs::path(CMBENCH_SOURCE_DIR) / "scripts" / "report.py";
+    if (plan_only) {
+      const SuitePlan plan = plan_suite(catalog, so);
+      print_plan_cells(plan, std::cout);
+      print_plan(plan, so);
+      return 0;
+    }
     auto r = run_suite(catalog, so);
     if (r.interrupted) {
       std::cerr << "interrupted: the partial run was removed\n";

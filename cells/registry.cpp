@@ -17,11 +17,20 @@ std::string name_list(const Range& items, Name name) {
 Profile parse_profile(const std::string& text) {
   if (text == "quick") return Profile::quick;
   if (text == "full") return Profile::full;
-  throw BadInput("unknown profile '" + text + "'; valid: quick, full");
+  if (text == "exhaustive") return Profile::exhaustive;
+  throw BadInput("unknown profile '" + text + "'; valid: quick, full, exhaustive");
 }
 
 const char* profile_name(Profile p) {
-  return p == Profile::quick ? "quick" : "full";
+  switch (p) {
+    case Profile::quick:
+      return "quick";
+    case Profile::full:
+      return "full";
+    case Profile::exhaustive:
+      return "exhaustive";
+  }
+  return "?";
 }
 
 std::string Cell::name() const {
@@ -111,10 +120,14 @@ std::vector<Cell> Catalog::select(Profile p, const std::vector<std::string>& wor
       for (const auto& i : impls_) {
         if (i->workload != w.get() || i->model != m) continue;
         if (!wanted(models, m->name) && !wanted(models, i->label())) continue;
-        for (const auto& v : scales)
+        for (const auto& v : scales) {
+          const Cell c{i.get(), v};
           if ((!i->not_applicable || i->not_applicable(v).empty()) &&
-              (!i->runs_at || i->runs_at(p, v)))
-            cells.push_back(Cell{i.get(), v});
+              (!i->runs_at || i->runs_at(p, v)) &&
+              (p != Profile::full || c.beyond_limit() ||
+               c.estimate_seconds() <= full_profile_max_run_s))
+            cells.push_back(c);
+        }
       }
     }
   }

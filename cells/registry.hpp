@@ -22,9 +22,18 @@
 
 namespace cmbench {
 
-enum class Profile { quick, full };
+// What a suite run holds (docs/methodology.md, "Profiles"): `quick`, a newcomer's first run
+// (3 minutes on two cores); `full`, every workload's curve at the scales that tell it apart
+// (20 minutes); `exhaustive`, every scale the workloads declare, with long windows and 10
+// repetitions of 0.5 s (hours).
+enum class Profile { quick, full, exhaustive };
 Profile parse_profile(const std::string& text);  // throws BadInput
 const char* profile_name(Profile p);
+
+// The full profile leaves a cell whose one run is expected to take longer than this to the
+// exhaustive profile (a sequential loop over 10^4 waits, 10^6 greenlets in Python): its
+// repetitions alone would cost a tenth of the profile's 20 minutes.
+inline constexpr double full_profile_max_run_s = 1.5;
 
 // What a verifier concluded about one run. `tasks` and `peak_in_flight` are measured from
 // the result (spans the tasks recorded), not taken from the model's word.
@@ -110,7 +119,7 @@ struct CellImpl {
   const ModelInfo* limits = nullptr;
   // Which of a profile's scales this implementation runs at (a Python row runs at one
   // representative scale in the quick profile), or null: all of them. A scale it leaves out
-  // is not listed for that profile; it stays a cell of the full profile.
+  // is not listed for that profile; it stays a cell of the exhaustive profile.
   std::function<bool(Profile, const ParamValues&)> runs_at = nullptr;
 
   const ModelInfo& bounds() const { return limits ? *limits : *model; }
@@ -152,7 +161,8 @@ class Catalog {
 
   // Every cell of a profile (empty filters mean all; a model filter takes in its variants),
   // including those beyond model limits, in a stable order: workload, then model (catalog
-  // order) and variant (registration order), then the profile's scales.
+  // order) and variant (registration order), then the profile's scales. The full profile
+  // leaves out the cells over full_profile_max_run_s.
   std::vector<Cell> select(Profile p, const std::vector<std::string>& workloads,
                            const std::vector<std::string>& models) const;
   // A cell from its name, `sleep_fanout/threads/N:100/d:10ms`; omitted parameters take

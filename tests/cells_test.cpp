@@ -72,36 +72,85 @@ TEST(Catalog, ParsesCellNamesAndFillsDefaults) {
   EXPECT_THROW(catalog().parse_cell("sleep_fanout"), BadInput);
 }
 
-// The quick profile is a subset of the full one: every implementation (each model, variant and
-// reference row) runs at least one cell in it, so that the report shows every row side by
-// side, and every quick cell is one of full's, measured the same way. The one difference
-// allowed is the measured window T of a server under load (http_server, echo): quick measures
-// 200 ms of it, full 2 s.
-TEST(Profiles, QuickRunsEveryImplementationAndIsASubsetOfFull) {
-  auto without_window = [](const Cell& c) {
-    std::vector<std::pair<std::string, std::string>> kept;
-    for (const auto& kv : c.params.items())
-      if (kv.first != "T") kept.push_back(kv);
-    return Cell{c.impl, ParamValues(kept)}.name();
-  };
-  std::set<std::string> full;
-  for (const auto& c : catalog().select(Profile::full, {}, {})) full.insert(without_window(c));
+// The profiles nest: every quick cell is one of full's, and every full cell one of
+// exhaustive's, measured the same way. The one difference allowed is the measured window T of
+// a server under load (http_server, echo): quick and full measure 200 ms of it, exhaustive
+// 2 s. Every implementation (each model, variant, reference and Python row) runs at least
+// one cell in full, so that its report sets every row side by side; every model and C++
+// reference runs one in quick too.
+namespace {
+
+std::string without_window(const Cell& c) {
+  std::vector<std::pair<std::string, std::string>> kept;
+  for (const auto& kv : c.params.items())
+    if (kv.first != "T") kept.push_back(kv);
+  return Cell{c.impl, ParamValues(kept)}.name();
+}
+
+std::map<const CellImpl*, int> runnable_in(Profile p, const std::set<std::string>& larger,
+                                           const char* larger_name) {
   std::map<const CellImpl*, int> runnable;
-  for (const auto& c : catalog().select(Profile::quick, {}, {})) {
-    EXPECT_TRUE(full.count(without_window(c))) << c.name() << " is not in the full profile";
+  for (const auto& c : catalog().select(p, {}, {})) {
+    EXPECT_TRUE(larger.count(without_window(c)))
+        << c.name() << " (" << profile_name(p) << ") is not in the " << larger_name << " profile";
     if (!c.beyond_limit()) ++runnable[c.impl];
   }
-  // Every model and C++ reference is in the quick run. A Python row may be left to the full
-  // profile (python::full_only): an interpreter's start for every run makes even its cheapest
-  // scale cost seconds, and the quick run keeps a cheap few of them, not every framework.
+  return runnable;
+}
+
+std::set<std::string> names_in(Profile p) {
+  std::set<std::string> names;
+  for (const auto& c : catalog().select(p, {}, {})) names.insert(without_window(c));
+  return names;
+}
+
+}  // namespace
+
+TEST(Profiles, QuickIsInFullAndFullInExhaustive) {
+  runnable_in(Profile::quick, names_in(Profile::full), "full");
+  runnable_in(Profile::full, names_in(Profile::exhaustive), "exhaustive");
+}
+
+TEST(Profiles, FullRunsEveryImplementationAndQuickEveryModel) {
+  const auto in_full = runnable_in(Profile::full, names_in(Profile::exhaustive), "exhaustive");
+  const auto in_quick = runnable_in(Profile::quick, names_in(Profile::full), "full");
   int python_in_quick = 0;
   for (const auto& impl : catalog().impls()) {
+    const std::string name = impl->workload->name + "/" + impl->label();
     if (!impl->bounds().twin.empty()) {
-      python_in_quick += runnable[impl.get()] > 0;
-      continue;
+      // A Python row may be left out of the quick run (python::full_only): an interpreter's
+      // start for every run makes even its cheapest scale cost seconds. It is in the full
+      // run unless each of its runs at its workload's quick scales would take longer than
+      // the full profile allows (multiprocessing's 100 forked interpreters in spawn_many).
+      python_in_quick += in_quick.count(impl.get()) > 0;
+      bool affordable = false;
+      for (const auto& v : impl->workload->scales(Profile::quick)) {
+        const Cell c{impl.get(), v};
+        affordable |= (!impl->not_applicable || impl->not_applicable(v).empty()) &&
+                      !c.beyond_limit() && c.estimate_seconds() <= full_profile_max_run_s;
+      }
+      if (!affordable) continue;
+    } else {
+      EXPECT_GT(in_quick.count(impl.get()), 0u) << name << " has no cell in the quick profile";
     }
-    EXPECT_GT(runnable[impl.get()], 0)
-        << impl->workload->name << "/" << impl->label() << " has no cell in the quick profile";
+    EXPECT_GT(in_full.count(impl.get()), 0u) << name << " has no cell in the full profile";
   }
   EXPECT_GT(python_in_quick, 0) << "no Python row in the quick profile";
+}
+
+// The full profile keeps to 20 minutes: no cell whose one run is expected to take longer
+// than full_profile_max_run_s (those are exhaustive's), save the ones listed beyond a limit.
+TEST(Profiles, FullLeavesTheLongestRunsToExhaustive) {
+  for (const auto& c : catalog().select(Profile::full, {}, {}))
+    EXPECT_TRUE(c.beyond_limit() || c.estimate_seconds() <= full_profile_max_run_s)
+        << c.name() << ": " << c.estimate_seconds() << " s a run";
+  const auto full = names_in(Profile::full);
+  int left_out = 0;
+  for (const auto& c : catalog().select(Profile::exhaustive, {}, {}))
+    left_out += !full.count(without_window(c)) && !c.beyond_limit() &&
+                c.estimate_seconds() > full_profile_max_run_s;
+  EXPECT_GT(left_out, 0);
+  EXPECT_EQ(parse_profile("exhaustive"), Profile::exhaustive);
+  EXPECT_STREQ(profile_name(Profile::exhaustive), "exhaustive");
+  EXPECT_THROW(parse_profile("medium"), BadInput);
 }

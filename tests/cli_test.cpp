@@ -16,13 +16,15 @@
 #include "run_command.hpp"
 
 using ::testing::HasSubstr;
+namespace fs = std::filesystem;
 
 namespace {
 
 using test_support::Output;
 
-Output cmbench(const std::string& args) {
-  return test_support::run_command(CMBENCH_EXE, args);
+// `env`: assignments for the command's environment, "NAME=value ...".
+Output cmbench(const std::string& args, const std::string& env = "") {
+  return test_support::run_command(env.empty() ? CMBENCH_EXE : env + " " + CMBENCH_EXE, args);
 }
 
 }  // namespace
@@ -74,18 +76,54 @@ TEST(CommandLine, BadCpuBudgetsAreBadInput) {
   EXPECT_EQ(o.status, 0) << o.text;
 }
 
-TEST(CommandLine, CompareHandsItsArgumentsToTheScript) {
-  auto o = cmbench("compare /nonexistent-run");
-  EXPECT_EQ(o.status, 2) << o.text;
-  EXPECT_THAT(o.text, HasSubstr("/nonexistent-run"));
-  o = cmbench("compare --help");
+// `cmbench compare` and `cmbench history` are scripts: their arguments, output and exit status
+// are the script's.
+TEST(CommandLine, ScriptCommandsHandTheirArgumentsToTheirScripts) {
+  struct Case {
+    const char *command, *missing, *says;
+    int status;
+    const char* help_says;
+  };
+  for (const Case& c :
+       {Case{"compare", "/nonexistent-run", "/nonexistent-run", 2, "--fail-on-regression"},
+        Case{"history", "/nonexistent-reports", "/nonexistent-reports/history.jsonl not found", 1,
+             "reports_dir"}}) {
+    auto o = cmbench(std::string(c.command) + " " + c.missing);
+    EXPECT_EQ(o.status, c.status) << o.text;
+    EXPECT_THAT(o.text, HasSubstr(c.says));
+    o = cmbench(std::string(c.command) + " --help");
+    EXPECT_EQ(o.status, 0) << o.text;
+    EXPECT_THAT(o.text, HasSubstr(c.help_says));
+  }
+}
+
+TEST(CommandLine, PlanListsTheCellsAndEachWorkloadsTotalWithoutRunning) {
+  const auto out = fs::path(testing::TempDir()) / "cmbench-plan-only";
+  fs::remove_all(out);
+  auto o = cmbench("suite --plan -w cpu_bound --out " + out.string());
   EXPECT_EQ(o.status, 0) << o.text;
-  EXPECT_THAT(o.text, HasSubstr("--fail-on-regression"));
+  EXPECT_THAT(o.text, HasSubstr("cpu_bound/threads/K:8/width:3000 on 1 CPU"));
+  EXPECT_THAT(o.text, HasSubstr("workload"));
+  EXPECT_THAT(o.text, HasSubstr("quick profile:"));
+  EXPECT_FALSE(fs::exists(out)) << "--plan runs nothing and writes nothing";
+}
+
+// A cell whose warm-up run fails and whose later runs pass is a failed cell, with the
+// warm-up's reason, in every repetition: never a crash in Google Benchmark's statistics
+// (repetitions that counted different iterations abort it) that would lose the reason.
+TEST(CommandLine, ACellThatFailsOnlyItsWarmUpFailsWithTheReason) {
+  auto o = cmbench(
+      "run --cell selftest/sequential/outcome:first_fails --benchmark_repetitions=3 "
+      "--benchmark_min_time=0.001",
+      "CMBENCH_SELFTEST=1");
+  EXPECT_EQ(o.status, 1) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("expected 42, got 41"));
+  EXPECT_THAT(o.text, ::testing::Not(HasSubstr("ComputeStats")));
 }
 
 TEST(CommandLine, ListShowsEveryCellWithItsLimit) {
-  auto o = cmbench("list --profile full");
-  EXPECT_EQ(o.status, 0) << o.text;
+  auto o = cmbench("list --profile exhaustive");
+  EXPECT_EQ(o.status, 0) << o.text.substr(0, 2000);
   EXPECT_THAT(o.text, HasSubstr("sleep_fanout/processes/N:10000/d:1ms/w:1"));
   EXPECT_THAT(o.text, HasSubstr("BEYOND MODEL LIMIT"));
   EXPECT_THAT(o.text, HasSubstr("cpu_bound/threads/K:8/width:3000"));
@@ -99,7 +137,6 @@ TEST(CommandLine, RunsOneCellDirectly) {
 }
 
 TEST(CommandLine, AnInterruptedSuiteLeavesNoPartialRun) {
-  namespace fs = std::filesystem;
   fs::path out = fs::temp_directory_path() / ("cmbench-interrupt-" + std::to_string(getpid()));
   fs::remove_all(out);
   pid_t pid = fork();

@@ -39,20 +39,45 @@ Verdict verified(const Check& check) {
   return v;
 }
 
-void run_cell(benchmark::State& state, const Cell& cell) {
-  if (cell.beyond_limit()) return fail(state, cell.limit_note());
-  Run run;
-  try {
-    run = cell.impl->prepare(cell.params);
-  } catch (const std::exception& e) {
-    return fail(state, std::string("set-up failed: ") + e.what());
+// Why this process's cell cannot run, worked out before its first timed run: beyond its
+// model's limit, a set-up that throws, or a warm-up run that fails; "" when it can. Once
+// failed, a cell fails every later repetition with the same reason, without running again.
+std::string cannot_run(const Cell& cell, Run& run) {
+  static std::map<std::string, std::string> failed;
+  if (auto f = failed.find(cell.name()); f != failed.end()) return f->second;
+  std::string why;
+  if (cell.beyond_limit()) why = cell.limit_note();
+  if (why.empty()) {
+    try {
+      run = cell.impl->prepare(cell.params);
+    } catch (const std::exception& e) {
+      why = std::string("set-up failed: ") + e.what();
+    }
   }
   // One untimed warm-up run per cell and process, as pyperf does: lazily started thread
   // pools (TBB starts its workers on first use), first-touch page faults and cold caches are
   // paid here rather than by the first timed run. It is verified like every other run.
   static std::set<std::string> warmed;
-  if (warmed.insert(cell.name()).second) {
-    if (Verdict v = verified(run_guarded(run)); !v.ok) return fail(state, v.why);
+  if (why.empty() && warmed.insert(cell.name()).second) {
+    if (Verdict v = verified(run_guarded(run)); !v.ok) why = v.why;
+  }
+  if (!why.empty()) failed.emplace(cell.name(), why);
+  return why;
+}
+
+void run_cell(benchmark::State& state, const Cell& cell) {
+  Run run;
+  const std::string why = cannot_run(cell, run);
+  // A failure is reported from inside the loop, as a failed run is: Google Benchmark then
+  // counts the repetition's planned iterations, as for every other repetition (one that fails
+  // before its loop counts none, and the mismatch aborts its statistics: a crash that would
+  // lose the reason).
+  if (!why.empty()) {
+    for (auto _ : state) {
+      fail(state, why);
+      break;
+    }
+    return;
   }
   Usage total;
   std::uint64_t tasks = 0, peak = 0;

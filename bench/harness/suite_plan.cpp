@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <algorithm>
 #include <iostream>
+#include <limits>
 
 #include "harness/process_tuning.hpp"
 
@@ -97,21 +98,57 @@ bool one_cpu_too(const Cell& c) {
          c.impl->bounds().twin.empty();
 }
 
-// The quick profile keeps, of those, the cells whose run takes at most this long (processes
-// at N = 1 000 and fibers at 10^5 tasks are left to --full).
-constexpr double quick_one_cpu_run_s = 0.1;
+// Of those, the quick profile keeps the cells whose run takes at most 0.1 s (processes at
+// N = 1 000 and fibers at 10^5 tasks are left to --full), the full profile those of at most
+// 0.2 s (10^6 waiting tasks are left to --exhaustive), the exhaustive one all.
+double one_cpu_max_run_s(Profile p) {
+  switch (p) {
+    case Profile::quick:
+      return 0.1;
+    case Profile::full:
+      return 0.2;
+    case Profile::exhaustive:
+      break;
+  }
+  return std::numeric_limits<double>::infinity();
+}
 
 std::vector<PlannedCell> with_budgets(const std::vector<Cell>& cells, CpuChoice choice,
-                                      bool quick) {
+                                      Profile profile) {
   std::vector<PlannedCell> planned;
   for (const auto& c : cells) {
     if (choice != CpuChoice::one) planned.push_back({c, CpuBudget::all});
     const bool standard = choice == CpuChoice::standard && one_cpu_too(c) &&
-                          (!quick || c.estimate_seconds() <= quick_one_cpu_run_s);
+                          c.estimate_seconds() <= one_cpu_max_run_s(profile);
     if (choice == CpuChoice::one || choice == CpuChoice::both || standard)
       planned.push_back({c, CpuBudget::one});
   }
   return planned;
+}
+
+// How long each profile measures a cell. Quick: 3 repetitions, enough for a median and a
+// spread. Full: 9, the fewest with which a Mann–Whitney U test between two runs means
+// something (scripts/compare.py), each at least as long as quick's; fewer (at least 3) for a
+// cell whose 9 would take more than 1.6 s (a server's window with its warm-up, 0.32 s: 5),
+// and quick's 3 for a Python row (each of its repetitions starts an interpreter). Exhaustive:
+// 10 of at least 0.5 s, fewer for a cell whose 10 would take more than a minute.
+struct ProfileTimes {
+  int repetitions;
+  double min_time_s;
+  double repetitions_budget_s;
+  int python_repetitions;
+};
+
+ProfileTimes profile_times(Profile p) {
+  switch (p) {
+    case Profile::quick:
+      return {3, 0.04, 60, 3};
+    case Profile::full:
+      return {9, 0.04, 1.6, 3};
+    case Profile::exhaustive:
+      return {10, 0.5, 60, 10};
+  }
+  return {3, 0.04, 60, 3};
 }
 
 }  // namespace
@@ -131,10 +168,16 @@ std::string PlannedCell::title() const {
   return budget == CpuBudget::one ? cell.name() + " on 1 CPU" : cell.name();
 }
 
+// A Python row runs once per repetition (gbench.cpp), each run after an interpreter's start
+// and imports (≈ 0.25 s on average here; Twisted's are the slowest).
+constexpr double python_start_s = 0.25;
+
 int SuitePlan::repetitions_for(const PlannedCell& c) const {
   if (repetitions_given) return repetitions;
-  double one = std::max(min_time, run_seconds(c));
-  return std::clamp(static_cast<int>(60.0 / one), std::min(3, repetitions), repetitions);
+  const bool python = !c.cell.impl->bounds().twin.empty();
+  const int most = python ? std::min(python_repetitions, repetitions) : repetitions;
+  const double one = python ? python_start_s + run_seconds(c) : std::max(min_time, run_seconds(c));
+  return std::clamp(static_cast<int>(repetitions_budget_s / one), std::min(3, most), most);
 }
 
 double SuitePlan::run_seconds(const PlannedCell& c) const {
@@ -144,11 +187,9 @@ double SuitePlan::run_seconds(const PlannedCell& c) const {
 }
 
 double SuitePlan::expected_seconds(const PlannedCell& c) const {
-  // A Python row: one run per repetition (gbench.cpp), each after an interpreter's start and
-  // imports (≈ 0.25 s on average here; Twisted's are the slowest).
   const double process = c.cell.impl->bounds().twin.empty()
                              ? cell_seconds(run_seconds(c), min_time, repetitions_for(c))
-                             : 0.08 + (1 + repetitions_for(c)) * (0.25 + run_seconds(c));
+                             : 0.08 + (1 + repetitions_for(c)) * (python_start_s + run_seconds(c));
   return process + probe_s;  // the speed probe that follows it
 }
 
@@ -166,20 +207,24 @@ SuitePlan plan_suite(const Catalog& catalog, const SuiteOptions& o) {
   SuitePlan p;
   const std::vector<Cell> selected = catalog.select(o.profile, o.workloads, o.models);
   if (selected.empty()) throw BadInput("no cell matches the selection");
-  p.cells = with_budgets(selected, o.cpus, quick);
+  p.cells = with_budgets(selected, o.cpus, o.profile);
   p.cpus = allowed_cpus();
   if (p.cpus.empty()) throw BadInput("this process may run on no CPU (sched_getaffinity)");
   p.one_cpu = p.cpus.back();
+  const ProfileTimes times = profile_times(o.profile);
   p.repetitions_given = o.repetitions > 0;
-  p.repetitions = p.repetitions_given ? o.repetitions : (quick ? 3 : 10);
-  p.min_time = o.min_time_s > 0 ? o.min_time_s : (quick ? 0.04 : 0.5);
+  p.repetitions = p.repetitions_given ? o.repetitions : times.repetitions;
+  p.repetitions_budget_s = times.repetitions_budget_s;
+  p.python_repetitions = times.python_repetitions;
+  p.min_time = o.min_time_s > 0 ? o.min_time_s : times.min_time_s;
   p.timeout_s = o.timeout_s;
   for (const auto& c : p.cells) {
     if (c.cell.beyond_limit()) continue;
     p.expected_cells_s += p.expected_seconds(c);
     ++p.to_run;
   }
-  if (quick) p.micro_filter = "-micro/(skynet|trace)/";
+  if (o.profile != Profile::exhaustive)
+    p.micro_filter = quick ? "-micro/(skynet|trace)/" : "-micro/trace/";
   p.expected_micro_s = o.micro ? micro_seconds(p.min_time, p.repetitions, !quick) : 0;
   if (o.timelines) p.traced = traced_cells(selected, quick);
   for (const auto& t : p.traced) p.expected_timelines_s += timeline_seconds(t);
@@ -202,6 +247,32 @@ void print_plan(const SuitePlan& p, const SuiteOptions& o) {
       o.micro ? ", micro-benchmarks " + clock_text(p.expected_micro_s) : "",
       p.traced.empty() ? "" : ", timelines " + clock_text(p.expected_timelines_s),
       o.report_script.empty() ? "" : ", report " + clock_text(p.expected_report_s));
+}
+
+void print_plan_cells(const SuitePlan& p, std::ostream& out) {
+  struct Total {
+    std::string workload;
+    int cells = 0;
+    double seconds = 0;
+  };
+  std::vector<Total> totals;
+  out << fmt::format("{:<64} {:>5} {:>10} {:>10}\n", "cell", "reps", "s/run", "expected");
+  for (const auto& c : p.cells) {
+    const std::string& w = c.cell.workload().name;
+    if (totals.empty() || totals.back().workload != w) totals.push_back({w});
+    if (c.cell.beyond_limit()) {
+      out << fmt::format("{:<64} {:>5} {:>10} {:>10}\n", c.title(), "-", "-", "beyond limit");
+      continue;
+    }
+    const double s = p.expected_seconds(c);
+    totals.back().cells += 1;
+    totals.back().seconds += s;
+    out << fmt::format("{:<64} {:>5} {:>10.3f} {:>10.1f}\n", c.title(), p.repetitions_for(c),
+                       p.run_seconds(c), s);
+  }
+  out << fmt::format("\n{:<20} {:>6} {:>10}\n", "workload", "cells", "expected");
+  for (const auto& t : totals)
+    out << fmt::format("{:<20} {:>6} {:>10}\n", t.workload, t.cells, clock_text(t.seconds));
 }
 
 }  // namespace cmbench

@@ -4,6 +4,7 @@
 // before the run; they are never used as results.
 #pragma once
 
+#include <ostream>
 #include <vector>
 
 #include "cells/registry.hpp"
@@ -28,8 +29,10 @@ struct SuitePlan {
   std::size_t to_run = 0;  // the cells within their model's limit
   int repetitions = 0;     // the profile's count (or --repetitions)
   bool repetitions_given = false;
-  double min_time = 0;   // seconds each repetition lasts at least
-  double timeout_s = 0;  // 0: each cell's limit derives from its estimate
+  double repetitions_budget_s = 60;  // a longer cell gets fewer repetitions (at least 3)
+  int python_repetitions = 3;        // at most this many for a Python row
+  double min_time = 0;               // seconds each repetition lasts at least
+  double timeout_s = 0;              // 0: each cell's limit derives from its estimate
   // One traced run per implementation, at its workload's traced scale (docs/timelines.md);
   // in the quick profile, per model (its own version) of four workloads (traced_in_quick).
   std::vector<Cell> traced;
@@ -42,8 +45,9 @@ struct SuitePlan {
   double expected_cells_s = 0, expected_micro_s = 0, expected_timelines_s = 0,
          expected_report_s = 0;
 
-  // Repetitions of this cell: the profile's count, fewer (at least 3) for cells so long
-  // that the count would take more than a minute; an explicit --repetitions as given.
+  // Repetitions of this cell: the profile's count (python_repetitions for a Python row),
+  // fewer (at least 3) for cells so long that the count would take more than
+  // repetitions_budget_s; an explicit --repetitions as given.
   int repetitions_for(const PlannedCell& c) const;
   // Seconds one run of this cell is expected to take.
   double run_seconds(const PlannedCell& c) const;
@@ -60,5 +64,10 @@ SuitePlan plan_suite(const Catalog& catalog, const SuiteOptions& options);
 
 // Prints (stderr) what the run holds and what it should take on an idle machine.
 void print_plan(const SuitePlan& plan, const SuiteOptions& options);
+
+// Prints every planned cell (its repetitions, one run's estimate, its process's expected
+// seconds, or why it does not run), then each workload's cells and expected total
+// (`cmbench suite --plan`).
+void print_plan_cells(const SuitePlan& plan, std::ostream& out);
 
 }  // namespace cmbench

@@ -18,8 +18,13 @@
 
 namespace cmbench::tcp {
 
+// The listen queue every server here asks for, the references' (nginx, asio, libuv) included:
+// room for a thousand clients connecting at once (http_server at C = 1 000). nginx's own
+// default, 511, drops SYNs past it, and a client then waits a second for its retry.
+inline constexpr int default_backlog = 1024;
+
 // A listening socket on 127.0.0.1:port (0: ephemeral), with SO_REUSEADDR.
-Fd listen(std::uint16_t port, int backlog = 1024);
+Fd listen(std::uint16_t port, int backlog = default_backlog);
 // The port a socket is bound to (after listen(0), the one the kernel chose).
 std::uint16_t local_port(int fd);
 // A connection from the listen queue, or an empty Fd when none is waiting.

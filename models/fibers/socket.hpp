@@ -21,8 +21,9 @@
 #include <span>
 #include <string_view>
 
-#include "models/core/fd.hpp"
 #include "models/core/engine.hpp"
+#include "models/core/fd.hpp"
+#include "models/core/tcp.hpp"
 #include "models/fibers/wait.hpp"
 
 namespace cmbench::fibers {
@@ -37,7 +38,7 @@ class Socket {
   ~Socket();
 
   // A listening socket on 127.0.0.1:port (0: an ephemeral one; see port()).
-  static Socket listen(std::uint16_t port = 0, int backlog = 1024);
+  static Socket listen(std::uint16_t port = 0, int backlog = tcp::default_backlog);
   // Connects to 127.0.0.1:port, parking until the connection is made or refused.
   static Socket connect(std::uint16_t port);
 

@@ -410,8 +410,8 @@ def header_blocks(comparison):
                             f"{len(few)} of the {len(compared)} compared cells: there the U "
                             f"test cannot mean much (its smallest two-sided p is {smallest}), "
                             f"so those cells are decided from their ranges, and their p is "
-                            f"shown for information only. Run both with --full or "
-                            f"--repetitions 9 or more for a test."))
+                            f"shown for information only. Run both with --full (9 "
+                            f"for most cells) or --repetitions 9 or more for a test."))
     cpus = [str(r.doc["context"].get("cmbench_cpu_model") or "") for r in (base, cand)]
     if all(cpus) and cpus[0] != cpus[1]:
         blocks.append(("p", f"Warning: the two runs ran on different CPUs ({cpus[0]}; "

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "models/processes/info.hpp"
 #include "models/sequential/info.hpp"
@@ -47,6 +48,10 @@ Result run(const Params& p) {
   if (p.outcome == "crash") std::abort();  // SIGABRT: not intercepted by the sanitizers
   if (p.outcome == "hang")
     for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  if (p.outcome == "first_fails") {  // a wrong answer on the process's first run only
+    static bool first = true;
+    return std::exchange(first, false) ? 41 : 42;
+  }
   return p.outcome == "fail" ? 41 : 42;
 }
 
@@ -68,7 +73,7 @@ void register_cells(Catalog& catalog) {
                "what the cell does",
                0,
                0,
-               {"ok", "fail", "throw", "crash", "hang", "spin"}},
+               {"ok", "fail", "throw", "crash", "hang", "spin", "first_fails"}},
               {"tasks", ParamKind::integer, "1", "tasks the cell claims to need", 1, INT64_MAX}};
   w.scale_param = "outcome";
   // The full profile holds the one cell that keeps two threads busy, for the CPU budgets.

@@ -95,8 +95,19 @@ Workload describe() {
     if (profile == Profile::quick) {
       // Fetching (200·2 ms / 8 = 50 ms) and computing (200·0.5 ms / 2 = 50 ms) balanced.
       s.push_back(at("200", "2ms", "500us"));
+    } else if (profile == Profile::full) {
+      // Quick's balance, then fetch-bound (c = 100 µs), compute-bound (c = 2 ms) and the
+      // tightest queue (Q = 1) at the same N = 200; N = 2 000 (≈ 0.5 s a run) once.
+      s.push_back(at("200", "2ms", "500us"));
+      s.push_back(at("200", "2ms", "100us"));
+      s.push_back(at("200", "2ms", "2ms"));
+      s.push_back(at("200", "2ms", "500us", "8", "2", "1"));
+      s.push_back(at("2000", "2ms", "500us"));
     } else {
       for (auto n : {"200", "2000"}) s.push_back(at(n, "2ms", "500us"));
+      s.push_back(at("200", "2ms", "100us"));
+      s.push_back(at("200", "2ms", "2ms"));
+      s.push_back(at("200", "2ms", "500us", "8", "2", "1"));
       s.push_back(at("2000", "2ms", "100us"));                 // fetch-bound
       s.push_back(at("2000", "2ms", "2ms"));                   // compute-bound
       s.push_back(at("2000", "2ms", "500us", "8", "2", "1"));  // the tightest queue

@@ -47,6 +47,11 @@ Workload describe() {
       // (no sequential row). Unbounded fan-outs of 1 000 and more are left to full.
       s.push_back(at("100", "1ms"));
       s.push_back(at("1000", "10ms", "100"));
+    } else if (profile == Profile::full) {
+      // Quick's two, then the unbounded fan-out over N = 10, 1 000 and 10 000 at d = 1 ms
+      // (the sequential client stops where a run would take over 1.5 s).
+      for (auto n : {"10", "100", "1000", "10000"}) s.push_back(at(n, "1ms"));
+      s.push_back(at("1000", "10ms", "100"));
     } else {
       for (auto d : {"1ms", "10ms"})
         for (auto n : {"10", "100", "1000", "10000"}) s.push_back(at(n, d));

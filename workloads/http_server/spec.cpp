@@ -49,6 +49,16 @@ Workload describe() {
       s.push_back(at("slow", "50", "0", "200ms"));
       return s;
     }
+    if (profile == Profile::full) {
+      // Quick's two, then the closed loop over C = 1, 50 and 1 000 connections (one client
+      // waiting on each answer; many more connections than a thread pool has threads);
+      // windows of 200 ms.
+      const std::string t = "200ms";
+      s.push_back(at("hello", "50", "20000", t));
+      s.push_back(at("slow", "50", "0", t));
+      for (auto c : {"1", "50", "1000"}) s.push_back(at("hello", c, "0", t));
+      return s;
+    }
     const std::string t = "2s";
     s.push_back(at("hello", "50", "0", t));
     s.push_back(at("hello", "50", "20000", t));  // the server's CPU per request

@@ -1,8 +1,8 @@
 // What the asio reference servers (http_server's and echo's) share: how they listen, run and
-// stop. One io_context, run by the calling thread; an accept loop co_spawned on it that
-// co_spawns a session per connection; the control's stop closes the acceptor (posted onto the
-// loop's thread), and run() returns once the last session has ended. The servers differ
-// only in their session.
+// stop. One io_context, run by the calling thread; accept loops co_spawned on it (several at
+// once: pending_accepts) that co_spawn a session per connection; the control's stop closes the
+// acceptor (posted onto the loop's thread), and run() returns once the last session has ended. The
+// servers differ only in their session.
 //
 // A failed accept (out of descriptors, say) is reported on stderr and retried 10 ms later:
 // a resource limit slows the server, it does not end it.
@@ -16,6 +16,8 @@
 
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
+
+#include "models/core/tcp.hpp"
 
 namespace cmbench::peers::asio_listener {
 
@@ -42,13 +44,26 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, const char* server, Session
   }
 }
 
+// How many accepts the acceptor keeps outstanding. One accept loop takes one connection per
+// completed operation, behind every session's handlers: at http_server's C = 1 000 the last
+// connections of the burst waited past the load generator's 250 ms (C = 512: 3 requests
+// timed out, C = 1 000: 549, with one loop; none with eight). The models' servers and libuv
+// accept every waiting connection at each readiness; several pending accepts are asio's way.
+inline constexpr int pending_accepts = 8;
+
 // Listens on 127.0.0.1 (an ephemeral port) and serves through `control` until it stops:
 // `control.serving(port, stop)` learns the port and how to stop (the workloads' Control).
 template <class Control, class Session>
 void serve(Control& control, const char* server, Session session) {
-  asio::io_context context(1);  // one thread runs it: asio may skip some locking
-  tcp::acceptor acceptor(context, {asio::ip::address_v4::loopback(), 0});
-  asio::co_spawn(context, accept_loop(acceptor, server, std::move(session)), asio::detached);
+  asio::io_context context(1);      // one thread runs it: asio may skip some locking
+  tcp::acceptor acceptor(context);  // opened, bound and listening as every server here is
+  const tcp::endpoint where{asio::ip::address_v4::loopback(), 0};
+  acceptor.open(where.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  acceptor.bind(where);
+  acceptor.listen(cmbench::tcp::default_backlog);
+  for (int i = 0; i < pending_accepts; ++i)
+    asio::co_spawn(context, accept_loop(acceptor, server, session), asio::detached);
   // The loop ends once the acceptor is closed and every session has ended.
   auto serving = control.serving(acceptor.local_endpoint().port(),
                                  [&] { asio::post(context, [&] { acceptor.close(); }); });

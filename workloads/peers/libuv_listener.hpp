@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/core/tcp.hpp"
+
 namespace cmbench::peers::libuv_listener {
 
 // The object a handle's `data` names: each server's connection points its handles at itself.
@@ -48,7 +50,8 @@ void serve(Control& control, void* data, uv_connection_cb on_connection) {
     check(rc, what);
   };
   int rc = uv_tcp_bind(&listener, reinterpret_cast<const sockaddr*>(&address), 0);
-  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener), 1024, on_connection);
+  if (rc == 0)
+    rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener), tcp::default_backlog, on_connection);
   if (rc == 0) rc = uv_tcp_getsockname(&listener, reinterpret_cast<sockaddr*>(&address), &length);
   if (rc < 0) give_up(rc, "listening on 127.0.0.1");
   // Stopping closes the listener and this handle; the loop ends with the last connection.

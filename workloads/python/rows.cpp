@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -198,6 +199,25 @@ void Next::start() {
 std::shared_ptr<Interpreter> Next::take() {
   if (!ready_) throw std::runtime_error(failed_.empty() ? "no interpreter ready" : failed_);
   return std::exchange(ready_, nullptr);
+}
+
+std::function<bool(Profile, const ParamValues&)> runs_at(const Catalog& catalog,
+                                                         const std::string& workload,
+                                                         bool (*quick)(const ParamValues&),
+                                                         bool (*in_full)(const ParamValues&)) {
+  return [quick, in_full, quick_scales = catalog.workload(workload).scales(Profile::quick)](
+             Profile p, const ParamValues& v) {
+    switch (p) {
+      case Profile::quick:
+        return quick(v);
+      case Profile::full:
+        return std::find(quick_scales.begin(), quick_scales.end(), v) != quick_scales.end() &&
+               (!in_full || in_full(v));
+      case Profile::exhaustive:
+        return true;
+    }
+    return false;
+  };
 }
 
 }  // namespace cmbench::python

@@ -273,27 +273,38 @@ inline bool full_only(const ParamValues&) {
   return false;
 }
 
+// Where a Python row runs (CellImpl::runs_at): in the quick profile at the scales `quick`
+// picks; in the full profile at every scale of the workload's quick profile that `in_full`
+// (if given) accepts (an interpreter's start per run makes the full profile's curve points
+// too dear: ≈ 0.25 s each, ten times a cell); in the exhaustive profile at all of them.
+std::function<bool(Profile, const ParamValues&)> runs_at(
+    const Catalog& catalog, const std::string& workload, bool (*quick)(const ParamValues&),
+    bool (*in_full)(const ParamValues&) = nullptr);
+
 // A workload's Python rows, added to the catalog under the model `py`:
 //
 //   python::Rows<Params, Result> rows(catalog, "sleep_fanout", make_params, verify, args, read,
 //                                     quick);
 //   rows.add(python::asyncio, "asyncio");   // workloads/sleep_fanout/python/asyncio.py
 //
-// `quick` picks the scales of the quick profile a row runs at (all of the full profile's).
+// `quick` picks the scales of the quick profile a row runs at; `in_full`, if given, which of
+// the quick profile's scales every row runs at in the full profile (python::runs_at).
 template <class Params, class Result>
 class Rows {
  public:
   using Quick = bool (*)(const ParamValues&);
   Rows(Catalog& catalog, std::string workload, Params (*make)(const ParamValues&),
        Verdict (*verify)(const Params&, const Result&, const ModelInfo&),
-       std::string (*args)(const Params&), Result (*read)(const Output&), Quick quick)
+       std::string (*args)(const Params&), Result (*read)(const Output&), Quick quick,
+       Quick in_full = nullptr)
       : catalog_(catalog),
         workload_(std::move(workload)),
         make_(make),
         verify_(verify),
         args_(args),
         read_(read),
-        quick_(quick) {}
+        quick_(quick),
+        in_full_(in_full) {}
 
   // The row `py-<variant>`, the program workloads/<workload>/python/<variant>.py, bounded by
   // `framework`. `quick`, if given, replaces the workload's choice of quick scales for this
@@ -304,9 +315,7 @@ class Rows {
     catalog_.add_cell(workload_, std::string(info.name),
                       prepared_row(row, make_, args_, read_, verify_, framework), variant,
                       std::move(not_applicable), &framework,
-                      [quick = quick ? quick : quick_](Profile p, const ParamValues& v) {
-                        return p == Profile::full || quick(v);
-                      });
+                      runs_at(catalog_, workload_, quick ? quick : quick_, in_full_));
   }
 
  private:
@@ -317,6 +326,7 @@ class Rows {
   std::string (*args_)(const Params&);
   Result (*read_)(const Output&);
   Quick quick_;
+  Quick in_full_;
 };
 
 }  // namespace cmbench::python

@@ -130,9 +130,7 @@ void Servers::add(serving::Serve serve, const ModelInfo& framework, const std::s
                   bool (*quick)(const ParamValues&)) {
   auto run = [serve](const serving::Params& p) { return serving::run_under_load(p, serve); };
   catalog_.add_cell(workload_, std::string(info.name), typed_cell(make_, run, verify_, framework),
-                    variant, nullptr, &framework, [quick](Profile p, const ParamValues& v) {
-                      return p == Profile::full || quick(v);
-                    });
+                    variant, nullptr, &framework, runs_at(catalog_, workload_, quick, in_full_));
 }
 
 }  // namespace cmbench::python

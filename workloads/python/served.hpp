@@ -42,13 +42,20 @@ void served(serving::Control& control) {
 //   rows.add(python::served<asyncio>, python::asyncio, "asyncio", quick);
 //
 // A row is bounded by `framework`; `quick` picks the quick profile's scales it runs at
-// (python::full_only: none).
+// (python::full_only: none); `in_full`, if given, which of the quick profile's scales every
+// row runs at in the full profile (python::runs_at).
 class Servers {
  public:
   using Make = serving::Params (*)(const ParamValues&);
   using Verify = Verdict (*)(const serving::Params&, const serving::Result&, const ModelInfo&);
-  Servers(Catalog& catalog, std::string workload, Make make, Verify verify)
-      : catalog_(catalog), workload_(std::move(workload)), make_(make), verify_(verify) {}
+  using Scales = bool (*)(const ParamValues&);
+  Servers(Catalog& catalog, std::string workload, Make make, Verify verify,
+          Scales in_full = nullptr)
+      : catalog_(catalog),
+        workload_(std::move(workload)),
+        make_(make),
+        verify_(verify),
+        in_full_(in_full) {}
 
   void add(serving::Serve serve, const ModelInfo& framework, const std::string& variant,
            bool (*quick)(const ParamValues&));
@@ -58,6 +65,7 @@ class Servers {
   std::string workload_;
   Make make_;
   Verify verify_;
+  Scales in_full_;
 };
 
 }  // namespace cmbench::python

@@ -40,6 +40,14 @@ Workload describe() {
       for (auto n : {"100", "100000"}) s.push_back(at(n, "10ms"));
       return s;
     }
+    if (p == Profile::full) {
+      // The curve at d = 10 ms, a decade a point, the source example, and 1 000 waits of
+      // 1 ms, where a model's cost per task is a tenth of the wait rather than a hundredth.
+      for (auto n : {"3", "100", "1000", "10000", "100000", "1000000"}) s.push_back(at(n, "10ms"));
+      s.push_back(at("1000", "1ms"));
+      s.push_back(at("3", "100ms", "2-3-1"));
+      return s;
+    }
     for (auto d : {"1ms", "10ms"})
       for (auto n : {"3", "100", "1000", "10000", "100000", "1000000"}) s.push_back(at(n, d));
     s.push_back(at("3", "100ms", "2-3-1"));  // the source example, units of 100 ms

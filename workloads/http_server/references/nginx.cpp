@@ -51,6 +51,7 @@ std::string config(const fs::path& dir, std::uint16_t port, int workers, const C
     s << "  " << temp << "_temp_path " << d << temp << ";\n";
   s << "  keepalive_requests 1000000;\n  keepalive_timeout " << idle
     << ";\n  client_header_timeout " << idle << ";\n  server {\n    listen 127.0.0.1:" << port
+    << " backlog=" << tcp::default_backlog
     << ";\n    location / { default_type text/plain; return 200 \"Hello, world!\"; }\n  }\n}\n";
   return s.str();
 }
