@@ -57,8 +57,9 @@ class Servers {
         verify_(verify),
         in_full_(in_full) {}
 
+  // `in_full` false: the row is left to the exhaustive profile.
   void add(serving::Serve serve, const ModelInfo& framework, const std::string& variant,
-           bool (*quick)(const ParamValues&));
+           bool (*quick)(const ParamValues&), bool in_full = true);
 
  private:
   Catalog& catalog_;

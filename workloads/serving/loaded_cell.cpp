@@ -27,6 +27,12 @@ std::chrono::milliseconds warmup_for(std::chrono::milliseconds t) {
   return std::clamp(t / 2, milliseconds(100), milliseconds(200));
 }
 
+std::chrono::milliseconds timeout_for(std::chrono::milliseconds t, int connections) {
+  using std::chrono::milliseconds;
+  return std::max(std::clamp(t / 2, milliseconds(250), milliseconds(1000)),
+                  milliseconds(connections));
+}
+
 double window_seconds(const ParamValues& v) {
   auto t = std::chrono::duration_cast<std::chrono::milliseconds>(v.duration("T"));
   // Starting and stopping the server and the generator take ≈ 20 ms beside the window.
@@ -39,8 +45,7 @@ Params loaded(const ParamValues& v) {
   p.server.workers = p.load.connections;  // processes: a pre-forked worker per connection
   p.load.duration = std::chrono::duration_cast<std::chrono::milliseconds>(v.duration("T"));
   p.load.warmup = warmup_for(p.load.duration);
-  p.load.timeout = std::clamp(p.load.duration / 2, std::chrono::milliseconds(250),
-                              std::chrono::milliseconds(1000));
+  p.load.timeout = timeout_for(p.load.duration, p.load.connections);
   p.pin = v.text("pin") == "split";
   return p;
 }

@@ -28,6 +28,12 @@ Params loaded(const ParamValues& v);
 // T = 400 ms on). Connections open, pools and workers start and the first page faults are
 // paid before the measured window.
 std::chrono::milliseconds warmup_for(std::chrono::milliseconds t);
+
+// How long a request may wait for its answer: half the window, within 250 ms to 1 s, and at
+// least 1 ms per connection, so that a server getting round a thousand busy connections on
+// two CPUs may take a second. At T = 200 ms and C = 1 000, 250 ms timed out a few requests of
+// asio's and of the processes' thousand workers in some runs, none in others.
+std::chrono::milliseconds timeout_for(std::chrono::milliseconds t, int connections);
 // Seconds one run under load takes (the warm-up, T, starting and stopping), for estimates.
 double window_seconds(const ParamValues& v);
 
