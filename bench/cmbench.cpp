@@ -368,6 +368,12 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
+    if (app.get_subcommands().empty()) {  // none given, or a word that is none of them
+      std::string names;
+      for (const auto* s : app.get_subcommands([](const CLI::App*) { return true; }))
+        names += (names.empty() ? "" : ", ") + s->get_name();
+      std::cerr << "cmbench: valid commands: " << names << "\n";
+    }
     return 2;
   }
   set_timer_slack(slack_ns);
@@ -436,8 +442,14 @@ int main(int argc, char** argv) {
       } else {
         register_benchmarks(select_cells(catalog, run_sel));
       }
-      benchmark::RunSpecifiedBenchmarks();
+      // None ran: a --benchmark_filter that matches nothing, or is no regular expression
+      // (Google Benchmark said which above).
+      const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
       benchmark::Shutdown();
+      if (ran == 0) {
+        std::cerr << "cmbench: no benchmark ran (--benchmark_filter: see above)\n";
+        return 2;
+      }
       return failed_benchmarks() == 0 ? 0 : 1;
     }
     if (quick + full + exhaustive > 1)
@@ -446,6 +458,7 @@ int main(int argc, char** argv) {
     if (!cpus_text.empty()) so.cpus = parse_cpu_choice(cpus_text);
     so.workloads = suite_sel.workloads;
     so.models = suite_sel.models;
+    if (out.empty()) throw BadInput("--out: an empty path; name the directory runs land in");
     so.out = fs::absolute(out);
     so.timer_slack_ns = slack_ns;
     // Micro-benchmarks belong to a whole run, not to a selection of workloads or models.

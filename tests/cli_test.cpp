@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "run_command.hpp"
 
@@ -28,6 +29,74 @@ Output cmbench(const std::string& args, const std::string& env = "") {
 }
 
 }  // namespace
+
+// Wrong command lines, one or more per subcommand: unknown names, malformed numbers and
+// durations, negative, zero and huge values, empty strings, missing arguments. Each exits
+// with status 2 and a message that names what was wrong or what is valid; none runs a cell
+// or writes a run (`--plan` and `--out` into a fresh directory show it).
+TEST(CommandLine, EveryWrongCommandLineExitsWithStatusTwoAndSaysWhy) {
+  const auto out = fs::path(testing::TempDir()) / "cmbench-wrong-command-lines";
+  fs::remove_all(out);
+  const std::string o = " --out " + out.string();
+  struct Case {
+    std::string args, says;
+  };
+  const std::vector<Case> corpus = {
+      {"", "valid commands: list, run, trace, suite"},
+      {"nosuchcommand", "valid commands: list, run, trace, suite"},
+      {"list -w nosuch", "valid: sleep_fanout"},
+      {"list --profile medium", "valid: quick, full, exhaustive"},
+      {"list -m nosuch", "valid: sequential"},
+      {"run -m nosuch", "valid: sequential"},
+      {"run --cell nosuch/threads", "unknown workload 'nosuch'"},
+      {"run --cell sleep_fanout", "expected <workload>/<model>"},
+      {"run --cell sleep_fanout/nosuch", "valid: sequential"},
+      {"run --cell sleep_fanout/threads/N:-1", "expected a whole number"},
+      {"run --cell sleep_fanout/threads/N:abc", "expected a whole number"},
+      {"run --cell sleep_fanout/threads/N:99999999999999999999", "expected a whole number"},
+      {"run --cell sleep_fanout/threads/N:1000000000000", "must be in [1,"},
+      {"run --cell sleep_fanout/threads/d:10parsecs", "expected a duration"},
+      {"run --cell sleep_fanout/threads/d:", "expected a duration"},
+      {"run --cell sleep_fanout/threads/Q:3", "unknown parameter 'Q'; valid: N"},
+      {"run --param N", "expected name=value"},
+      {"run --param N=0 -w sleep_fanout -m threads", "must be in [1,"},
+      {"run --cell sleep_fanout/threads/N:3 --benchmark_filter=nothing_matches",
+       "no benchmark ran"},
+      {"micro --benchmark_filter=[", "no benchmark ran"},
+      {"micro --benchmark_nosuch=1", "unrecognized command-line flag: --benchmark_nosuch=1"},
+      {"suite --plan --repetitions 0" + o, "--repetitions: Value 0 not in range 1 to 1000"},
+      {"suite --plan --repetitions -3" + o, "--repetitions"},
+      {"suite --plan --repetitions 1e9" + o, "--repetitions: Value 1e9 not in range"},
+      {"suite --plan --min-time 0" + o, "--min-time: Value 0 not in range"},
+      {"suite --plan --timeout -1" + o, "--timeout: Value -1 not in range"},
+      {"suite --plan --cpus 3" + o, "expected 1, all or both"},
+      {"suite --plan --quick --full" + o, "exclude each other"},
+      {"suite --plan -w ''" + o, "unknown workload ''"},
+      {"suite --plan -m ''" + o, "unknown model ''"},
+      {"suite --plan --out ''", "--out: an empty path"},
+      {"suite --plan --out", "--out: 1 required TEXT missing"},
+      {"trace", "cells is required"},
+      {"trace nosuch/threads", "unknown workload 'nosuch'"},
+      {"demo nosuch", "the demos are: three_tasks"},
+      {"demo --unit 0 three_tasks", "expected a duration"},
+      {"demo --unit abc three_tasks", "expected a duration"},
+      {"lesson -s nosuch", "the demos are: three_tasks"},
+      {"serve", "--model is required"},
+      {"serve -m nosuch", "no http_server named 'nosuch'"},
+      {"serve -m threads --variant nope", "valid: hello, slow"},
+      {"serve -m threads --seconds -1", "--seconds: Value -1 not in range"},
+      {"trace-cost --rounds 0", "--rounds: Value 0 not in range 1 to 1000"},
+      {"--timer-slack-ns 0 env", "--timer-slack-ns: Value 0 not in range"},
+      {"--confine-to-cpu 99999 env", "--confine-to-cpu"},
+      {"compare", "the following arguments are required: RUN"},
+  };
+  for (const auto& c : corpus) {
+    auto r = cmbench(c.args);
+    EXPECT_EQ(r.status, 2) << "cmbench " << c.args << "\n" << r.text;
+    EXPECT_THAT(r.text, HasSubstr(c.says)) << "cmbench " << c.args;
+  }
+  EXPECT_FALSE(fs::exists(out)) << "a wrong command line wrote a run";
+}
 
 TEST(CommandLine, UnknownWorkloadListsTheValidOnes) {
   auto o = cmbench("list -w nosuch");

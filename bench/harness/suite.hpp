@@ -44,8 +44,8 @@ struct SuiteOptions {
   CpuChoice cpus = CpuChoice::standard;
   std::vector<std::string> workloads, models;  // empty: all
   std::filesystem::path out;                   // runs land in out/<stamp>/
-  int repetitions = 0;    // 0: 3 for quick, 10 for full, fewer (≥ 3) for cells over 60 s
-  double min_time_s = 0;  // 0: 0.04 for quick, 0.5 for full
+  int repetitions = 0;    // 0: the profile's (suite_plan.cpp, profile_times)
+  double min_time_s = 0;  // 0: the profile's: 0.04 s, 0.5 s for exhaustive
   double timeout_s = 0;   // 0: derived from each cell's estimate
   long timer_slack_ns = 1;
   std::filesystem::path executable;     // the cmbench binary to run cells with
