@@ -11,8 +11,11 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "run_command.hpp"
 
@@ -203,6 +206,39 @@ TEST(CommandLine, RunsOneCellDirectly) {
   EXPECT_EQ(o.status, 0) << o.text;
   EXPECT_THAT(o.text, HasSubstr("sleep_fanout/threads/N:3/d:20ms/w:1/real_time"));
   EXPECT_THAT(o.text, HasSubstr("peak_in_flight"));
+}
+
+// Three suites started at once into one folder (three terminals, a script in a loop): they
+// take the same stamp unless a second turns between them. Each keeps its own partial
+// directory and publishes its own whole run; none removes or replaces another's, and
+// `latest` ends a whole link to one of them.
+TEST(CommandLine, SuitesStartedAtOnceIntoOneFolderKeepEveryRun) {
+  const fs::path out = fs::path(testing::TempDir()) / "cmbench-suites-at-once";
+  fs::remove_all(out);
+  const std::string suite = std::string(CMBENCH_EXE) +
+                            " suite -w cpu_bound -m sequential --cpus all --repetitions 1 "
+                            "--min-time 0.001 --no-micro --no-timelines --no-report --out " +
+                            out.string() + " >/dev/null 2>&1";
+  const std::string script = "'" + suite + " & a=$!; " + suite + " & b=$!; " + suite +
+                             " & c=$!; wait $a; x=$?; wait $b; y=$?; wait $c; echo exits $x $? $y'";
+  auto o = test_support::run_command("sh -c", script);
+  EXPECT_THAT(o.text, HasSubstr("exits 0 0 0")) << o.text;
+  std::vector<std::string> runs;
+  for (const auto& e : fs::directory_iterator(out)) {
+    const std::string name = e.path().filename().string();
+    EXPECT_FALSE(name.starts_with(".")) << name << " was left behind";
+    if (name == "latest" || name == "history.jsonl") continue;
+    runs.push_back(name);
+    std::ifstream in(e.path() / "results.json");
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << name << "/results.json";
+    ASSERT_EQ(j["cmbench"]["cells"].size(), 2u) << name;
+    for (const auto& row : j["cmbench"]["cells"]) EXPECT_EQ(row["status"], "ok") << name;
+  }
+  EXPECT_EQ(runs.size(), 3u);
+  ASSERT_TRUE(fs::is_symlink(out / "latest"));
+  EXPECT_TRUE(fs::exists(out / "latest" / "results.json"));
+  fs::remove_all(out);
 }
 
 TEST(CommandLine, AnInterruptedSuiteLeavesNoPartialRun) {

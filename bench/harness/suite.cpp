@@ -296,10 +296,7 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
   const SuitePlan plan = plan_suite(catalog, o);
   RunRecord record;
   record.started = utc_now("%Y%m%d-%H%M%S");
-  fs::create_directories(o.out);
-  const fs::path partial = o.out / (".partial-" + record.started);
-  fs::remove_all(partial);
-  fs::create_directories(partial / "logs");
+  const fs::path partial = claim_partial(o.out, record.started);
   const InterruptHandlers handlers;
 
   SuiteOutcome outcome;
@@ -333,7 +330,7 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
     outcome.report_failed = !write_report(o.report_script, partial);
     outcome.report_s = seconds_since(report_t0);
   }
-  outcome.run_dir = publish_run(partial, o.out, record.started);
+  outcome.run_dir = publish_run(partial, o.out);
   outcome.seconds = seconds_since(t0);
   return outcome;
 }
