@@ -22,9 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench/load/generator.hpp"
 #include "models/core/histogram.hpp"
 #include "models/core/http.hpp"
-#include "bench/load/generator.hpp"
 #include "models/core/tcp.hpp"
 
 using namespace cmbench;
@@ -415,6 +415,49 @@ TEST(LoadReport, MalformedJsonThrows) {
   EXPECT_THROW(load::Report::from_json("not json"), std::runtime_error);
   EXPECT_THROW(load::Report::from_json(R"({"ok": 1})"), std::runtime_error);
   EXPECT_THROW(load::Report::from_json(R"([1, 2])"), std::runtime_error);
+}
+
+// What the fuzz target (fuzz/load_report_fuzz.cpp) holds the reader to: a count that is
+// negative, fractional or beyond 2^64 (whose conversion was undefined: 1e30 was the first
+// finding), a figure below 0, a field of the wrong type: each a worded error, never a report.
+TEST(LoadReport, EveryFieldMustHaveItsTypeAndRange) {
+  load::Report r;
+  r.ok = 10;
+  const std::string good = r.to_json();
+  ASSERT_NO_THROW(load::Report::from_json(good));
+  auto with = [&good](const std::string& field, const std::string& value) {
+    const auto at = good.find("\"" + field + "\":");
+    const auto start = at + field.size() + 3, end = good.find_first_of(",}", start);
+    return good.substr(0, start) + value + good.substr(end);
+  };
+  for (const auto& [field, value] :
+       std::vector<std::pair<std::string, std::string>>{{"ok", "-1"},
+                                                        {"ok", "1.5"},
+                                                        {"ok", "1e30"},
+                                                        {"timeouts", "\"3\""},
+                                                        {"peak_in_flight", "null"},
+                                                        {"p99_us", "-0.5"},
+                                                        {"seconds", "\"0.2\""},
+                                                        {"first_error", "7"}}) {
+    const std::string text = with(field, value);
+    try {
+      load::Report::from_json(text);
+      ADD_FAILURE() << "accepted " << text;
+    } catch (const std::runtime_error& e) {
+      EXPECT_THAT(e.what(), ::testing::StartsWith("load report: ")) << text;
+      EXPECT_THAT(e.what(), ::testing::HasSubstr(field)) << text;
+    }
+  }
+}
+
+// first_error may quote a server's bytes: a report holding bytes that are not UTF-8 is still
+// written (those bytes replaced), and read back.
+TEST(LoadReport, AnErrorQuotingBytesThatAreNotUtf8IsStillWritten) {
+  load::Report r;
+  r.first_error = std::string("bad response: \xff\xfe\x80 from the server");
+  std::string text;
+  ASSERT_NO_THROW(text = r.to_json());
+  EXPECT_THAT(load::Report::from_json(text).first_error, ::testing::HasSubstr("from the server"));
 }
 
 // ---- the histogram ------------------------------------------------------------------------

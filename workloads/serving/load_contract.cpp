@@ -1,49 +1,72 @@
 #include "load_contract.hpp"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace cmbench::load {
+namespace {
+
+// The report's fields, in one place for the writer and the reader.
+constexpr std::pair<const char*, std::uint64_t Report::*> counts[] = {
+    {"ok", &Report::ok},
+    {"bad_responses", &Report::bad_responses},
+    {"timeouts", &Report::timeouts},
+    {"errors", &Report::errors},
+    {"unsent", &Report::unsent},
+    {"peak_in_flight", &Report::peak_in_flight}};
+constexpr std::pair<const char*, double Report::*> figures[] = {
+    {"seconds", &Report::seconds}, {"requests_per_second", &Report::requests_per_second},
+    {"p50_us", &Report::p50_us},   {"p90_us", &Report::p90_us},
+    {"p99_us", &Report::p99_us},   {"p999_us", &Report::p999_us},
+    {"max_us", &Report::max_us}};
+
+[[noreturn]] void bad(const std::string& why) {
+  throw std::runtime_error("load report: " + why);
+}
+
+// A count: a whole number of 0 or more (not -1, not 1.5, not 1e30, whose conversion to an
+// integer would be undefined).
+std::uint64_t count(const nlohmann::json& j, const char* name) {
+  const auto& v = j.at(name);
+  if (!v.is_number_unsigned()) bad(std::string(name) + " is not a count: " + v.dump());
+  return v.get<std::uint64_t>();
+}
+
+// A time or a rate: a number of 0 or more.
+double figure(const nlohmann::json& j, const char* name) {
+  const auto& v = j.at(name);
+  if (!v.is_number() || v.get<double>() < 0)
+    bad(std::string(name) + " is not a number of 0 or more: " + v.dump());
+  return v.get<double>();
+}
+
+}  // namespace
 
 std::string Report::to_json() const {
-  nlohmann::json j = {{"ok", ok},
-                      {"bad_responses", bad_responses},
-                      {"timeouts", timeouts},
-                      {"errors", errors},
-                      {"unsent", unsent},
-                      {"peak_in_flight", peak_in_flight},
-                      {"seconds", seconds},
-                      {"requests_per_second", requests_per_second},
-                      {"p50_us", p50_us},
-                      {"p90_us", p90_us},
-                      {"p99_us", p99_us},
-                      {"p999_us", p999_us},
-                      {"max_us", max_us},
-                      {"first_error", first_error}};
-  return j.dump();
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, field] : counts) j[name] = this->*field;
+  for (const auto& [name, field] : figures) j[name] = this->*field;
+  j["first_error"] = first_error;
+  // first_error may quote a server's bytes, which need not be UTF-8: replaced, not thrown.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Report Report::from_json(const std::string& text) {
   try {
-    nlohmann::json j = nlohmann::json::parse(text);
+    const nlohmann::json j = nlohmann::json::parse(text);
+    if (!j.is_object()) bad("not a JSON object");
     Report r;
-    j.at("ok").get_to(r.ok);
-    j.at("bad_responses").get_to(r.bad_responses);
-    j.at("timeouts").get_to(r.timeouts);
-    j.at("errors").get_to(r.errors);
-    j.at("unsent").get_to(r.unsent);
-    j.at("peak_in_flight").get_to(r.peak_in_flight);
-    j.at("seconds").get_to(r.seconds);
-    j.at("requests_per_second").get_to(r.requests_per_second);
-    j.at("p50_us").get_to(r.p50_us);
-    j.at("p90_us").get_to(r.p90_us);
-    j.at("p99_us").get_to(r.p99_us);
-    j.at("p999_us").get_to(r.p999_us);
-    j.at("max_us").get_to(r.max_us);
-    j.at("first_error").get_to(r.first_error);
+    for (const auto& [name, field] : counts) r.*field = count(j, name);
+    for (const auto& [name, field] : figures) r.*field = figure(j, name);
+    const auto& first = j.at("first_error");
+    if (!first.is_string()) bad("first_error is not a string: " + first.dump());
+    r.first_error = first.get<std::string>();
     return r;
   } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(std::string("load report: ") + e.what());
+    bad(e.what());
   }
 }
 
