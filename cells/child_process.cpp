@@ -13,6 +13,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "models/core/sigpipe.hpp"
+
 extern char** environ;
 
 namespace cmbench {
@@ -114,29 +116,20 @@ Child::~Child() {
 }
 
 void Child::write_stdin(std::string_view text) {
-  // SIGPIPE, should the child have closed its end, is blocked in this thread for the write
-  // and taken back if it was raised, so that the caller gets EPIPE instead of a killed
-  // process.
-  sigset_t pipe_only, before;
-  sigemptyset(&pipe_only);
-  sigaddset(&pipe_only, SIGPIPE);
-  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &before);
+  // Should the child have closed its end, the caller gets EPIPE instead of a killed process.
   int error = 0;
-  while (!text.empty()) {
-    ssize_t n = ::write(stdin_.get(), text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = errno;
-      break;
-    }
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  if (error == EPIPE) {
-    const timespec now{};
-    while (::sigtimedwait(&pipe_only, nullptr, &now) < 0 && errno == EINTR) {
+  {
+    const SigpipeBlocked blocked;
+    while (!text.empty()) {
+      ssize_t n = ::write(stdin_.get(), text.data(), text.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        error = errno;
+        break;
+      }
+      text.remove_prefix(static_cast<std::size_t>(n));
     }
   }
-  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
   if (error) fail(error, "writing to a child's stdin");
 }
 

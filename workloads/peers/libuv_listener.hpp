@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/core/sigpipe.hpp"
 #include "models/core/tcp.hpp"
 
 namespace cmbench::peers::libuv_listener {
@@ -63,6 +64,9 @@ void serve(Control& control, void* data, uv_connection_cb on_connection) {
   });
   if (rc < 0) give_up(rc, "uv_async_init");
   {
+    // libuv writes with writev(2): a client gone mid-answer would raise SIGPIPE. Node.js
+    // ignores it for the process; this loop's thread blocks it while it serves.
+    const SigpipeBlocked blocked;
     auto serving = control.serving(ntohs(address.sin_port), [&stop] { uv_async_send(&stop); });
     uv_run(&loop, UV_RUN_DEFAULT);
   }
