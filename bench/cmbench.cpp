@@ -267,7 +267,8 @@ int main(int argc, char** argv) {
   auto* suite = app.add_subcommand("suite", "each cell in its own process, then the report");
   bool quick = false;
   suite->add_flag("--quick", quick, "the quick profile (default): about 3 minutes on 2 cores");
-  suite->add_flag("--full", full, "the full profile: every workload's curve, about 20 minutes");
+  suite->add_flag("--full", full,
+                  "the full profile: every workload's curve, about 16 minutes on 2 cores");
   bool exhaustive = false;
   suite->add_flag("--exhaustive", exhaustive,
                   "every scale the workloads declare, 10 repetitions of 0.5 s: hours");
