@@ -44,9 +44,9 @@ struct SuiteOptions {
   CpuChoice cpus = CpuChoice::standard;
   std::vector<std::string> workloads, models;  // empty: all
   std::filesystem::path out;                   // runs land in out/<stamp>/
-  int repetitions = 0;    // 0: the profile's (suite_plan.cpp, profile_times)
-  double min_time_s = 0;  // 0: the profile's: 0.04 s, 0.5 s for exhaustive
-  double timeout_s = 0;   // 0: derived from each cell's estimate
+  int repetitions = 0;                         // 0: the profile's (suite_plan.cpp, profile_times)
+  double min_time_s = 0;                       // 0: the profile's: 0.04 s, 0.5 s for exhaustive
+  double timeout_s = 0;                        // 0: derived from each cell's estimate
   long timer_slack_ns = 1;
   std::filesystem::path executable;     // the cmbench binary to run cells with
   std::filesystem::path report_script;  // scripts/report.py; empty: no report

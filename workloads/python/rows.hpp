@@ -273,11 +273,6 @@ inline bool full_only(const ParamValues&) {
   return false;
 }
 
-// No scale at all (a row that the full profile leaves to the exhaustive one).
-inline bool nowhere(const ParamValues&) {
-  return false;
-}
-
 // Where a Python row runs (CellImpl::runs_at): in the quick profile at the scales `quick`
 // picks; in the full profile at every scale of the workload's quick profile that `in_full`
 // (if given) accepts (an interpreter's start per run makes the full profile's curve points
