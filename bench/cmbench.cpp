@@ -16,7 +16,7 @@
 //   cmbench lesson [-s SCENARIO]... [--unit D] [--out DIR]         every scenario in every
 //                                                                   model, and the lesson
 //                                                                   page built from the run
-//   cmbench serve -m M [--variant hello|slow] [--seconds S]         one http_server, until
+//   cmbench serve -m M [--variant hello|slow] [--seconds S] ...     one http_server, until
 //                                                                   Ctrl-C (for wrk, curl)
 //   cmbench env                                                     the recorded environment
 //   cmbench compare [BASELINE] CANDIDATE                            two runs, cell by cell
@@ -110,7 +110,8 @@ std::vector<Cell> select_cells(const Catalog& c, const Selection& s) {
 }
 
 // Runs one http_server until SIGINT or SIGTERM (or `seconds`), printing its address first.
-int serve(const std::string& label, const std::string& variant, double seconds) {
+int serve(const std::string& label, const std::string& variant, int workers, double idle_s,
+          double seconds) {
   const auto& server = http_server::server(label);
   if (variant != "hello" && variant != "slow")
     throw BadInput("unknown variant '" + variant + "'; valid: hello, slow");
@@ -118,8 +119,9 @@ int serve(const std::string& label, const std::string& variant, double seconds) 
   config.variant = variant == "slow" ? http_server::Variant::slow : http_server::Variant::hello;
   if (config.variant == http_server::Variant::slow && !server.has_slow_variant)
     throw BadInput(label + " has no slow variant");
-  config.workers = 64;
-  config.idle_timeout = std::chrono::seconds(10);
+  config.workers = workers;
+  config.idle_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(idle_s));
   // Blocked before any thread or worker starts, so only sigtimedwait below receives them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -351,6 +353,8 @@ int main(int argc, char** argv) {
 
   std::string serve_label, serve_variant = "hello";
   double serve_seconds = 0;
+  int serve_workers = 64;
+  double serve_idle_s = 10;
   auto* serve_cmd = app.add_subcommand(
       "serve",
       "run one http_server on 127.0.0.1 until Ctrl-C, for wrk or curl (docs/http_server.md)");
@@ -358,6 +362,14 @@ int main(int argc, char** argv) {
       ->add_option("-m,--model", serve_label, "a model or reference: fibers, nginx-2workers, ...")
       ->required();
   serve_cmd->add_option("--variant", serve_variant, "hello (default) or slow (1 ms per request)");
+  serve_cmd
+      ->add_option("--workers", serve_workers,
+                   "worker processes or threads, for the servers that have them (default 64)")
+      ->check(CLI::Range(1, 4096));
+  serve_cmd
+      ->add_option("--idle-timeout", serve_idle_s,
+                   "seconds a connection may stay silent before it is closed (default 10)")
+      ->check(CLI::Range(0.01, 3600.0));
   serve_cmd->add_option("--seconds", serve_seconds, "stop after this long (default: at Ctrl-C)")
       ->check(CLI::Range(0.0, 86400.0));
 
@@ -386,7 +398,8 @@ int main(int argc, char** argv) {
       return list_cells(
           catalog.select(parse_profile(list_sel.profile), list_sel.workloads, list_sel.models));
     }
-    if (serve_cmd->parsed()) return serve(serve_label, serve_variant, serve_seconds);
+    if (serve_cmd->parsed())
+      return serve(serve_label, serve_variant, serve_workers, serve_idle_s, serve_seconds);
     if (demo_cmd->parsed()) {
       if (demo_list) {
         list_demos(std::cout);

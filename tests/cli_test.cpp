@@ -88,6 +88,8 @@ TEST(CommandLine, EveryWrongCommandLineExitsWithStatusTwoAndSaysWhy) {
       {"serve -m nosuch", "no http_server named 'nosuch'"},
       {"serve -m threads --variant nope", "valid: hello, slow"},
       {"serve -m threads --seconds -1", "--seconds: Value -1 not in range"},
+      {"serve -m threads --workers 0", "--workers: Value 0 not in range"},
+      {"serve -m threads --idle-timeout 0", "--idle-timeout: Value 0 not in range"},
       {"trace-cost --rounds 0", "--rounds: Value 0 not in range 1 to 1000"},
       {"--timer-slack-ns 0 env", "--timer-slack-ns: Value 0 not in range"},
       {"--confine-to-cpu 99999 env", "--confine-to-cpu"},

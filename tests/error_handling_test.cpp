@@ -11,17 +11,16 @@
 #include <vector>
 
 #include "catalog.hpp"
+#include "harness/holdings.hpp"
 #include "models/sequential/info.hpp"
 #include "models/threads/info.hpp"
-#include "tests/leftovers.hpp"
 #include "workloads/error_handling/spec.hpp"
 
 using namespace cmbench;
 using namespace cmbench::error_handling;
 using ::testing::HasSubstr;
 
-using cmbench::test_support::children;
-using cmbench::test_support::entries;
+using cmbench::entries;
 
 namespace {
 
@@ -156,8 +155,9 @@ TEST(ErrorHandlingCells, CancelOnFirstStopsTheSiblingsEarly) {
     EXPECT_LT(metric(v, "stop_us"), 500'000);
     // A Python row's set-up starts interpreters (Twisted's imports alone take ≈ 0.5 s, more
     // on a loaded machine): its stop is judged by stop_us, measured inside the run.
-    if (impl->bounds().twin.empty())
+    if (impl->bounds().twin.empty()) {
       EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+    }
   }
 }
 
@@ -182,7 +182,7 @@ TEST(ErrorHandlingCells, NothingIsLeftBehind) {
       ASSERT_TRUE(verdict.ok) << verdict.why;
       EXPECT_EQ(entries("/proc/self/fd"), fds) << policy;
       EXPECT_EQ(entries("/proc/self/task"), threads) << policy;
-      EXPECT_EQ(children(), 0u) << policy;
+      EXPECT_EQ(Holdings::now().children.size(), 0u) << policy;
     }
   }
 }

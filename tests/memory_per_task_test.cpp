@@ -12,10 +12,10 @@
 #include <thread>
 
 #include "catalog.hpp"
+#include "harness/holdings.hpp"
 #include "models/coroutines/info.hpp"
 #include "models/processes/info.hpp"
 #include "models/threads/info.hpp"
-#include "tests/leftovers.hpp"
 #include "workloads/memory_per_task/spec.hpp"
 
 using namespace cmbench;
@@ -26,8 +26,7 @@ using mpt::Result;
 using mpt::verify;
 using ::testing::HasSubstr;
 
-using cmbench::test_support::children;
-using cmbench::test_support::entries;
+using cmbench::entries;
 
 namespace {
 
@@ -138,7 +137,7 @@ TEST(MemoryPerTask, AFailedRunLeavesNoThreadAndNoChildBehind) {
   EXPECT_EQ(entries("/proc/self/task"), threads_before) << "a waiting thread was left";
   for (auto run : {mpt::processes, mpt::callbacks, mpt::futures, mpt::coroutines, mpt::fibers}) {
     EXPECT_THROW(run(p), std::runtime_error);
-    EXPECT_EQ(children(), 0u);
+    EXPECT_EQ(Holdings::now().children.size(), 0u);
   }
 }
 
@@ -150,5 +149,5 @@ TEST(MemoryPerTask, AFailedRunInItsOwnProcessSaysWhy) {
   } catch (const std::exception& e) {
     EXPECT_THAT(e.what(), HasSubstr("failing while all tasks wait"));
   }
-  EXPECT_EQ(children(), 0u);
+  EXPECT_EQ(Holdings::now().children.size(), 0u);
 }

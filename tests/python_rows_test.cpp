@@ -14,7 +14,7 @@
 #include <string>
 
 #include "cells/registry.hpp"
-#include "tests/leftovers.hpp"
+#include "harness/holdings.hpp"
 #include "workloads/catalog.hpp"
 #include "workloads/python/rows.hpp"
 #include "workloads/sleep_fanout/spec.hpp"
@@ -131,7 +131,7 @@ TEST(PythonRows, AMissingProgramIsNamed) {
 
 TEST(PythonRows, NothingIsLeftBehind) {
   OwnTmpdir tmp;
-  const std::size_t children = test_support::children();
+  const std::size_t children = Holdings::now().children.size();
   {
     cmbench::Run run = catalog().impl("sleep_fanout", "py-gevent").prepare(three_waits);
     ASSERT_TRUE(run()().ok);
@@ -139,7 +139,7 @@ TEST(PythonRows, NothingIsLeftBehind) {
     EXPECT_THROW(failing(), std::runtime_error);
     EXPECT_GT(tmp.files(), 0u);  // the next runs' interpreters are ready, their stderr files too
   }  // the interpreters started for the runs that never came are killed and reaped here
-  EXPECT_EQ(test_support::children(), children);
+  EXPECT_EQ(Holdings::now().children.size(), children);
   EXPECT_EQ(tmp.files(), 0u);
 }
 

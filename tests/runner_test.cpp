@@ -20,6 +20,7 @@
 
 using namespace cmbench;
 namespace fs = std::filesystem;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 namespace {
@@ -81,7 +82,7 @@ TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
 
   EXPECT_FALSE(r.interrupted);
   EXPECT_EQ(r.ok, 2);            // ok ×2 models
-  EXPECT_EQ(r.failed, 4);        // wrong answer and exception, ×2 models
+  EXPECT_EQ(r.failed, 14);       // wrong answer, exception and five leaks, ×2 models
   EXPECT_EQ(r.crashed, 2);       // abort() ×2
   EXPECT_EQ(r.timeout, 2);       // hang ×2, killed at the time limit
   EXPECT_EQ(r.beyond_limit, 2);  // 10^6 tasks: beyond both models' limits
@@ -100,7 +101,7 @@ TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
   auto j = nlohmann::json::parse(in);
   std::map<std::string, nlohmann::json> cells;
   for (const auto& row : j["cmbench"]["cells"]) cells[row["name"]] = row;
-  ASSERT_EQ(cells.size(), 12u);
+  ASSERT_EQ(cells.size(), 22u);
   auto cell = [&](const std::string& model, const std::string& outcome, const char* tasks = "1") {
     return cells.at("selftest/" + model + "/outcome:" + outcome + "/tasks:" + tasks);
   };
@@ -114,6 +115,20 @@ TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
   EXPECT_EQ(cell("sequential", "crash")["status"], "crashed");
   EXPECT_THAT(cell("sequential", "crash")["reason"].get<std::string>(), HasSubstr("signal 6"));
   EXPECT_EQ(cell("sequential", "hang")["status"], "timeout");
+  // Each leak fails its cell and names what leaked: in the cell's process, after a round of
+  // runs (descriptors, threads, children); by the runner, once the process ended (a process
+  // left running, a temporary file).
+  for (const auto& [outcome, named] :
+       std::map<std::string, std::string>{{"leak_descriptor", "descriptors (/dev/null"},
+                                          {"leak_thread", "threads (cmbench"},
+                                          {"leak_child", "child processes ("},
+                                          {"orphan", "1 process running (cmbench "},
+                                          {"leak_file", "1 temporary file (selftest-"}}) {
+    EXPECT_EQ(cell("sequential", outcome)["status"], "failed") << outcome;
+    EXPECT_THAT(cell("sequential", outcome)["reason"].get<std::string>(),
+                AllOf(HasSubstr("leak: "), HasSubstr(named)))
+        << outcome;
+  }
   EXPECT_EQ(cell("processes", "ok", "1000000")["status"], "beyond_limit");
   EXPECT_EQ(cell("sequential", "ok", "1000000")["status"], "beyond_limit");
 

@@ -1,6 +1,7 @@
 #include "gbench.hpp"
 
 #include <benchmark/benchmark.h>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <atomic>
@@ -8,7 +9,9 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 
+#include "holdings.hpp"
 #include "models/core/usage.hpp"
 
 namespace cmbench {
@@ -65,7 +68,9 @@ std::string cannot_run(const Cell& cell, Run& run) {
   return why;
 }
 
-void run_cell(benchmark::State& state, const Cell& cell) {
+// One repetition: set-up, its timed runs, each verified. Its Run, and what the cell set up,
+// is destroyed on return.
+void measure(benchmark::State& state, const Cell& cell) {
   Run run;
   const std::string why = cannot_run(cell, run);
   // A failure is reported from inside the loop, as a failed run is: Google Benchmark then
@@ -111,6 +116,31 @@ void run_cell(benchmark::State& state, const Cell& cell) {
   state.counters["peak_in_flight"] = double(peak);
   state.counters["tasks"] = double(tasks) / runs;
   for (const auto& [name, sum] : metrics) state.counters[name] = sum / runs;
+}
+
+// Fails a round of runs (one call of the benchmark function: Google Benchmark makes a few
+// to find how many runs fill min_time, then one per repetition) that ended holding more
+// descriptors, threads or child processes than the cell's previous round ended with. The
+// first round of a process sets the mark, with what the warm-up started for good (TBB's
+// workers, a runtime's poller opened on first use): a leak shows from the second round on.
+void check_holdings(benchmark::State& state, const Cell& cell) {
+  static std::map<std::string, Holdings> ended;
+  auto [mark, first] = ended.try_emplace(cell.name());
+  if (first) {
+    // A thread joined a moment ago can still be listed: let it go before setting the mark.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    mark->second = Holdings::now();
+    return;
+  }
+  Holdings now = settled_holdings(mark->second);
+  if (const std::string grown = grown_since(mark->second, now); !grown.empty())
+    fail(state, fmt::format("leak: {} runs left {} behind", state.iterations(), grown));
+  mark->second = std::move(now);
+}
+
+void run_cell(benchmark::State& state, const Cell& cell) {
+  measure(state, cell);
+  if (!state.error_occurred()) check_holdings(state, cell);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <thread>
 #include <utility>
 
+#include "leftovers.hpp"
 #include "process_tuning.hpp"
 #include "recorded_environment.hpp"
 #include "speed_probe.hpp"
@@ -137,7 +138,7 @@ void record_load(json& row) {
 // Runs cell `i` of the plan in its child process (or lists it, beyond its model's limit) and
 // returns its row; its Google Benchmark entries join the record.
 json run_cell(const SuitePlan& plan, std::size_t i, const SuiteOptions& o, const fs::path& partial,
-              RunRecord& record, SuiteOutcome& outcome, Progress& progress) {
+              RunRecord& record, SuiteOutcome& outcome, Progress& progress, Leftovers& leftovers) {
   const PlannedCell& planned = plan.cells[i];
   const Cell& cell = planned.cell;
   const bool one = planned.budget == CpuBudget::one;
@@ -174,15 +175,10 @@ json run_cell(const SuitePlan& plan, std::size_t i, const SuiteOptions& o, const
   row["log"] = fs::relative(log, partial).string();
   progress.cell_done(plan.expected_seconds(planned), took);
   if (interrupted) return row;
-  if (const std::string why = one ? left_its_cpu(v.entries) : "";
-      v.status == "ok" && !why.empty()) {
-    v.status = "failed";
-    v.reason = why;
-    for (auto& b : v.entries) {
-      b["error_occurred"] = true;
-      b["error_message"] = why;
-    }
-  }
+  if (const std::string left = leftovers.collect(); !left.empty())
+    fail_outcome(v, "leak: once its process ended, the cell left " + left);
+  if (const std::string why = one ? left_its_cpu(v.entries) : ""; !why.empty())
+    fail_outcome(v, why);
   row["status"] = v.status;
   row["reason"] = v.reason;
   for (auto& b : v.entries) {
@@ -204,8 +200,9 @@ void run_cells(const SuitePlan& plan, const SuiteOptions& o, const fs::path& par
   // The speed probe between two cells is the first one's `after` and the next one's
   // `before` (speed_probe.hpp).
   double probe = probe_speed();
+  Leftovers leftovers;  // the cells' orphans and temporary files, checked after each
   for (std::size_t i = 0; i < plan.cells.size() && !interrupted; ++i) {
-    json row = run_cell(plan, i, o, partial, record, outcome, progress);
+    json row = run_cell(plan, i, o, partial, record, outcome, progress, leftovers);
     if (interrupted) break;
     if (row["status"] != "beyond_limit") {
       const double before = std::exchange(probe, probe_speed());

@@ -68,6 +68,19 @@ ChildOutcome classify(const Spawned& s, double limit, const fs::path& log,
 
 }  // namespace
 
+void fail_outcome(ChildOutcome& v, const std::string& why) {
+  if (v.status != "ok") {  // it failed already: the first reason stays first
+    v.reason += "; " + why;
+    return;
+  }
+  v.status = "failed";
+  v.reason = why;
+  for (auto& b : v.entries) {
+    b["error_occurred"] = true;
+    b["error_message"] = why;
+  }
+}
+
 std::string left_its_cpu(const std::vector<json>& entries) {
   for (const auto& e : entries) {
     const char* counter = e.contains("server_cpu_util") ? "server_cpu_util" : "cpu_util";

@@ -36,6 +36,10 @@ std::string run_traced_child(const SuiteOptions& o, const std::string& cell_name
                              const std::filesystem::path& log, double limit,
                              const std::function<bool()>& stop);
 
+// Fails an outcome that was ok, its entries too, for `why`; appends `why` to the reason of
+// one that was not.
+void fail_outcome(ChildOutcome& v, const std::string& why);
+
 // Why a cell confined to one CPU did not stay on it, or "": its CPU time is at most its
 // wall time, give or take 10 % (a server's, where the cell measures the server apart from
 // its load generator, which runs on another CPU).

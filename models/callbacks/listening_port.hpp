@@ -3,7 +3,9 @@
 //
 // Each readable event accepts up to 64 waiting connections (then lets the loop turn, so that a
 // flood of connections cannot starve established ones; level-triggered epoll calls again for
-// the rest), and gives each a Connection with factory.build_protocol().
+// the rest), and gives each a Connection with factory.build_protocol(). When accept fails for
+// want of a resource (out of descriptors), it stops watching the socket for a second and
+// says so at most once a minute (models/core/accept_pause.hpp), rather than spin.
 //
 // Guarantees: port() is the port actually bound (the kernel's choice after listen_tcp(0)).
 // stop_listening() closes the socket at once; connections already accepted go on. Unlike
@@ -14,6 +16,7 @@
 
 #include <cstdint>
 
+#include "models/core/accept_pause.hpp"
 #include "models/core/engine.hpp"
 #include "models/core/fd.hpp"
 
@@ -41,6 +44,9 @@ class ListeningPort {
   Fd fd_;
   std::uint16_t port_;
   Watcher watcher_;  // after fd_: stops watching before the socket closes
+  AcceptPauses pauses_{"listen_tcp"};
+  Engine::TimerHandle resume_{};  // pending while an accept failure pauses the port
+  bool paused_ = false;
 };
 
 }  // namespace cmbench::callbacks

@@ -24,7 +24,7 @@ Fd listen(std::uint16_t port) {
   return fd;
 }
 
-Fd accept(int listener, const char* who) {
+Fd accept(int listener, AcceptPauses& pauses) {
   for (;;) {
     int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) {
@@ -34,8 +34,9 @@ Fd accept(int listener, const char* who) {
     }
     if (errno == EINTR || errno == ECONNABORTED) continue;
     if (errno == EINVAL) return Fd();  // shut down: the server is stopping
-    std::fprintf(stderr, "%s: accept failed, retrying in 10 ms: %s\n", who, std::strerror(errno));
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (const std::string line = pauses.pausing(std::strerror(errno)); !line.empty())
+      std::fprintf(stderr, "%s\n", line.c_str());
+    std::this_thread::sleep_for(accept_pause);
   }
 }
 

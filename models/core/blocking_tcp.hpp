@@ -4,8 +4,9 @@
 //
 // Guarantees: the listening socket binds 127.0.0.1 only and is blocking and close-on-exec;
 // accepted connections are blocking, close-on-exec, with TCP_NODELAY set (as tcp.hpp's).
-// A failed accept for lack of a resource (out of descriptors, say) is written to stderr
-// and retried after 10 ms: a resource limit slows a server, it does not end it.
+// A failed accept for lack of a resource (out of descriptors, say) pauses accepting for a
+// second (accept_pause.hpp), said at most once a minute: a resource limit slows a server,
+// it neither ends it nor makes it spin.
 // Thread-safety: functions are reentrant; accept() may be called on one listening socket
 // from several threads or processes at once (each connection goes to one of them).
 #pragma once
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "models/core/accept_pause.hpp"
 #include "models/core/fd.hpp"
 
 namespace cmbench::blocking_tcp {
@@ -22,8 +24,8 @@ Fd listen(std::uint16_t port = 0);
 
 // The next connection, blocking until one arrives; an empty Fd once the listening socket
 // has been shut down (::shutdown(fd, SHUT_RDWR): how a blocking server is stopped from
-// another thread). `who` names the server in the message of a failed accept.
-Fd accept(int listener, const char* who);
+// another thread). `pauses` words a failed accept, and belongs to the calling thread.
+Fd accept(int listener, AcceptPauses& pauses);
 
 // Writes all of `bytes`, blocking while the send buffer is full; false if the connection
 // failed (the peer went away or reset it). Never raises SIGPIPE.

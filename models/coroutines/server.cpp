@@ -8,6 +8,7 @@
 #include <string>
 #include <system_error>
 
+#include "models/core/accept_pause.hpp"
 #include "models/coroutines/connection.hpp"
 #include "models/coroutines/event.hpp"
 #include "models/coroutines/event_loop.hpp"
@@ -81,6 +82,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::optional<Watcher> watcher_;  // declared after socket_: it goes first
   Engine::TimerHandle retry_{};
   bool retrying_ = false;
+  AcceptPauses pauses_{"start_server"};
   std::size_t active_ = 0;
 };
 
@@ -121,10 +123,10 @@ void Listener::accept_ready() {
     } catch (const std::system_error& e) {
       // Out of fds (EMFILE), say: level-triggered, the socket would wake us at once again.
       // Pause, as asyncio does, and let connections end meanwhile.
-      report(std::string("start_server: accept failed, retrying in 1 s: ") + e.what());
+      if (const std::string line = pauses_.pausing(e.code().message()); !line.empty()) report(line);
       watcher_->want(0);
       retrying_ = true;
-      retry_ = loop_.engine().call_later(std::chrono::seconds(1), [this] {
+      retry_ = loop_.engine().call_later(accept_pause, [this] {
         retrying_ = false;
         watcher_->want(EPOLLIN);
       });

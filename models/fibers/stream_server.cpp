@@ -5,6 +5,7 @@
 #include <system_error>
 #include <utility>
 
+#include "models/core/accept_pause.hpp"
 #include "models/fibers/fibers.hpp"
 
 namespace cmbench::fibers {
@@ -12,14 +13,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The acceptor greenlet: only kill() ends it.
+// The acceptor greenlet: only kill() ends it. A failed accept (out of descriptors, say)
+// leaves the socket readable, so waiting for it again would not wait: the acceptor sleeps a
+// second instead (models/core/accept_pause.hpp) while the handlers serve on.
 void accept_forever(Socket& listener, Pool& handlers, const StreamServer::Handler& handle) {
+  AcceptPauses pauses("StreamServer");
   for (;;) {
     try {
       handlers.spawn(handle, listener.accept());
     } catch (const std::system_error& e) {
-      std::fprintf(stderr, "StreamServer: accept failed, retrying in 10 ms: %s\n", e.what());
-      sleep(10ms);
+      if (const std::string line = pauses.pausing(e.code().message()); !line.empty())
+        std::fprintf(stderr, "%s\n", line.c_str());
+      sleep(accept_pause);
     }
   }
 }

@@ -15,7 +15,8 @@ PreforkServer::PreforkServer(Handler handle, int workers)
   for (int i = 0; i < std::max(1, workers); ++i)
     workers_.emplace_back([this] {
       std::uint64_t served = 0;
-      while (Fd connection = blocking_tcp::accept(listener_.get(), "PreforkServer")) {
+      AcceptPauses pauses("PreforkServer");
+      while (Fd connection = blocking_tcp::accept(listener_.get(), pauses)) {
         handle_(std::move(connection));
         ++served;
       }

@@ -17,7 +17,8 @@ std::uint16_t TCPServer::port() const {
 }
 
 void TCPServer::serve_forever() {
-  while (Fd connection = blocking_tcp::accept(listener_.get(), "TCPServer"))
+  AcceptPauses pauses("TCPServer");
+  while (Fd connection = blocking_tcp::accept(listener_.get(), pauses))
     handle_(std::move(connection));
 }
 

@@ -19,7 +19,8 @@ std::uint16_t ThreadingTCPServer::port() const {
 
 void ThreadingTCPServer::serve_forever() {
   // Connection threads are detached; the count of live ones is what serve_forever waits on.
-  while (Fd connection = blocking_tcp::accept(listener_.get(), "ThreadingTCPServer")) {
+  AcceptPauses pauses("ThreadingTCPServer");
+  while (Fd connection = blocking_tcp::accept(listener_.get(), pauses)) {
     std::lock_guard lock(mutex_);
     ++live_;
     std::thread([this, connection = std::move(connection)]() mutable {

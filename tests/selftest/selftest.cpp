@@ -1,11 +1,15 @@
 // selftest: cells that misbehave on purpose, so that the tests can check how the harness
-// and the suite runner record a failed verification, an exception, a crash and a hang.
+// and the suite runner record a failed verification, an exception, a crash, a hang and a
+// leak.
 // Registered only when the environment has CMBENCH_SELFTEST=1; never part of a real run.
 #include "tests/selftest/selftest.hpp"
 
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -38,6 +42,29 @@ void burn(int ms) {
   }
 }
 
+// The leaks the harness must find. Per run: a descriptor, a thread, an unreaped child.
+// Once per process: a process that outlives the cell, out of its process group, and a
+// temporary file.
+void leave_behind(const std::string& outcome) {
+  if (outcome == "leak_descriptor") ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (outcome == "leak_thread")
+    std::thread([] {
+      for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    }).detach();
+  if (outcome == "leak_child" && ::fork() == 0) ::_exit(0);
+  static bool once = true;
+  if (!std::exchange(once, false)) return;
+  if (outcome == "orphan" && ::fork() == 0) {
+    ::setsid();
+    ::sleep(600);
+    ::_exit(0);
+  }
+  if (outcome == "leak_file") {
+    std::string name = (std::filesystem::temp_directory_path() / "selftest-XXXXXX").string();
+    ::mkstemp(name.data());
+  }
+}
+
 Result run(const Params& p) {
   if (p.outcome == "spin") {  // two threads computing: on one CPU they take turns
     std::thread other(burn, 20);
@@ -48,6 +75,7 @@ Result run(const Params& p) {
   if (p.outcome == "crash") std::abort();  // SIGABRT: not intercepted by the sanitizers
   if (p.outcome == "hang")
     for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  leave_behind(p.outcome);
   if (p.outcome == "first_fails") {  // a wrong answer on the process's first run only
     static bool first = true;
     return std::exchange(first, false) ? 41 : 42;
@@ -66,14 +94,15 @@ void register_cells(Catalog& catalog) {
   Workload w;
   w.name = "selftest";
   w.title = "cells that misbehave on purpose (tests only)";
-  w.summary = "Checks the harness: a wrong answer, an exception, a crash, a hang.";
+  w.summary = "Checks the harness: a wrong answer, an exception, a crash, a hang, a leak.";
   w.params = {{"outcome",
                ParamKind::choice,
                "ok",
                "what the cell does",
                0,
                0,
-               {"ok", "fail", "throw", "crash", "hang", "spin", "first_fails"}},
+               {"ok", "fail", "throw", "crash", "hang", "spin", "first_fails", "leak_descriptor",
+                "leak_thread", "leak_child", "orphan", "leak_file"}},
               {"tasks", ParamKind::integer, "1", "tasks the cell claims to need", 1, INT64_MAX}};
   w.scale_param = "outcome";
   // The full profile holds the one cell that keeps two threads busy, for the CPU budgets.
@@ -81,7 +110,8 @@ void register_cells(Catalog& catalog) {
     if (profile == Profile::full)
       return std::vector{ParamValues({{"outcome", "spin"}, {"tasks", "1"}})};
     std::vector<ParamValues> s;
-    for (auto o : {"ok", "fail", "throw", "crash", "hang"})
+    for (auto o : {"ok", "fail", "throw", "crash", "hang", "leak_descriptor", "leak_thread",
+                   "leak_child", "orphan", "leak_file"})
       s.push_back(ParamValues({{"outcome", o}, {"tasks", "1"}}));
     s.push_back(ParamValues({{"outcome", "ok"}, {"tasks", "1000000"}}));  // beyond most limits
     return s;

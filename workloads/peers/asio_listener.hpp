@@ -17,6 +17,7 @@
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
 
+#include "models/core/accept_pause.hpp"
 #include "models/core/tcp.hpp"
 
 namespace cmbench::peers::asio_listener {
@@ -27,16 +28,18 @@ using asio::ip::tcp;
 inline constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 // Accepts until the acceptor is closed; session(socket) is an awaitable<void> per client.
+// `pauses` is shared by the acceptor's loops (all on the one thread that runs the context).
 template <class Session>
-awaitable<void> accept_loop(tcp::acceptor& acceptor, const char* server, Session session) {
+awaitable<void> accept_loop(tcp::acceptor& acceptor, AcceptPauses& pauses, Session session) {
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer pause(executor);
   while (acceptor.is_open()) {
     auto [error, socket] = co_await acceptor.async_accept(nothrow);
     if (error == asio::error::operation_aborted) co_return;
-    if (error) {
-      std::fprintf(stderr, "%s: accept: %s; retrying in 10 ms\n", server, error.message().c_str());
-      pause.expires_after(std::chrono::milliseconds(10));
+    if (error) {  // out of descriptors, say: pause (models/core/accept_pause.hpp)
+      if (const std::string line = pauses.pausing(error.message()); !line.empty())
+        std::fprintf(stderr, "%s\n", line.c_str());
+      pause.expires_after(accept_pause);
       co_await pause.async_wait(nothrow);
       continue;
     }
@@ -62,8 +65,9 @@ void serve(Control& control, const char* server, Session session) {
   acceptor.set_option(tcp::acceptor::reuse_address(true));
   acceptor.bind(where);
   acceptor.listen(cmbench::tcp::default_backlog);
+  AcceptPauses pauses(server);
   for (int i = 0; i < pending_accepts; ++i)
-    asio::co_spawn(context, accept_loop(acceptor, server, session), asio::detached);
+    asio::co_spawn(context, accept_loop(acceptor, pauses, session), asio::detached);
   // The loop ends once the acceptor is closed and every session has ended.
   auto serving = control.serving(acceptor.local_endpoint().port(),
                                  [&] { asio::post(context, [&] { acceptor.close(); }); });

@@ -42,6 +42,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/core/accept_pause.hpp"
 #include "models/core/fd.hpp"
 #include "models/core/span.hpp"
 #include "models/core/tcp.hpp"
@@ -147,9 +148,11 @@ class EpollFloor {
       try {
         fd = tcp::accept(listener_.get());
       } catch (const std::system_error& e) {
-        std::fprintf(stderr, "%s: %s; retrying in 10 ms\n", who_, e.what());
+        // Out of descriptors, say: the listener stays readable. Pause (accept_pause.hpp).
+        if (const std::string line = pauses_.pausing(e.code().message()); !line.empty())
+          std::fprintf(stderr, "%s\n", line.c_str());
         ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
-        accept_at_ = now_ + 10'000'000;
+        accept_at_ = now_ + std::chrono::nanoseconds(accept_pause).count();
         return;
       }
       if (!fd) return;
@@ -169,6 +172,7 @@ class EpollFloor {
   }
 
   const char* who_;
+  AcceptPauses pauses_{who_};
   Fd epoll_, wake_, listener_;
   std::int64_t accept_at_ = 0;  // after a failed accept: when to listen again
   std::uint32_t next_id_ = 1;

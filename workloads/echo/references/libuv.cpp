@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "echo/spec.hpp"
+#include "models/core/accept_pause.hpp"
 #include "workloads/peers/libuv_listener.hpp"
 
 namespace cmbench::echo {
@@ -77,7 +78,10 @@ void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
 
 void on_connection(uv_stream_t* listener, int status) {
   if (status < 0) {  // out of descriptors, say: libuv keeps listening
-    std::fprintf(stderr, "echo libuv: accept: %s\n", uv_strerror(status));
+    // libuv has accepted and closed what waited (its EMFILE trick): say so once a minute.
+    thread_local AcceptPauses pauses("echo libuv");
+    if (const std::string line = pauses.pausing(uv_strerror(status)); !line.empty())
+      std::fprintf(stderr, "%s\n", line.c_str());
     return;
   }
   auto* c = new Connection(static_cast<char*>(listener->data));

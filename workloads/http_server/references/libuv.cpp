@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "models/core/accept_pause.hpp"
 #include "models/core/http.hpp"
 #include "references.hpp"
 #include "workloads/peers/libuv_listener.hpp"
@@ -165,7 +166,10 @@ void on_idle(uv_timer_t* t) {
 
 void on_connection(uv_stream_t* listener, int status) {
   if (status < 0) {  // out of descriptors, say: libuv keeps listening
-    std::fprintf(stderr, "http_server libuv: accept: %s\n", uv_strerror(status));
+    // libuv has accepted and closed what waited (its EMFILE trick): say so once a minute.
+    thread_local AcceptPauses pauses("http_server libuv");
+    if (const std::string line = pauses.pausing(uv_strerror(status)); !line.empty())
+      std::fprintf(stderr, "%s\n", line.c_str());
     return;
   }
   auto* c = new Connection(*static_cast<const Config*>(listener->data));
