@@ -210,6 +210,44 @@ TEST(CommandLine, RunsOneCellDirectly) {
   EXPECT_THAT(o.text, HasSubstr("peak_in_flight"));
 }
 
+// A full disk: a first suite fills a small tmpfs of its own mount namespace with a run, the
+// rest of the disk is filled, and a second suite must fail saying why, remove what it had
+// begun, and leave the first run and `latest` as they were. The mount vanishes with the
+// namespace. (Root, or an unprivileged user namespace, is needed for the mount: the test
+// fails, rather than skips, without one.)
+TEST(CommandLine, AFullDiskFailsTheRunAndKeepsTheEarlierOnes) {
+  const fs::path dir = fs::path(testing::TempDir()) / "cmbench-full-disk";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "mnt");
+  const fs::path script = dir / "full.sh", second_log = dir / "second.log";
+  std::ofstream(script) << R"sh(set -u
+mnt=$1 exe=$2 log=$3
+mount -t tmpfs -o size=4m tmpfs "$mnt" || { echo "no mount"; exit 1; }
+suite="$exe suite -w cpu_bound -m sequential --cpus all --repetitions 1 --min-time 0.001 --no-micro --no-timelines --out $mnt"
+$suite >/dev/null 2>&1; echo "first exit $?"
+before=$(readlink "$mnt/latest")
+dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null
+$suite >"$log" 2>&1; echo "second exit $?"
+[ "$(readlink "$mnt/latest")" = "$before" ] && echo "latest kept"
+/usr/bin/python3 -c "import json, sys; json.load(open(sys.argv[1]))" "$mnt/latest/results.json" && echo "first run whole"
+echo "left: $(ls -A "$mnt" | tr '\n' ' ')"
+)sh";
+  auto o = test_support::run_command("unshare", "--mount --propagation private /bin/sh " +
+                                                    script.string() + " " + (dir / "mnt").string() +
+                                                    " " + CMBENCH_EXE + " " + second_log.string());
+  ASSERT_THAT(o.text, HasSubstr("first exit 0")) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("second exit 1")) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("latest kept")) << o.text;
+  EXPECT_THAT(o.text, HasSubstr("first run whole")) << o.text;
+  EXPECT_THAT(o.text, ::testing::Not(HasSubstr(".partial"))) << o.text;
+  std::ifstream in(second_log);
+  const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(said, HasSubstr("No space left on device")) << said;
+  EXPECT_THAT(said, HasSubstr("this run was not kept")) << said;
+  EXPECT_THAT(said, HasSubstr("(its disk is full)")) << said;
+  fs::remove_all(dir);
+}
+
 // Three suites started at once into one folder (three terminals, a script in a loop): they
 // take the same stamp unless a second turns between them. Each keeps its own partial
 // directory and publishes its own whole run; none removes or replaces another's, and

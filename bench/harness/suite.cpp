@@ -321,13 +321,22 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
     return outcome;
   }
 
-  write_results(partial, record, catalog, o, plan, env, seconds_since(t0));
-  if (!o.report_script.empty()) {
-    const auto report_t0 = Clock::now();
-    outcome.report_failed = !write_report(o.report_script, partial);
-    outcome.report_s = seconds_since(report_t0);
+  try {
+    write_results(partial, record, catalog, o, plan, env, seconds_since(t0));
+    if (!o.report_script.empty()) {
+      const auto report_t0 = Clock::now();
+      outcome.report_failed = !write_report(o.report_script, partial);
+      outcome.report_s = seconds_since(report_t0);
+    }
+    outcome.run_dir = publish_run(partial, o.out);
+  } catch (const std::exception& e) {
+    // A full disk, say: what was written is incomplete and holds the space; the runs before
+    // and `latest` were never touched.
+    std::error_code ignored;
+    fs::remove_all(partial, ignored);
+    throw std::runtime_error(std::string(e.what()) + "; this run was not kept (" + o.out.string() +
+                             "'s earlier runs and latest are as they were)");
   }
-  outcome.run_dir = publish_run(partial, o.out);
   outcome.seconds = seconds_since(t0);
   return outcome;
 }

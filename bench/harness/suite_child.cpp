@@ -1,5 +1,6 @@
 #include "suite_child.hpp"
 
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include <fmt/core.h>
@@ -33,6 +34,12 @@ std::string ending_of(const Spawned& s, const fs::path& log) {
   return describe_status(s.status) + (last.empty() ? "" : ": " + last);
 }
 
+// Whether the filesystem that holds `path` has no room left for a non-root user.
+bool disk_full(const fs::path& path) {
+  struct statvfs fs_info {};
+  return ::statvfs(path.parent_path().c_str(), &fs_info) == 0 && fs_info.f_bavail == 0;
+}
+
 ChildOutcome classify(const Spawned& s, double limit, const fs::path& log,
                       const fs::path& out_json) {
   ChildOutcome v;
@@ -61,6 +68,10 @@ ChildOutcome classify(const Spawned& s, double limit, const fs::path& log,
   } else {
     v.status = "crashed";
     v.reason = ending_of(s, log);
+    // Exit status 0 with no results: it could not write them (a full disk, say).
+    if (WIFEXITED(s.status) && WEXITSTATUS(s.status) == 0)
+      v.reason = "exited with status 0 but wrote no results to " + out_json.string() +
+                 (disk_full(out_json) ? " (its disk is full)" : "");
     v.entries.clear();
   }
   return v;

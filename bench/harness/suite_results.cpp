@@ -1,9 +1,11 @@
 #include "suite_results.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 #include <fstream>
 #include <stdexcept>
+#include <system_error>
 
 namespace cmbench {
 namespace fs = std::filesystem;
@@ -17,9 +19,15 @@ void write_atomically(const fs::path& path, const std::string& text) {
   fs::path tmp = path;
   tmp += ".tmp";
   {
+    errno = 0;
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;
-    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
+    if (!out.flush()) {
+      const int why = errno ? errno : EIO;  // ENOSPC on a full disk
+      std::error_code ignored;
+      fs::remove(tmp, ignored);
+      throw std::system_error(why, std::generic_category(), "cannot write " + tmp.string());
+    }
   }
   fs::rename(tmp, path);
 }
