@@ -4,8 +4,11 @@
 // connection in the middle of a response.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <atomic>
+#include <utility>
 
 #include <chrono>
 #include <filesystem>
@@ -91,6 +94,52 @@ int open_fds_after_warming(const Client& c) {
   c.fetch(params(1, 1ms, 0));  // its origin is gone before the count
   return open_fds();
 }
+
+// An origin gone wrong, on a thread of this process: it accepts every connection, reads the
+// request, then does as `how` says, until it is destroyed (which closes what it held).
+class HostileOrigin {
+ public:
+  enum class How { silent, half_then_stall, short_body_then_close, reset };
+
+  explicit HostileOrigin(How how)
+      : how_(how), listener_(tcp::listen(0)), port_(tcp::local_port(listener_.get())) {
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~HostileOrigin() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  void serve() {
+    std::vector<Fd> held;  // the silent and stalled connections, closed at the end
+    while (!stop_) {
+      pollfd ready{listener_.get(), POLLIN, 0};
+      if (::poll(&ready, 1, 10) <= 0) continue;
+      Fd c = tcp::accept(listener_.get());
+      if (!c) continue;
+      pollfd request{c.get(), POLLIN, 0};
+      ::poll(&request, 1, 1000);  // the GET comes in one segment
+      char buf[4096];
+      [[maybe_unused]] auto got = ::recv(c.get(), buf, sizeof buf, 0);
+      const std::string_view half = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nabc";
+      if (how_ == How::half_then_stall || how_ == How::short_body_then_close) [[maybe_unused]]
+        auto sent = ::send(c.get(), half.data(), half.size(), MSG_NOSIGNAL);
+      if (how_ == How::reset) {
+        linger now{1, 0};  // close with RST
+        ::setsockopt(c.get(), SOL_SOCKET, SO_LINGER, &now, sizeof now);
+      }
+      if (how_ == How::silent || how_ == How::half_then_stall) held.push_back(std::move(c));
+    }
+  }
+
+  How how_;
+  Fd listener_;
+  std::uint16_t port_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
 
 // What a client's run threw: the FetchError's words, and how long it took to fail.
 std::string failure_of(const Client& c, const Params& p, std::chrono::nanoseconds& took) {
@@ -313,6 +362,39 @@ TEST_P(HttpFetchClient, AStatusOtherThan200FailsTheRun) {
   std::string what = failure_of(c, p, took);
   server.join();
   EXPECT_NE(what.find("GET /item/0: status 404"), std::string::npos) << c.name << ": " << what;
+}
+
+// Every client gives up on an origin that accepts and never answers, answers half a response
+// and stalls, sends less body than its Content-Length and closes, or resets: within its
+// per-fetch timeout (300 ms here), naming the URL, with nothing left open.
+TEST_P(HttpFetchClient, GivesUpOnAHostileOriginWithinItsTimeoutNamingTheUrl) {
+  const Client& c = GetParam();
+  const int fds = open_fds_after_warming(c);
+  using How = HostileOrigin::How;
+  const std::pair<How, const char*> cases[] = {{How::silent, "silent"},
+                                               {How::half_then_stall, "half, then stalls"},
+                                               {How::short_body_then_close, "short body"},
+                                               {How::reset, "reset"}};
+  for (const auto& [how, what_it_does] : cases) {
+    HostileOrigin origin(how);
+    Params p;
+    p.n = 3;
+    p.delay = 0us;
+    p.port = origin.port();
+    p.timeout = 300ms;
+    std::chrono::nanoseconds took{};
+    const std::string what = failure_of(c, p, took);
+    EXPECT_NE(what.find("GET /item/"), std::string::npos)
+        << c.name << ", " << what_it_does << ": " << what;
+    if (how == How::silent || how == How::half_then_stall) {
+      EXPECT_NE(what.find("300 ms"), std::string::npos)
+          << c.name << ", " << what_it_does << ": " << what;
+      EXPECT_GE(took, 300ms) << c.name << ", " << what_it_does;
+    }
+    // Each fetch is bounded by 300 ms; 10 s leaves room for a loaded, sanitized machine.
+    EXPECT_LT(took, 10s) << c.name << ", " << what_it_does;
+  }
+  EXPECT_EQ(open_fds(), fds) << c.name << " left descriptors open";
 }
 
 TEST_P(HttpFetchClient, NoUrlsGiveNoPages) {

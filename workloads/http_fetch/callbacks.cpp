@@ -10,7 +10,8 @@
 // Every fetch runs to its end (DeferredList waits for all of them, failed or not); then the
 // first failure in URL order is raised. A connection is closed as soon as its page is in
 // (lose_connection) or it failed; those still closing when the reactor stops are closed
-// with it.
+// with it. Each fetch has a timeout, as HTTPClientFactory's: a callLater that aborts the
+// connection and fails the Deferred if the page is not in by then.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -53,10 +54,17 @@ class PageFactory : public callbacks::ClientFactory {
 
   void page_done() {
     span.end_ns = monotonic_ns();
+    if (timeout.active()) timeout.cancel();
     deferred.callback(Fetched{page.digest(), span});
   }
   void fail(std::exception_ptr error) {
+    if (timeout.active()) timeout.cancel();
     if (!deferred.called()) deferred.errback(std::move(error));
+  }
+  // HTTPClientFactory's timeout: the page is not in yet; drop the connection and fail.
+  void timed_out(std::chrono::milliseconds after) {
+    fail_because([&] { page.fail(serving::timed_out(after)); });  // before the abort's reason
+    if (transport) transport->abort_connection();
   }
   // Fails with the FetchError that `explain` throws (a Page's end_of_stream or fail).
   template <class F>
@@ -72,6 +80,8 @@ class PageFactory : public callbacks::ClientFactory {
   Page page;
   Span span;
   Deferred<Fetched> deferred;
+  callbacks::DelayedCall timeout;  // reactor.callLater(timeout, ...), from get_page
+  Transport* transport = nullptr;  // while connected
 };
 
 class PageGetter : public Protocol {
@@ -79,6 +89,7 @@ class PageGetter : public Protocol {
   explicit PageGetter(PageFactory& request) : request_(request) {}
 
   void connection_made(Transport& transport) override {
+    request_.transport = &transport;
     transport.write(request(request_.page.index()));
   }
 
@@ -96,6 +107,7 @@ class PageGetter : public Protocol {
   }
 
   void connection_lost(const Failure& reason) override {
+    request_.transport = nullptr;
     request_.fail_because([&] {
       if (reason.check<ConnectionDone>()) request_.page.end_of_stream();  // ended too soon
       request_.page.fail(reason.error_message());                         // reset, say
@@ -110,8 +122,11 @@ std::unique_ptr<Protocol> PageFactory::build_protocol() {
   return std::make_unique<PageGetter>(*this);
 }
 
-Deferred<Fetched> get_page(Reactor& reactor, std::uint16_t port, PageFactory& factory) {
+Deferred<Fetched> get_page(Reactor& reactor, const Params& p, PageFactory& factory) {
   factory.span.start_ns = monotonic_ns();
+  factory.timeout =
+      reactor.call_later(p.timeout, [&factory, after = p.timeout] { factory.timed_out(after); });
+  const std::uint16_t port = p.port;
   try {
     reactor.connect_tcp(port, factory);
   } catch (const std::exception& e) {  // no socket to be had (EMFILE, say)
@@ -135,7 +150,7 @@ Result callbacks(const Params& p) {
     pages.reserve(p.n);
     for (std::size_t i = 0; i < p.n; ++i) {
       PageFactory& factory = *factories.emplace_back(std::make_unique<PageFactory>(i));
-      auto fetch = [&reactor, &factory, port = p.port] { return get_page(reactor, port, factory); };
+      auto fetch = [&reactor, &factory, &p] { return get_page(reactor, p, factory); };
       pages.push_back(semaphore ? semaphore->run(fetch) : fetch());
     }
     return DeferredList<Fetched>(std::move(pages));

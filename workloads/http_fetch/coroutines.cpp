@@ -13,8 +13,10 @@
 // through cancellation, which this workload does not need to measure.
 // A connection closes when fetch() ends on every path: close() on success, and on a
 // failure the reader's and writer's handles go with the frame's locals, which closes it.
-// Cost: a task (a coroutine frame) and a socket per URL in flight; a read that waits is an
-// epoll wake-up and a trip through the ready queue.
+// Each fetch runs inside wait_for(fetch(i), p.timeout), as aiohttp bounds every request with
+// its ClientTimeout.
+// Cost: two tasks (wait_for's frame and fetch's), a timer and a socket per URL in flight; a read
+// that waits is an epoll wake-up and a trip through the ready queue.
 #include <cstdint>
 #include <string>
 #include <system_error>
@@ -24,6 +26,7 @@
 #include "models/coroutines/gather.hpp"
 #include "models/coroutines/open_connection.hpp"
 #include "models/coroutines/semaphore.hpp"
+#include "models/coroutines/wait.hpp"
 #include "spec.hpp"
 
 namespace cmbench::http_fetch {
@@ -53,10 +56,20 @@ Task<Fetched> fetch(std::uint16_t port, std::size_t i) {
   co_return Fetched{page.digest(), Span{start, end}};
 }
 
-// `async with sem: return await fetch(i)`
-Task<Fetched> bounded_fetch(coroutines::Semaphore& sem, std::uint16_t port, std::size_t i) {
+// `await asyncio.wait_for(fetch(i), timeout)`: past the timeout the fetch is cancelled (its
+// connection closes as its frame unwinds) and the TimeoutError is reworded to name the URL.
+Task<Fetched> fetch_within(std::uint16_t port, std::size_t i, std::chrono::milliseconds timeout) {
+  try {
+    co_return co_await coroutines::wait_for(fetch(port, i), timeout);
+  } catch (const coroutines::TimeoutError&) {
+  }
+  Page(i).fail(serving::timed_out(timeout));
+}
+
+// `async with sem: return await asyncio.wait_for(fetch(i), timeout)`
+Task<Fetched> bounded_fetch(coroutines::Semaphore& sem, const Params& p, std::size_t i) {
   auto held = co_await sem.hold();
-  co_return co_await fetch(port, i);
+  co_return co_await fetch_within(p.port, i, p.timeout);
 }
 
 Task<Result> fetch_all(const Params& p) {
@@ -64,7 +77,8 @@ Task<Result> fetch_all(const Params& p) {
   std::vector<Task<Fetched>> fetches;
   fetches.reserve(p.n);
   for (std::size_t i = 0; i < p.n; ++i)
-    fetches.push_back(p.max_in_flight > 0 ? bounded_fetch(sem, p.port, i) : fetch(p.port, i));
+    fetches.push_back(p.max_in_flight > 0 ? bounded_fetch(sem, p, i)
+                                          : fetch_within(p.port, i, p.timeout));
   auto outcomes = co_await coroutines::gather(coroutines::return_exceptions, std::move(fetches));
   Result pages;
   pages.reserve(p.n);

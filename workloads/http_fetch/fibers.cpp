@@ -9,7 +9,8 @@
 // Errors: a fetch that fails raises FetchError naming its URL in its own greenlet; the main
 // greenlet reads the results in URL order once every greenlet has finished, so it raises
 // the first failure in URL order and leaves no greenlet behind. A socket closes as its
-// greenlet leaves fetch(), on every path. Cost: a greenlet (a 16 KiB stack) and a socket
+// greenlet leaves fetch(), on every path; a Timeout bounds each fetch, as gevent.Timeout
+// would, raising at whichever call was waiting. Cost: a greenlet (a 16 KiB stack) and a socket
 // per URL in flight; each blocking call that waits is two switches through the hub.
 #include <cstdint>
 #include <ranges>
@@ -22,11 +23,12 @@ namespace cmbench::http_fetch {
 namespace {
 
 // One page over a connection of its own, as blocking code reads it.
-Fetched fetch(std::uint16_t port, std::size_t i) {
+Fetched fetch(std::uint16_t port, std::size_t i, std::chrono::milliseconds timeout) {
   Page page(i);
   const std::int64_t start = monotonic_ns();
   std::int64_t end = 0;
   try {
+    fibers::Timeout limit(timeout);  // with gevent.Timeout(timeout):
     fibers::Socket sock = fibers::Socket::connect(port);
     sock.sendall(request(i));
     while (!page.done()) {
@@ -38,6 +40,8 @@ Fetched fetch(std::uint16_t port, std::size_t i) {
     end = monotonic_ns();
   } catch (const std::system_error& e) {  // refused, reset, out of descriptors...
     page.fail(e.what());
+  } catch (const fibers::TimeoutError&) {  // raised at the blocking call that was waiting
+    page.fail(serving::timed_out(timeout));
   }
   return Fetched{page.digest(), Span{start, end}};
 }
@@ -47,7 +51,7 @@ Fetched fetch(std::uint16_t port, std::size_t i) {
 Result fibers(const Params& p) {
   return fibers::run([&p]() -> Result {
     auto urls = std::views::iota(std::size_t{0}, p.n);
-    auto fetch_one = [port = p.port](std::size_t i) { return fetch(port, i); };
+    auto fetch_one = [&p](std::size_t i) { return fetch(p.port, i, p.timeout); };
     if (p.max_in_flight > 0) {
       fibers::Pool pool(p.max_in_flight);
       return pool.map(fetch_one, urls);

@@ -10,7 +10,9 @@
 // The first failure fails multi, and run_sync returns at once; the loop is destroyed, which
 // closes the streams still open. Fetches that fail after the first are abandoned quietly
 // (their futures never resolve) instead of each being logged by a multi that has failed
-// already: what Tornado's multi(…, quiet_exceptions=FetchError) does.
+// already: what Tornado's multi(…, quiet_exceptions=FetchError) does. Each fetch has a
+// timer, as simple_httpclient's request_timeout: past p.timeout it closes the stream and
+// fails the fetch.
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -39,6 +41,7 @@ using futures::TCPClient;
 // What every fetch of one run shares: where the origin is, and whether the run is over.
 struct Run {
   std::uint16_t port;
+  std::chrono::milliseconds timeout;  // per fetch
   bool over = false;  // a fetch failed, or run_sync returned: nobody waits for a failure now
 };
 
@@ -51,6 +54,15 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
 
   Future<Fetched> start() {
     span_.start_ns = monotonic_ns();
+    // simple_httpclient's request_timeout: a timer that closes the stream and fails the fetch.
+    // It holds the fetch weakly: a fetch lives while a pending future's callback holds it.
+    timeout_ = IOLoop::current().call_later(run_.timeout, [weak = weak_from_this()] {
+      if (auto self = weak.lock()) {
+        self->timer_pending_ = false;
+        self->fail(self->reworded(serving::timed_out(self->run_.timeout)));
+      }
+    });
+    timer_pending_ = true;
     TCPClient::connect(run_.port).add_done_callback(
         [self = shared_from_this()](Future<IOStream>& connected) { self->on_connect(connected); });
     return result_;
@@ -80,24 +92,32 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
     }
     if (!done) return read();
     span_.end_ns = monotonic_ns();
+    stop_timer();
     stream_->close();
     result_.set_result(Fetched{page_.digest(), span_});
   }
 
-  // Closes the stream (if open), then fails with a FetchError naming the URL.
+  // Fails with a FetchError naming the URL, then closes the stream (if open).
   void fail(const std::exception_ptr& error) {
-    if (stream_) stream_->close();
-    if (run_.over) return;  // not the first failure, or the loop is closing an ended run
-    run_.over = true;
-    try {
-      std::rethrow_exception(error);
-    } catch (const FetchError&) {
-      result_.set_exception(error);
-    } catch (const std::exception& e) {  // StreamClosedError, std::system_error (refused)
-      result_.set_exception(reworded(e.what()));
-    } catch (...) {
-      result_.set_exception(reworded("an exception not derived from std::exception"));
+    stop_timer();
+    // Unless it is not the run's first failure, or the loop is closing an ended run.
+    if (!std::exchange(run_.over, true)) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const FetchError&) {
+        result_.set_exception(error);
+      } catch (const std::exception& e) {  // StreamClosedError, std::system_error (refused)
+        result_.set_exception(reworded(e.what()));
+      } catch (...) {
+        result_.set_exception(reworded("an exception not derived from std::exception"));
+      }
     }
+    // Then: closing fails a pending read, whose StreamClosedError must not be the reason.
+    if (stream_) stream_->close();
+  }
+
+  void stop_timer() {
+    if (std::exchange(timer_pending_, false)) IOLoop::current().remove_timeout(timeout_);
   }
 
   std::exception_ptr reworded(std::string_view why) const {
@@ -113,6 +133,8 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
   Span span_;
   std::optional<IOStream> stream_;  // once connected
   Future<Fetched> result_;
+  IOLoop::Timeout timeout_{};
+  bool timer_pending_ = false;
 };
 
 Future<Fetched> fetch(Run& run, std::size_t i) {
@@ -132,7 +154,7 @@ Future<Fetched> bounded_fetch(futures::Semaphore& semaphore, Run& run, std::size
 
 Result futures(const Params& p) {
   // Declared before the loop: the loop's destructor closes streams whose fetches read both.
-  Run run{p.port};
+  Run run{p.port, p.timeout};
   futures::Semaphore semaphore(p.max_in_flight);
   struct Over {  // set however run_sync ends
     Run& run;

@@ -26,8 +26,9 @@ Result processes(const Params& p) {
   std::vector<std::size_t> urls(p.n);
   std::iota(urls.begin(), urls.end(), std::size_t{0});
   const std::size_t workers = p.max_in_flight > 0 ? std::min(p.max_in_flight, p.n) : p.n;
-  mp::Pool pool(unsigned(workers),
-                [port = p.port](std::size_t i) { return fetch_blocking(port, i); });
+  mp::Pool pool(unsigned(workers), [port = p.port, timeout = p.timeout](std::size_t i) {
+    return fetch_blocking(port, i, timeout);
+  });
   try {
     return pool.map(urls);
   } catch (const mp::ChildError& e) {

@@ -11,7 +11,7 @@ using serving::fetch_blocking;
 Result sequential(const Params& p) {
   Result pages;
   pages.reserve(p.n);
-  for (std::size_t i = 0; i < p.n; ++i) pages.push_back(fetch_blocking(p.port, i));
+  for (std::size_t i = 0; i < p.n; ++i) pages.push_back(fetch_blocking(p.port, i, p.timeout));
   return pages;
 }
 

@@ -20,8 +20,11 @@
 // when M > 0.
 //
 // A fetch that fails (refused, reset, the connection closed before the whole response, a
-// malformed response, a status other than 200) makes the whole run throw FetchError,
-// naming the URL: a cell fails, it never hangs and never reports a time.
+// malformed response, a status other than 200, no whole response within p.timeout) makes
+// the whole run throw FetchError, naming the URL: a cell fails, it never hangs and never
+// reports a time. Each model bounds a fetch in its own idiom: a socket timeout (the blocking
+// clients, per call), gevent's Timeout, asyncio's wait_for, Tornado's and Twisted's timer
+// that closes the connection, a deadline in the epoll loop.
 #pragma once
 
 #include <chrono>
@@ -36,6 +39,7 @@
 
 #include "cells/registry.hpp"
 #include "models/core/span.hpp"
+#include "workloads/serving/fetch_blocking.hpp"
 #include "workloads/serving/origin.hpp"
 #include "workloads/serving/pages.hpp"
 
@@ -58,6 +62,10 @@ struct Params {
   std::size_t n = 0;
   std::chrono::microseconds delay{10'000};
   std::size_t max_in_flight = 0;  // M; 0: no bound
+  // Each fetch fails once this has passed since it began without its whole response (an
+  // origin that accepts and never answers, or stalls mid-response): a last-resort bound,
+  // far above any delay the cells ask of their origin. The tests set it short.
+  std::chrono::milliseconds timeout = serving::blocking_timeout;
   // The origin server, started when the cell is prepared (not timed) and stopped when the
   // last copy of the parameters goes.
   std::shared_ptr<const Origin> origin;

@@ -28,7 +28,7 @@ Result thread_per_url(const Params& p) {
   std::vector<std::exception_ptr> errors(p.n);
   auto fetch = [&](std::size_t i) {
     try {
-      pages[i] = fetch_blocking(p.port, i);
+      pages[i] = fetch_blocking(p.port, i, p.timeout);
     } catch (...) {
       errors[i] = std::current_exception();
     }
@@ -48,7 +48,7 @@ Result pool_map(const Params& p) {
   threads::ThreadPoolExecutor pool(p.max_in_flight);
   auto fetch = [&](std::size_t i) {
     try {
-      return fetch_blocking(p.port, i);
+      return fetch_blocking(p.port, i, p.timeout);
     } catch (...) {
       pool.shutdown(/*wait=*/false, /*cancel_futures=*/true);
       throw;

@@ -88,6 +88,10 @@ void Page::end_of_stream() const {
                             " bytes, in the middle of the response");
 }
 
+std::string timed_out(std::chrono::milliseconds timeout) {
+  return "no whole response within " + std::to_string(timeout.count()) + " ms";
+}
+
 void Page::fail(std::string_view why) const {
   throw FetchError("GET " + target(index_) + ": " + std::string(why));
 }

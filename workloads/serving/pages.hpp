@@ -5,6 +5,7 @@
 // and Page, the incremental reader of one response.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -50,6 +51,8 @@ Digest digest_of(std::string_view bytes);
 
 // The request every client sends for /item/i: GET, Host, Connection: close.
 std::string request(std::size_t i);
+// Why a fetch failed when its per-fetch timeout ended it: "no whole response within 300 ms".
+std::string timed_out(std::chrono::milliseconds timeout);
 
 // What every client does with the bytes of one response. Read into buffer() and commit()
 // what arrived (or feed() bytes read elsewhere); done() turns true once the whole response

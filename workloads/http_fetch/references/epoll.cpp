@@ -22,7 +22,9 @@
 // With M > 0 at most M sockets are open; each finished fetch starts the next URL. Every
 // fetch runs to its end, failed or not (the origin answers each within d, or resets it),
 // and then the first failure in URL order is thrown, with every socket already closed.
-// The span of a fetch runs from just before socket() to the moment its page is whole.
+// The span of a fetch runs from just before socket() to the moment its page is whole. A fetch
+// still open p.timeout after it began fails: epoll_wait waits no longer than the oldest
+// open fetch's deadline (a clock read per turn of the loop).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
@@ -36,9 +38,9 @@
 #include <system_error>
 #include <vector>
 
+#include "http_fetch/spec.hpp"
 #include "models/core/fd.hpp"
 #include "models/core/span.hpp"
-#include "http_fetch/spec.hpp"
 
 namespace cmbench::http_fetch {
 namespace {
@@ -57,7 +59,11 @@ struct Fetch {
 
 class Client {
  public:
-  explicit Client(const Params& p) : port_(p.port), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+  explicit Client(const Params& p)
+      : port_(p.port),
+        timeout_(p.timeout),
+        timeout_ns_(std::chrono::nanoseconds(p.timeout).count()),
+        epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
     if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
     fetches_.reserve(p.n);
     for (std::size_t i = 0; i < p.n; ++i) fetches_.emplace_back(i);
@@ -88,12 +94,38 @@ class Client {
     finish(f);
   }
 
+  // The oldest fetch still open, or null. Fetches start in URL order, each with the same
+  // timeout, so its deadline is the first to come: no timer per fetch, one clock read a turn.
+  Fetch* oldest_open() {
+    while (oldest_ < next_ && !fetches_[oldest_].fd) ++oldest_;
+    return oldest_ < next_ ? &fetches_[oldest_] : nullptr;
+  }
+  int ms_to_first_deadline();
+  void fail_the_late(std::int64_t now);
+
   const std::uint16_t port_;
+  const std::chrono::milliseconds timeout_;
+  const std::int64_t timeout_ns_;
   Fd epoll_;
   std::vector<Fetch> fetches_;  // by URL index; the epoll key of a socket is its index
   std::size_t next_ = 0;        // the next URL to start
   std::size_t open_ = 0;        // sockets open
+  std::size_t oldest_ = 0;      // no fetch before it is open
 };
+
+int Client::ms_to_first_deadline() {
+  const Fetch* f = oldest_open();
+  if (!f) return -1;
+  const std::int64_t left = f->span.start_ns + timeout_ns_ - monotonic_ns();
+  return left <= 0 ? 0 : int((left + 999'999) / 1'000'000);
+}
+
+void Client::fail_the_late(std::int64_t now) {
+  while (Fetch* f = oldest_open()) {
+    if (f->span.start_ns + timeout_ns_ > now) return;
+    fail_with(*f, [&] { f->page.fail(serving::timed_out(timeout_)); });
+  }
+}
 
 void Client::start(Fetch& f) {
   ++open_;
@@ -179,10 +211,11 @@ Result Client::run(std::size_t bound) {
     // Every URL at once, or with a bound M, one starts as one ends.
     while (next_ < n && open_ < most_open) start(fetches_[next_++]);
     if (open_ == 0) break;
-    int k = ::epoll_wait(epoll_.get(), events, 256, -1);
+    int k = ::epoll_wait(epoll_.get(), events, 256, ms_to_first_deadline());
     if (k < 0 && errno != EINTR)
       throw std::system_error(errno, std::generic_category(), "epoll_wait");
     for (int j = 0; j < k; ++j) on_event(fetches_[events[j].data.u64], events[j].events);
+    fail_the_late(monotonic_ns());
   }
 
   Result pages;
