@@ -210,6 +210,50 @@ TEST(CommandLine, RunsOneCellDirectly) {
   EXPECT_THAT(o.text, HasSubstr("peak_in_flight"));
 }
 
+// Limits lowered as a user's shell or an administrator would (prlimit; the processes limit
+// for an ordinary user, as root is exempt from it): each cell fails as beyond its model's
+// limit at its scale, with the limits in force and the system's own words, and exits 1.
+TEST(CommandLine, ACellPastASystemLimitSaysBeyondModelLimitWithTheSystemsError) {
+  const std::string run = " run --benchmark_repetitions=1 --benchmark_min_time=0.01 --cell ";
+  const std::string exe = CMBENCH_EXE;
+  const std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  // A copy that user may run wherever the build tree lies (a home directory, say).
+  const fs::path copy = fs::path(testing::TempDir()) / "cmbench-for-nobody";
+  fs::copy_file(exe, copy, fs::copy_options::overwrite_existing);
+  fs::permissions(copy, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec);
+  struct Case {
+    std::string command, says;
+  };
+  std::vector<Case> cases = {
+      {"prlimit --nofile=256 -- " + exe + run + "http_fetch/threads/N:1000/d:10ms",
+       "beyond model limit at N=1000 here (open files 256"},
+      {"prlimit --nofile=256 -- " + exe + run + "http_fetch/coroutines/N:1000/d:10ms",
+       "Too many open files"},
+      {"prlimit --nofile=256 -- " + exe + run + "http_server/callbacks/C:1000",
+       "beyond model limit at C=1000 here (open files 256"},
+      {as_nobody + "prlimit --nproc=100 -- " + copy.string() + run +
+           "sleep_fanout/processes/N:1000/d:10ms",
+       "processes 100, address space unlimited): exception: fork: Resource temporarily "
+       "unavailable"},
+      {as_nobody + "prlimit --nproc=100 -- " + copy.string() + run +
+           "sleep_fanout/threads/N:1000/d:10ms",
+       "beyond model limit at N=1000 here (open files"},
+  };
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  // The sanitizers reserve terabytes of address space: a cap on it is for the plain build.
+  cases.push_back(
+      {"prlimit --as=2000000000 -- " + exe + run + "sleep_fanout/threads/N:10000/d:10ms",
+       "beyond model limit at N=10000 here (open files"});
+#endif
+  for (const auto& c : cases) {
+    auto o = test_support::run_command("", c.command);
+    EXPECT_EQ(o.status, 1) << c.command << "\n" << o.text;
+    EXPECT_THAT(o.text, HasSubstr(c.says)) << c.command;
+  }
+  fs::remove(copy);
+}
+
 // A full disk: a first suite fills a small tmpfs of its own mount namespace with a run, the
 // rest of the disk is filled, and a second suite must fail saying why, remove what it had
 // begun, and leave the first run and `latest` as they were. The mount vanishes with the

@@ -82,8 +82,8 @@ TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
 
   EXPECT_FALSE(r.interrupted);
   EXPECT_EQ(r.ok, 2);            // ok ×2 models
-  EXPECT_EQ(r.failed, 14);       // wrong answer, exception and five leaks, ×2 models
-  EXPECT_EQ(r.crashed, 2);       // abort() ×2
+  EXPECT_EQ(r.failed, 18);       // wrong answer, exception, five leaks, two pool faults, ×2 models
+  EXPECT_EQ(r.crashed, 4);       // abort() and a segfaulting greenlet, ×2
   EXPECT_EQ(r.timeout, 2);       // hang ×2, killed at the time limit
   EXPECT_EQ(r.beyond_limit, 2);  // 10^6 tasks: beyond both models' limits
   EXPECT_FALSE(r.report_failed);
@@ -101,7 +101,7 @@ TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
   auto j = nlohmann::json::parse(in);
   std::map<std::string, nlohmann::json> cells;
   for (const auto& row : j["cmbench"]["cells"]) cells[row["name"]] = row;
-  ASSERT_EQ(cells.size(), 22u);
+  ASSERT_EQ(cells.size(), 28u);
   auto cell = [&](const std::string& model, const std::string& outcome, const char* tasks = "1") {
     return cells.at("selftest/" + model + "/outcome:" + outcome + "/tasks:" + tasks);
   };
@@ -129,6 +129,17 @@ TEST(SuiteRunner, RecordsEveryOutcomeAndWritesACompleteReport) {
                 AllOf(HasSubstr("leak: "), HasSubstr(named)))
         << outcome;
   }
+  // A fault inside a model's machinery fails or crashes the cell with its reason; the suite
+  // goes on (every later cell ran) and no child is left (checked below).
+  EXPECT_EQ(cell("sequential", "worker_killed")["status"], "failed");
+  EXPECT_THAT(cell("sequential", "worker_killed")["reason"].get<std::string>(),
+              HasSubstr("killed by signal 9"));
+  EXPECT_EQ(cell("sequential", "pool_throws")["status"], "failed");
+  EXPECT_THAT(cell("sequential", "pool_throws")["reason"].get<std::string>(),
+              HasSubstr("threw on a pool thread on purpose"));
+  EXPECT_EQ(cell("sequential", "task_segfaults")["status"], "crashed");
+  EXPECT_THAT(cell("sequential", "task_segfaults")["reason"].get<std::string>(),
+              ::testing::AnyOf(HasSubstr("signal 11"), HasSubstr("SEGV")));
   EXPECT_EQ(cell("processes", "ok", "1000000")["status"], "beyond_limit");
   EXPECT_EQ(cell("sequential", "ok", "1000000")["status"], "beyond_limit");
 

@@ -3,8 +3,12 @@
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <map>
 #include <set>
@@ -42,6 +46,31 @@ Verdict verified(const Check& check) {
   return v;
 }
 
+// A soft resource limit in words: "256", "1953 MiB", "unlimited".
+std::string limit_text(int resource) {
+  rlimit l{};
+  if (getrlimit(resource, &l) != 0 || l.rlim_cur == RLIM_INFINITY) return "unlimited";
+  if (resource == RLIMIT_AS) return std::to_string(l.rlim_cur >> 20) + " MiB";
+  return std::to_string(l.rlim_cur);
+}
+
+// A run that failed for want of what the system limits (descriptors, threads or processes,
+// memory) is beyond its model's limit here, at this scale: the reason says so, with the
+// scale and the limits in force, before the system's own words.
+std::string worded_as_limit(const Cell& cell, const std::string& why) {
+  const std::string out_of[] = {std::strerror(EMFILE), std::strerror(ENFILE), std::strerror(EAGAIN),
+                                std::strerror(ENOMEM), "std::bad_alloc"};
+  for (const auto& words : out_of) {
+    if (why.find(words) == std::string::npos) continue;
+    const std::string& scale = cell.workload().scale_param;
+    return fmt::format(
+        "beyond model limit at {}={} here (open files {}, processes {}, address space {}): {}",
+        scale, cell.params.text(scale), limit_text(RLIMIT_NOFILE), limit_text(RLIMIT_NPROC),
+        limit_text(RLIMIT_AS), why);
+  }
+  return why;
+}
+
 // Why this process's cell cannot run, worked out before its first timed run: beyond its
 // model's limit, a set-up that throws, or a warm-up run that fails; "" when it can. Once
 // failed, a cell fails every later repetition with the same reason, without running again.
@@ -64,6 +93,7 @@ std::string cannot_run(const Cell& cell, Run& run) {
   if (why.empty() && warmed.insert(cell.name()).second) {
     if (Verdict v = verified(run_guarded(run)); !v.ok) why = v.why;
   }
+  if (!why.empty() && !cell.beyond_limit()) why = worded_as_limit(cell, why);
   if (!why.empty()) failed.emplace(cell.name(), why);
   return why;
 }
@@ -95,7 +125,7 @@ void measure(benchmark::State& state, const Cell& cell) {
     Verdict v = verified(check);
     check = nullptr;  // free the result while the timer is paused
     if (!v.ok) {
-      fail(state, v.why);
+      fail(state, worded_as_limit(cell, v.why));
       break;
     }
     total += after - before;

@@ -27,11 +27,21 @@ json read_benchmark_json(const fs::path& path) {
                      /*allow_exceptions=*/false);
 }
 
-// Why a child did not end well: how it ended, and the last line it logged.
+// Why a child did not end well: how it ended, and the last line it logged, or rather a
+// sanitizer's verdict among its last lines ("ERROR: AddressSanitizer: SEGV on ...": the
+// last line is then only "ABORTING").
 std::string ending_of(const Spawned& s, const fs::path& log) {
-  std::string last = tail_of(log, 1);
-  while (!last.empty() && last.back() == '\n') last.pop_back();
-  return describe_status(s.status) + (last.empty() ? "" : ": " + last);
+  std::istringstream tail(tail_of(log, 60));
+  std::string line, last, verdict;
+  while (std::getline(tail, line)) {
+    if (!line.empty()) last = line;
+    if (verdict.empty() && (line.find("ERROR: AddressSanitizer") != std::string::npos ||
+                            line.find("WARNING: ThreadSanitizer") != std::string::npos ||
+                            line.find("runtime error:") != std::string::npos))
+      verdict = line;
+  }
+  const std::string& said = verdict.empty() ? last : verdict;
+  return describe_status(s.status) + (said.empty() ? "" : ": " + said);
 }
 
 // Whether the filesystem that holds `path` has no room left for a non-root user.

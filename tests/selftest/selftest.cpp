@@ -1,10 +1,12 @@
 // selftest: cells that misbehave on purpose, so that the tests can check how the harness
-// and the suite runner record a failed verification, an exception, a crash, a hang and a
-// leak.
+// and the suite runner record a failed verification, an exception, a crash, a hang, a leak
+// and a fault inside a model (a killed pool worker, a throwing pool thread, a segfaulting
+// greenlet).
 // Registered only when the environment has CMBENCH_SELFTEST=1; never part of a real run.
 #include "tests/selftest/selftest.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,8 +16,11 @@
 #include <thread>
 #include <utility>
 
+#include "models/fibers/fibers.hpp"
 #include "models/processes/info.hpp"
+#include "models/processes/pool.hpp"
 #include "models/sequential/info.hpp"
+#include "models/threads/executor.hpp"
 #include "workloads/workload_cells.hpp"
 
 namespace cmbench::selftest {
@@ -65,6 +70,35 @@ void leave_behind(const std::string& outcome) {
   }
 }
 
+// Faults inside a model's own machinery: a pool worker process killed mid-run, a task that
+// throws on a pool thread, a greenlet that segfaults the cell's process.
+std::uint64_t fault(const std::string& outcome) {
+  if (outcome == "worker_killed") {
+    processes::Pool pool(2, [](std::uint64_t i) -> std::uint64_t {
+      if (i == 2) ::raise(SIGKILL);
+      return i;
+    });
+    const std::vector<std::uint64_t> inputs{0, 1, 2, 3};
+    return pool.map(inputs).size();
+  }
+  if (outcome == "pool_throws") {
+    threads::ThreadPoolExecutor pool(2);
+    auto future = pool.submit([]() -> std::uint64_t {
+      throw std::runtime_error("a task threw on a pool thread on purpose");
+    });
+    return future.result();
+  }
+  if (outcome == "task_segfaults")
+    return fibers::run([] {
+      auto g = fibers::spawn([] {
+        ::raise(SIGSEGV);
+        return std::uint64_t{42};
+      });
+      return g.get();
+    });
+  return 42;
+}
+
 Result run(const Params& p) {
   if (p.outcome == "spin") {  // two threads computing: on one CPU they take turns
     std::thread other(burn, 20);
@@ -76,6 +110,7 @@ Result run(const Params& p) {
   if (p.outcome == "hang")
     for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
   leave_behind(p.outcome);
+  if (const std::uint64_t r = fault(p.outcome); r != 42) return r;
   if (p.outcome == "first_fails") {  // a wrong answer on the process's first run only
     static bool first = true;
     return std::exchange(first, false) ? 41 : 42;
@@ -102,7 +137,8 @@ void register_cells(Catalog& catalog) {
                0,
                0,
                {"ok", "fail", "throw", "crash", "hang", "spin", "first_fails", "leak_descriptor",
-                "leak_thread", "leak_child", "orphan", "leak_file"}},
+                "leak_thread", "leak_child", "orphan", "leak_file", "worker_killed", "pool_throws",
+                "task_segfaults"}},
               {"tasks", ParamKind::integer, "1", "tasks the cell claims to need", 1, INT64_MAX}};
   w.scale_param = "outcome";
   // The full profile holds the one cell that keeps two threads busy, for the CPU budgets.
@@ -110,8 +146,9 @@ void register_cells(Catalog& catalog) {
     if (profile == Profile::full)
       return std::vector{ParamValues({{"outcome", "spin"}, {"tasks", "1"}})};
     std::vector<ParamValues> s;
-    for (auto o : {"ok", "fail", "throw", "crash", "hang", "leak_descriptor", "leak_thread",
-                   "leak_child", "orphan", "leak_file"})
+    for (auto o :
+         {"ok", "fail", "throw", "crash", "hang", "leak_descriptor", "leak_thread", "leak_child",
+          "orphan", "leak_file", "worker_killed", "pool_throws", "task_segfaults"})
       s.push_back(ParamValues({{"outcome", o}, {"tasks", "1"}}));
     s.push_back(ParamValues({{"outcome", "ok"}, {"tasks", "1000000"}}));  // beyond most limits
     return s;

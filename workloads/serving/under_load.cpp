@@ -4,6 +4,9 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -75,6 +78,19 @@ struct Driven {
   std::int64_t server_cpu_ns = 0, window_ns = 0;
 };
 
+// What an exited child wrote on its stderr pipe (at most 64 KiB: the generator writes a line
+// when it fails), copied to this process's stderr for the cell's log; its last line is
+// returned.
+std::string messages_of(Child& child) {
+  std::string all;
+  char buf[4096];
+  for (ssize_t n; all.size() < 65536 && (n = ::read(child.stderr_fd(), buf, sizeof buf)) > 0;)
+    all.append(buf, std::size_t(n));
+  std::fwrite(all.data(), 1, all.size(), stderr);
+  while (!all.empty() && all.back() == '\n') all.pop_back();
+  return all.substr(all.rfind('\n') == std::string::npos ? 0 : all.rfind('\n') + 1);
+}
+
 // Starts the generator, reads its phases and report, and samples the server's CPU at the
 // start and the end of the measured window. The generator writes one line per phase
 // ("measuring", "done") and then its report as one JSON line.
@@ -105,6 +121,7 @@ Driven drive_load(const load::Options& o) {
   }
   ChildOptions piped;
   piped.out = Stdio::pipe();  // its phases and its report
+  piped.err = Stdio::pipe();  // a line or two, when it fails: read once it has exited
   Child generator(args, piped);
 
   // The generator bounds its own run; this bounds the wait if it does not.
@@ -137,10 +154,11 @@ Driven drive_load(const load::Options& o) {
     }
   }
   const int status = generator.wait();
+  const std::string said = messages_of(generator);
   if (!failure.empty()) throw std::runtime_error(failure);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error("the load generator " + describe_status(status) +
-                             " (its messages are in the cell's log)");
+                             (said.empty() ? "" : ": " + said));
   if (d.window_ns == 0) throw std::runtime_error("the load generator never finished its window");
   return d;
 }
