@@ -245,6 +245,15 @@ TEST(CommandLine, ACellPastASystemLimitSaysBeyondModelLimitWithTheSystemsError) 
   cases.push_back(
       {"prlimit --as=2000000000 -- " + exe + run + "sleep_fanout/threads/N:10000/d:10ms",
        "beyond model limit at N=10000 here (open files"});
+  // 10^6 tasks in 476 MiB. The coroutines' timer wheel used to end in std::terminate (a
+  // noexcept push_back threw std::bad_alloc), and the fibers' hub looped for ever on a
+  // greenlet whose stack could not be mapped.
+  cases.push_back(
+      {"prlimit --as=500000000 -- " + exe + run + "sleep_fanout/coroutines/N:1000000/d:10ms",
+       "address space 476 MiB): exception: std::bad_alloc"});
+  cases.push_back(
+      {"prlimit --as=500000000 -- " + exe + run + "sleep_fanout/fibers/N:1000000/d:10ms",
+       "address space 476 MiB): exception: fibers: mapping a stack slab"});
 #endif
   for (const auto& c : cases) {
     auto o = test_support::run_command("", c.command);

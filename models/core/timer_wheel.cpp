@@ -127,15 +127,25 @@ void TimerWheel::place(Entry&& e) {
 TimerWheel::Handle TimerWheel::add(std::int64_t deadline_ns, Callback cb) {
   std::uint32_t id;
   if (free_ids_.empty()) {
+    // Room for every id to come back without allocating: retire() runs while timers fire
+    // and is noexcept. Under a memory cap its push_back threw std::bad_alloc, and the
+    // process ended in std::terminate instead of failing the run with the reason.
+    if (free_ids_.capacity() <= generations_.size())
+      free_ids_.reserve(std::max<std::size_t>(64, 2 * (generations_.size() + 1)));
     id = static_cast<std::uint32_t>(generations_.size());
     generations_.push_back(0);
   } else {
     id = free_ids_.back();
     free_ids_.pop_back();
   }
-  ++live_;
   std::uint32_t generation = generations_[id];
-  place(Entry{to_tick_up(deadline_ns), id, generation, std::move(cb)});
+  try {
+    place(Entry{to_tick_up(deadline_ns), id, generation, std::move(cb)});
+  } catch (...) {  // out of memory for the slot: the id goes back unused
+    free_ids_.push_back(id);
+    throw;
+  }
+  ++live_;
   return {id, generation};
 }
 

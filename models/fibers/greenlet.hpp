@@ -306,7 +306,14 @@ auto spawn(F&& fn, Args&&... args) {
   };
   if (Hub* hub = Hub::current()) {
     hub->adopt(core);
-    detail::launch_on_hub(*hub, std::move(body));
+    try {
+      detail::launch_on_hub(*hub, std::move(body));
+    } catch (...) {
+      // No fiber could be made (no memory for its stack): it never lived, and must not be
+      // left in the hub's list, where run()'s clean-up would try to kill it for ever.
+      hub->finished(core);
+      throw;
+    }
   } else if (detail::on_work_stealing_pool()) {
     detail::launch_on_pool(std::move(body));
   } else {
