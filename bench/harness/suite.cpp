@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -196,11 +197,11 @@ json run_cell(const SuitePlan& plan, std::size_t i, const SuiteOptions& o, const
 }
 
 void run_cells(const SuitePlan& plan, const SuiteOptions& o, const fs::path& partial,
-               RunRecord& record, SuiteOutcome& outcome, Progress& progress) {
+               RunRecord& record, SuiteOutcome& outcome, Progress& progress,
+               Leftovers& leftovers) {
   // The speed probe between two cells is the first one's `after` and the next one's
   // `before` (speed_probe.hpp).
   double probe = probe_speed();
-  Leftovers leftovers;  // the cells' orphans and temporary files, checked after each
   for (std::size_t i = 0; i < plan.cells.size() && !interrupted; ++i) {
     json row = run_cell(plan, i, o, partial, record, outcome, progress, leftovers);
     if (interrupted) break;
@@ -221,7 +222,8 @@ void run_cells(const SuitePlan& plan, const SuiteOptions& o, const fs::path& par
 // The runtimes' micro-benchmarks, in one process of their own: each operation beside its
 // floor and its peer, so that the report's ratios come from this same run.
 void run_micro(const SuitePlan& plan, const SuiteOptions& o, const fs::path& partial,
-               RunRecord& record, SuiteOutcome& outcome, const Progress& progress) {
+               RunRecord& record, SuiteOutcome& outcome, const Progress& progress,
+               Leftovers& leftovers) {
   const auto t0 = Clock::now();
   if (progress.live) std::cerr << "\r\033[K[micro] runtime micro-benchmarks" << std::flush;
   const fs::path log = partial / "logs" / "micro.log", out_json = partial / "logs" / "micro.json";
@@ -229,6 +231,8 @@ void run_micro(const SuitePlan& plan, const SuiteOptions& o, const fs::path& par
   if (!plan.micro_filter.empty()) command.push_back("--benchmark_filter=" + plan.micro_filter);
   ChildOutcome m = run_benchmark_child(o, command, plan.repetitions, plan.min_time, log, out_json,
                                        600, interrupt_requested);
+  if (const std::string left = leftovers.collect(); !left.empty())
+    fail_outcome(m, "leak: once its process ended, it left " + left);
   progress.clear();
   outcome.micro_s = seconds_since(t0);
   record.micro = {{"status", m.status},
@@ -247,7 +251,8 @@ void run_micro(const SuitePlan& plan, const SuiteOptions& o, const fs::path& par
 // recorder costs ≈ 30 ns per event), each in its own process like the cells. The JSON
 // stays in timelines/ for Perfetto; the report draws the charts.
 void run_timelines(const SuitePlan& plan, const SuiteOptions& o, const fs::path& partial,
-                   RunRecord& record, SuiteOutcome& outcome, const Progress& progress) {
+                   RunRecord& record, SuiteOutcome& outcome, const Progress& progress,
+                   Leftovers& leftovers) {
   const auto t0 = Clock::now();
   fs::create_directories(partial / "timelines");
   for (std::size_t i = 0; i < plan.traced.size() && !interrupted; ++i) {
@@ -258,8 +263,10 @@ void run_timelines(const SuitePlan& plan, const SuiteOptions& o, const fs::path&
     if (progress.live)
       std::cerr << fmt::format("\r\033[K[timeline {:>2}/{}] {}", i + 1, plan.traced.size(), name)
                 << std::flush;
-    const std::string why =
+    std::string why =
         run_traced_child(o, name, trace, log, plan.timeline_limit(cell), interrupt_requested);
+    if (const std::string left = leftovers.collect(); !left.empty())
+      why += (why.empty() ? "" : "; ") + ("leak: once its process ended, it left " + left);
     json row = timeline_row(cell, trace, log, partial);
     if (!why.empty()) {
       row["status"] = "failed";
@@ -310,11 +317,14 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
   const Environment env = environment();
   warn_if_loaded();
 
-  run_cells(plan, o, partial, record, outcome, progress);
+  // The orphans and temporary files of every child (cell, micro, timeline), checked after each.
+  std::optional<Leftovers> leftovers(std::in_place);
+  run_cells(plan, o, partial, record, outcome, progress, *leftovers);
   outcome.cells_s = seconds_since(t0);
-  if (o.micro && !interrupted) run_micro(plan, o, partial, record, outcome, progress);
+  if (o.micro && !interrupted) run_micro(plan, o, partial, record, outcome, progress, *leftovers);
   if (!plan.traced.empty() && !interrupted)
-    run_timelines(plan, o, partial, record, outcome, progress);
+    run_timelines(plan, o, partial, record, outcome, progress, *leftovers);
+  leftovers.reset();  // the report script runs with the user's TMPDIR
   if (interrupted) {
     fs::remove_all(partial);
     outcome.interrupted = true;
