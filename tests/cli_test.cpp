@@ -226,10 +226,6 @@ TEST(CommandLine, ACellPastASystemLimitSaysBeyondModelLimitWithTheSystemsError) 
     std::string command, says;
   };
   std::vector<Case> cases = {
-      {"prlimit --nofile=256 -- " + exe + run + "http_fetch/threads/N:1000/d:10ms",
-       "beyond model limit at N=1000 here (open files 256"},
-      {"prlimit --nofile=256 -- " + exe + run + "http_fetch/coroutines/N:1000/d:10ms",
-       "Too many open files"},
       {"prlimit --nofile=256 -- " + exe + run + "http_server/callbacks/C:1000",
        "beyond model limit at C=1000 here (open files 256"},
       {as_nobody + "prlimit --nproc=100 -- " + copy.string() + run +
@@ -240,6 +236,16 @@ TEST(CommandLine, ACellPastASystemLimitSaysBeyondModelLimitWithTheSystemsError) 
            "sleep_fanout/threads/N:1000/d:10ms",
        "beyond model limit at N=1000 here (open files"},
   };
+#if !defined(__SANITIZE_ADDRESS__)
+  // A client out of descriptors. The ASan build is ASan + UBSan, whose vptr check probes
+  // memory through a pipe and kills a process that has no descriptor left (accept_pause_test).
+  // The event-driven clients open every connection in the loop's first turn; a thread per URL
+  // may finish fetches before the last threads start (under ASan it did).
+  cases.push_back({"prlimit --nofile=256 -- " + exe + run + "http_fetch/callbacks/N:1000/d:10ms",
+                   "beyond model limit at N=1000 here (open files 256"});
+  cases.push_back({"prlimit --nofile=256 -- " + exe + run + "http_fetch/coroutines/N:1000/d:10ms",
+                   "Too many open files"});
+#endif
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   // The sanitizers reserve terabytes of address space: a cap on it is for the plain build.
   cases.push_back(
