@@ -35,9 +35,10 @@ std::string ending_of(const Spawned& s, const fs::path& log) {
   std::string line, last, verdict;
   while (std::getline(tail, line)) {
     if (!line.empty()) last = line;
-    if (verdict.empty() && (line.find("ERROR: AddressSanitizer") != std::string::npos ||
-                            line.find("WARNING: ThreadSanitizer") != std::string::npos ||
-                            line.find("runtime error:") != std::string::npos))
+    const bool sanitizer =
+        line.find("Sanitizer") != std::string::npos &&
+        (line.find("ERROR: ") != std::string::npos || line.find("WARNING: ") != std::string::npos);
+    if (verdict.empty() && (sanitizer || line.find("runtime error:") != std::string::npos))
       verdict = line;
   }
   const std::string& said = verdict.empty() ? last : verdict;
