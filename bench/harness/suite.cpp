@@ -197,8 +197,7 @@ json run_cell(const SuitePlan& plan, std::size_t i, const SuiteOptions& o, const
 }
 
 void run_cells(const SuitePlan& plan, const SuiteOptions& o, const fs::path& partial,
-               RunRecord& record, SuiteOutcome& outcome, Progress& progress,
-               Leftovers& leftovers) {
+               RunRecord& record, SuiteOutcome& outcome, Progress& progress, Leftovers& leftovers) {
   // The speed probe between two cells is the first one's `after` and the next one's
   // `before` (speed_probe.hpp).
   double probe = probe_speed();
