@@ -24,7 +24,7 @@
 // and then the first failure in URL order is thrown, with every socket already closed.
 // The span of a fetch runs from just before socket() to the moment its page is whole. A fetch
 // still open p.timeout after it began fails: epoll_wait waits no longer than the oldest
-// open fetch's deadline (a clock read per turn of the loop).
+// open fetch's deadline (two clock reads per turn of the loop).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
@@ -95,7 +95,7 @@ class Client {
   }
 
   // The oldest fetch still open, or null. Fetches start in URL order, each with the same
-  // timeout, so its deadline is the first to come: no timer per fetch, one clock read a turn.
+  // timeout, so its deadline is the first to come: no timer per fetch.
   Fetch* oldest_open() {
     while (oldest_ < next_ && !fetches_[oldest_].fd) ++oldest_;
     return oldest_ < next_ ? &fetches_[oldest_] : nullptr;
