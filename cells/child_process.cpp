@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <system_error>
 
@@ -199,6 +200,18 @@ std::string describe_status(int status) {
     return "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
            strsignal(WTERMSIG(status)) + ")";
   return "exited with status " + std::to_string(WEXITSTATUS(status));
+}
+
+std::string Child::last_words() {
+  std::string all;
+  char buf[4096];
+  for (ssize_t n;
+       stderr_ && all.size() < 65536 && (n = ::read(stderr_.get(), buf, sizeof buf)) > 0;)
+    all.append(buf, std::size_t(n));
+  std::fwrite(all.data(), 1, all.size(), stderr);
+  while (!all.empty() && all.back() == '\n') all.pop_back();
+  const auto last = all.rfind('\n');
+  return all.substr(last == std::string::npos ? 0 : last + 1);
 }
 
 }  // namespace cmbench

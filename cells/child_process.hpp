@@ -81,6 +81,10 @@ class Child {
   void close_stdin() { stdin_.reset(); }
   // The parent's end of the stderr pipe (-1 unless piped), for the caller to read.
   int stderr_fd() const { return stderr_.get(); }
+  // Once the child has ended: what it wrote on its stderr pipe (at most 64 KiB; a line or two
+  // when it fails), copied to this process's stderr for the log, and its last line returned
+  // (for a reason: "cmbench-origin: no network namespace cmbench-a ...").
+  std::string last_words();
 
   // Reads the next line of the child's stdout (a pipe), without its '\n'. `end`: the child
   // closed its stdout (a last line without '\n' is dropped); `late`: the deadline passed

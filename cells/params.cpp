@@ -1,5 +1,7 @@
 #include "params.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -57,8 +59,26 @@ std::string kind_form(ParamKind k) {
       return "positive whole numbers joined by '-', such as 2-3-1";
     case ParamKind::choice:
       return "one of the listed choices";
+    case ParamKind::host:
+      return "loopback, a network namespace such as cmbench-a, or an IPv4 address";
   }
   return "?";
+}
+
+// A name as iproute2 gives a namespace, kept to what is safe in a path and a cell's name.
+bool is_namespace_name(const std::string& text) {
+  if (text.empty() || text.size() > 64 || !std::islower(static_cast<unsigned char>(text[0])))
+    return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+// Dotted-quad IPv4, as inet_pton reads it (no leading zeros, each part at most 255).
+bool is_ipv4(const std::string& text) {
+  in_addr a{};
+  return ::inet_pton(AF_INET, text.c_str(), &a) == 1;
 }
 
 std::string valid_names(const std::vector<ParamSpec>& specs) {
@@ -120,6 +140,10 @@ std::string canonical_value(const ParamSpec& spec, const std::string& text) {
       for (const auto& c : spec.choices) valid += (valid.empty() ? "" : ", ") + c;
       throw bad("expected one of: " + valid);
     }
+    case ParamKind::host: {
+      if (is_namespace_name(text) || is_ipv4(text)) return text;  // loopback is a name too
+      throw bad("expected " + kind_form(spec.kind));
+    }
   }
   throw bad("unknown kind");
 }
@@ -175,7 +199,8 @@ std::vector<std::int64_t> ParamValues::list(const std::string& name) const {
 
 std::string ParamValues::name_suffix() const {
   std::string s;
-  for (const auto& [k, v] : kv_) s += (s.empty() ? "" : "/") + k + ":" + v;
+  for (const auto& [k, v] : kv_)
+    if (v != "loopback") s += (s.empty() ? "" : "/") + k + ":" + v;
   return s;
 }
 

@@ -26,6 +26,7 @@ enum class ParamKind {
   duration,  // 10ms, 1ms, 250us, 2s: stored and printed in the largest exact unit
   list,      // 2-3-1: positive integers separated by '-'
   choice,    // one of the spec's `choices`
+  host,      // loopback, a network namespace's name (cmbench-a), or an IPv4 address
 };
 
 struct ParamSpec {
@@ -48,7 +49,9 @@ class ParamValues {
   std::chrono::microseconds duration(const std::string& name) const;
   std::vector<std::int64_t> list(const std::string& name) const;
 
-  // `N:100/d:10ms/w:1`: the part of a cell's name after workload and model.
+  // `N:100/d:10ms/w:1`: the part of a cell's name after workload and model. A host parameter
+  // at loopback, its default, is left out: a cell over loopback keeps the name it had before
+  // cells could cross a link (`server:cmbench-a/client:cmbench-b` is named).
   std::string name_suffix() const;
   const std::vector<std::pair<std::string, std::string>>& items() const { return kv_; }
   bool operator==(const ParamValues&) const = default;

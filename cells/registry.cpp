@@ -124,6 +124,7 @@ std::vector<Cell> Catalog::select(Profile p, const std::vector<std::string>& wor
           const Cell c{i.get(), v};
           if ((!i->not_applicable || i->not_applicable(v).empty()) &&
               (!i->runs_at || i->runs_at(p, v)) &&
+              (!w->scale_is_for || w->scale_is_for(p, i->label(), v)) &&
               (p != Profile::full || c.beyond_limit() ||
                c.estimate_seconds() <= full_profile_max_run_s))
             cells.push_back(c);

@@ -76,6 +76,9 @@ struct Workload {
   std::vector<ParamSpec> params;
   std::string scale_param;  // the x axis of scaling charts
   std::function<std::vector<ParamValues>(Profile)> scales;
+  // Which implementations (by label) a profile's scale is for, when not all of them are: the
+  // cells across a link are for a few models. Null: every one.
+  std::function<bool(Profile, std::string_view label, const ParamValues&)> scale_is_for = nullptr;
   ParamValues smallest;  // the cheapest meaningful cell, used by the tests
   // Where the suite records each implementation's timeline (docs/timelines.md): a small
   // cell that still shows what the workload is about. Empty: `smallest`.

@@ -1,5 +1,6 @@
-"""scripts/hosts: two network namespaces joined by a veth pair, up, shaped, measured across,
-and down with nothing left behind; bad input and a missing netem said as such."""
+"""scripts/hosts: the server's namespace and its client namespaces joined by veth links, up,
+shaped, measured across, and down with nothing left behind; bad input and a missing netem said
+as such."""
 import re
 import subprocess
 import sys
@@ -20,11 +21,12 @@ def hosts(*args):
     return subprocess.run([HOSTS, *args], capture_output=True, text=True, timeout=60)
 
 
-# Receives in cmbench-b, sends MEGABYTES from cmbench-a; returns the rate in Mbit/s.
+# Receives in a client host at ADDRESS, sends MEGABYTES from cmbench-a; returns the rate in
+# Mbit/s.
 RECEIVER = """
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.77.0.2", 5201)); s.listen(1); print("ready", flush=True)
+s.bind((sys.argv[1], 5201)); s.listen(1); print("ready", flush=True)
 c, _ = s.accept(); n = 0
 while True:
     d = c.recv(1 << 16)
@@ -35,7 +37,7 @@ print(n, flush=True)
 SENDER = """
 import socket, sys, time
 n = int(sys.argv[1]) << 20; chunk = b"x" * (1 << 16)
-c = socket.create_connection(("10.77.0.2", 5201), timeout=30)
+c = socket.create_connection((sys.argv[2], 5201), timeout=30)
 t0 = time.monotonic(); sent = 0
 while sent < n:
     c.sendall(chunk); sent += len(chunk)
@@ -43,14 +45,14 @@ c.shutdown(socket.SHUT_WR); c.recv(1); print(time.monotonic() - t0)
 """
 
 
-def mbit_per_s(megabytes):
-    rx = subprocess.Popen(["ip", "netns", "exec", "cmbench-b", "/usr/bin/python3", "-c", RECEIVER],
-                          stdout=subprocess.PIPE, text=True)
+def mbit_per_s(client, address, megabytes):
+    rx = subprocess.Popen(["ip", "netns", "exec", client, "/usr/bin/python3", "-c", RECEIVER,
+                           address], stdout=subprocess.PIPE, text=True)
     try:
-        check(rx.stdout.readline().strip() == "ready", "the receiver in cmbench-b started")
+        check(rx.stdout.readline().strip() == "ready", f"the receiver in {client} started")
         tx = subprocess.run(["ip", "netns", "exec", "cmbench-a", "/usr/bin/python3", "-c", SENDER,
-                             str(megabytes)], capture_output=True, text=True, timeout=60)
-        check(tx.returncode == 0, "the sender in cmbench-a reached cmbench-b: " + tx.stderr)
+                             str(megabytes), address], capture_output=True, text=True, timeout=60)
+        check(tx.returncode == 0, f"the sender in cmbench-a reached {client}: " + tx.stderr)
         received = int(rx.stdout.readline().strip() or 0)
         check(received == megabytes << 20, f"all {megabytes} MiB arrived ({received} bytes)")
         return megabytes * 8 * 1.048576 / float(tx.stdout.strip() or "inf")
@@ -68,14 +70,14 @@ def nothing_left():
 hosts("down")
 r = hosts("up", "--rate", "50mbit")
 check(r.returncode == 0, "up --rate 50mbit: " + r.stderr)
-shaped = mbit_per_s(8)
+shaped = mbit_per_s("cmbench-c", "10.77.1.2", 8)
 r = hosts("status")
 check(r.stdout.count("tbf") == 2 and "rate 50Mbit" in r.stdout, "status shows tbf both ways")
-r = hosts("up")  # again, unshaped: idempotent
+r = hosts("up")  # again: idempotent, the shaped link at its default rate
 check(r.returncode == 0, "up again: " + r.stderr)
-check("tbf" not in hosts("status").stdout, "up again without --rate leaves no shaping")
-unshaped = mbit_per_s(64)
-print(f"50mbit link: {shaped:.1f} Mbit/s; unshaped veth: {unshaped:.0f} Mbit/s")
+check("rate 1Gbit" in hosts("status").stdout, "up again without --rate shapes cmbench-c at 1gbit")
+unshaped = mbit_per_s("cmbench-b", "10.77.0.2", 64)
+print(f"50mbit link (a-c): {shaped:.1f} Mbit/s; plain veth (a-b): {unshaped:.0f} Mbit/s")
 # A wide margin: the token bucket's burst lets the first 256 KiB through at once.
 check(25 <= shaped <= 65, f"the shaped link carries about 50 Mbit/s ({shaped:.1f})")
 check(unshaped > 4 * shaped, f"the unshaped link is much faster ({unshaped:.0f} Mbit/s)")

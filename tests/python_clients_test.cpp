@@ -115,8 +115,12 @@ TEST_P(PythonHttpFetch, FetchesEveryPageWithinTheBound) {
   // 20 ms per page, so that the fetches' overlap shows even on a loaded machine; M = 3
   // bounds 12 pages to four rounds.
   for (const char* m : {"0", "3"}) {
-    Verdict v =
-        run_cell("http_fetch", GetParam(), ParamValues({{"N", "12"}, {"d", "20ms"}, {"M", m}}));
+    Verdict v = run_cell("http_fetch", GetParam(),
+                         ParamValues({{"N", "12"},
+                                      {"d", "20ms"},
+                                      {"M", m},
+                                      {"server", "loopback"},
+                                      {"client", "loopback"}}));
     EXPECT_TRUE(v.ok) << GetParam() << " M=" << m << ": " << v.why;
     if (std::string(m) == "3") {
       EXPECT_LE(v.peak_in_flight, 3u) << GetParam();
@@ -162,7 +166,9 @@ TEST_P(PythonFetchAndProcess, ProcessesEveryItemThroughTheTightestQueue) {
                                     {"P", "4"},
                                     {"C", "2"},
                                     {"Q", "1"},
-                                    {"timeout", "5s"}}));
+                                    {"timeout", "5s"},
+                                    {"server", "loopback"},
+                                    {"client", "loopback"}}));
   EXPECT_TRUE(v.ok) << GetParam() << ": " << v.why;
   for (const auto& [name, value] : v.metrics)
     if (name == "max_depth") {

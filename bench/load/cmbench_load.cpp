@@ -4,9 +4,13 @@
 // expected body, no TLS, no pipelining). With --echo SIZE it is the echo workload's client
 // instead: messages of SIZE bytes, each read back and compared byte for byte.
 //
-//   cmbench-load --port P [--connections C] [--rate R] [--warmup MS] [--duration MS]
-//                [--timeout MS] [--target /] [--expect-body TEXT] [--echo SIZE] [--cpu N]
-//                [--phases]
+//   cmbench-load --port P [--host ADDRESS] [--netns NAME] [--connections C] [--rate R]
+//                [--warmup MS] [--duration MS] [--timeout MS] [--target /]
+//                [--expect-body TEXT] [--echo SIZE] [--cpu N] [--phases]
+//
+//   --host is the server's address (127.0.0.1 by default; another machine's, or 10.77.0.1
+//   for a server in scripts/hosts' cmbench-a); --netns runs the generator inside a namespace
+//   of scripts/hosts (cmbench-b, say) first.
 //
 //   --rate 0 (the default) is a closed loop: each connection sends its next request as soon
 //   as the previous one is answered. --rate R > 0 is an open loop: R requests per second in
@@ -24,6 +28,7 @@
 #include <stdexcept>
 
 #include "bench/load/generator.hpp"
+#include "models/core/host.hpp"
 
 using namespace cmbench;
 
@@ -32,9 +37,7 @@ int main(int argc, char** argv) {
   load::Options o;
   int port = 0;
   long long warmup = o.warmup.count(), duration = o.duration.count(), timeout = o.timeout.count();
-  app.add_option("--port", port, "the server's port on 127.0.0.1")
-      ->required()
-      ->check(CLI::Range(1, 65535));
+  app.add_option("--port", port, "the server's port")->required()->check(CLI::Range(1, 65535));
   app.add_option("--connections", o.connections, "keep-alive connections")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
@@ -59,6 +62,10 @@ int main(int argc, char** argv) {
   app.add_option("--cpu", o.cpu, "pin the generator to this CPU; -1: unpinned")
       ->check(CLI::Range(-1, CPU_SETSIZE - 1))
       ->capture_default_str();
+  std::string netns, host_address;
+  app.add_option("--netns", netns, "run inside this network namespace (scripts/hosts)");
+  app.add_option("--host", host_address, "the server's IPv4 address (default 127.0.0.1)")
+      ->check(CLI::ValidIPV4);
   bool phases = false;
   app.add_flag("--phases", phases, "print \"measuring\" and \"done\" lines at the window's ends");
   try {
@@ -75,6 +82,9 @@ int main(int argc, char** argv) {
   o.timeout = std::chrono::milliseconds(timeout);
 
   try {
+    Fd left;
+    if (!netns.empty()) left = host::enter_namespace(netns);
+    if (!host_address.empty()) host::set_server_address(host::parse_address(host_address));
     if (phases) o.on_phase = [](std::string_view phase) { std::cout << phase << std::endl; };
     std::cout << load::run_load(o).to_json() << '\n';
     return 0;

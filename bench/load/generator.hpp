@@ -1,9 +1,9 @@
-// The load generator: C keep-alive HTTP/1.1 connections to a server on 127.0.0.1, driven
-// from one thread with epoll, as wrk is; or, with echo_size > 0, C connections to an echo
-// server, each sending a message of echo_size bytes and reading it back whole, compared byte
-// for byte as it arrives, before the next (vmbench's client). It runs in a process of its own (the
-// executable `cmbench-load`, started by the harness), so that the server's CPU time is the
-// server's.
+// The load generator: C keep-alive HTTP/1.1 connections to a server (at the server address,
+// 127.0.0.1 unless placed: models/core/host.hpp), driven from one thread with epoll, as wrk is; or,
+// with echo_size > 0, C connections to an echo server, each sending a message of echo_size bytes
+// and reading it back whole, compared byte for byte as it arrives, before the next (vmbench's
+// client). It runs in a process of its own (the executable `cmbench-load`, started by the harness),
+// so that the server's CPU time is the server's.
 //
 // Two modes:
 //  - closed loop (rate = 0): each connection sends its next request as soon as the previous
@@ -27,8 +27,8 @@
 
 namespace cmbench::load {
 
-// Runs the load against 127.0.0.1:options.port and reports. Throws std::invalid_argument for
-// options out of range and std::system_error when the machine refuses (epoll, timerfd).
+// Runs the load against the server address:options.port and reports. Throws std::invalid_argument
+// for options out of range and std::system_error when the machine refuses (epoll, timerfd).
 Report run_load(const Options& options);
 
 }  // namespace cmbench::load

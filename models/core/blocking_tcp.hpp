@@ -2,13 +2,13 @@
 // process) per wait: sequential, threads, processes. Their servers differ only in who
 // serves an accepted connection; listening, accepting and sending all are the same calls.
 //
-// Guarantees: the listening socket binds 127.0.0.1 only and is blocking and close-on-exec;
-// accepted connections are blocking, close-on-exec, with TCP_NODELAY set (as tcp.hpp's).
-// A failed accept for lack of a resource (out of descriptors, say) pauses accepting for a
-// second (accept_pause.hpp), said at most once a minute: a resource limit slows a server,
-// it neither ends it nor makes it spin.
-// Thread-safety: functions are reentrant; accept() may be called on one listening socket
-// from several threads or processes at once (each connection goes to one of them).
+// Guarantees: the listening socket binds the server address only (tcp.hpp) and is blocking and
+// close-on-exec; accepted connections are blocking, close-on-exec, with TCP_NODELAY set (as
+// tcp.hpp's). A failed accept for lack of a resource (out of descriptors, say) pauses accepting for
+// a second (accept_pause.hpp), said at most once a minute: a resource limit slows a server, it
+// neither ends it nor makes it spin. Thread-safety: functions are reentrant; accept() may be called
+// on one listening socket from several threads or processes at once (each connection goes to one of
+// them).
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,7 @@
 
 namespace cmbench::blocking_tcp {
 
-// A blocking listening socket on 127.0.0.1:port (0: an ephemeral port).
+// A blocking listening socket on the server address:port (0: an ephemeral port).
 Fd listen(std::uint16_t port = 0);
 
 // The next connection, blocking until one arrives; an empty Fd once the listening socket

@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 #include <system_error>
+
+#include "models/core/host.hpp"
 
 namespace cmbench::tcp {
 namespace {
@@ -16,11 +19,12 @@ namespace {
   throw std::system_error(errno, std::generic_category(), what);
 }
 
-sockaddr_in loopback(std::uint16_t port) {
+// The server's address (127.0.0.1 unless this process was placed on another host) and `port`.
+sockaddr_in server(std::uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_addr.s_addr = host::server_address();
   return a;
 }
 
@@ -42,8 +46,10 @@ Fd listen(std::uint16_t port, int backlog) {
   int one = 1;
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
     fail("setsockopt(SO_REUSEADDR)");
-  sockaddr_in a = loopback(port);
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) fail("bind(127.0.0.1)");
+  sockaddr_in a = server(port);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0)
+    throw std::system_error(errno, std::generic_category(),
+                            "bind(" + host::server_address_text() + ")");
   if (::listen(fd.get(), backlog) < 0) fail("listen");
   return fd;
 }
@@ -74,9 +80,10 @@ Fd connect(std::uint16_t port) {
   Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) fail("socket");
   no_delay(fd.get());
-  sockaddr_in a = loopback(port);
+  sockaddr_in a = server(port);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 && errno != EINPROGRESS)
-    fail("connect(127.0.0.1)");
+    throw std::system_error(errno, std::generic_category(),
+                            "connect(" + host::server_address_text() + ")");
   return fd;
 }
 

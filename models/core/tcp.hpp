@@ -1,7 +1,9 @@
-// Non-blocking TCP on the loopback interface, for every event-driven model.
+// Non-blocking TCP between a server and its clients, for every event-driven model: on the
+// loopback interface, or across a link when the process was placed on a host (host.hpp).
 //
 // Guarantees: every socket is non-blocking and close-on-exec; listening sockets bind
-// 127.0.0.1 only (never another address; port 0 picks an ephemeral port); connected sockets
+// host::server_address() only, 127.0.0.1 unless placed (never 0.0.0.0; port 0 picks an
+// ephemeral port), and clients connect to it; connected sockets
 // have TCP_NODELAY set (a response written in two parts must not wait for the peer's
 // delayed ACK: the ≈ 40 ms Nagle stall). Reads and writes return what the kernel took,
 // never block, and return "would block" as a value, not an error; other failures throw
@@ -23,13 +25,13 @@ namespace cmbench::tcp {
 // default, 511, drops SYNs past it, and a client then waits a second for its retry.
 inline constexpr int default_backlog = 1024;
 
-// A listening socket on 127.0.0.1:port (0: ephemeral), with SO_REUSEADDR.
+// A listening socket on the server address:port (0: ephemeral), with SO_REUSEADDR.
 Fd listen(std::uint16_t port, int backlog = default_backlog);
 // The port a socket is bound to (after listen(0), the one the kernel chose).
 std::uint16_t local_port(int fd);
 // A connection from the listen queue, or an empty Fd when none is waiting.
 Fd accept(int listen_fd);
-// Starts connecting to 127.0.0.1:port. The connection is complete once the socket is
+// Starts connecting to the server address:port. The connection is complete once the socket is
 // writable; then connect_error() tells whether it succeeded.
 Fd connect(std::uint16_t port);
 // 0 once connected, else the errno of the failed connection (ECONNREFUSED, ...).

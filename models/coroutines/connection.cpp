@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "models/core/host.hpp"
 #include "models/coroutines/event_loop.hpp"
 
 namespace cmbench::coroutines::detail {
@@ -36,8 +37,11 @@ void check_limit(std::size_t limit) {
 }
 
 void check_host(std::string_view host, const char* who) {
-  if (host != "127.0.0.1")
-    throw std::invalid_argument(std::string(who) + ": host must be \"127.0.0.1\" (loopback only)");
+  // The one address this process serves on and connects to: loopback unless it was placed on
+  // another host (models/core/host.hpp). "localhost" would need a resolver.
+  if (host != host::server_address_text())
+    throw std::invalid_argument(std::string(who) + ": host must be \"" +
+                                host::server_address_text() + "\" (this process's server address)");
 }
 
 void Connection::wake_reader() noexcept {

@@ -6,6 +6,7 @@
 #include <string>
 #include <system_error>
 
+#include "models/core/host.hpp"
 #include "models/coroutines/connection.hpp"
 #include "models/coroutines/event_loop.hpp"
 
@@ -51,7 +52,8 @@ class Connecting final : public Suspension {
 Task<std::pair<StreamReader, StreamWriter>> open_connection(std::uint16_t port, std::size_t limit) {
   detail::check_limit(limit);
   Engine& reactor = detail::running_loop("open_connection").engine();
-  const std::string where = "connect to 127.0.0.1:" + std::to_string(port);
+  const std::string where =
+      "connect to " + host::server_address_text() + ":" + std::to_string(port);
   Fd socket;
   try {
     socket = tcp::connect(port);  // loopback may refuse at once

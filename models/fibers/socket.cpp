@@ -7,6 +7,7 @@
 #include <string>
 #include <system_error>
 
+#include "models/core/host.hpp"
 #include "models/core/tcp.hpp"
 #include "models/fibers/hub.hpp"
 
@@ -87,8 +88,9 @@ Socket Socket::connect(std::uint16_t port) {
   Socket s(hub, tcp::connect(port));
   s.wait(EPOLLOUT);
   if (int err = tcp::connect_error(s.fileno()))
-    throw std::system_error(err, std::generic_category(),
-                            "connect(127.0.0.1:" + std::to_string(port) + ")");
+    throw std::system_error(
+        err, std::generic_category(),
+        "connect(" + host::server_address_text() + ":" + std::to_string(port) + ")");
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/core/engine.hpp"
+#include "models/core/host.hpp"
 #include "models/core/tcp.hpp"
 #include "models/futures/io_loop.hpp"
 
@@ -213,8 +214,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
     auto connecting = std::move(*connecting_);
     connecting_.reset();
     if (error) {
-      auto why = std::make_exception_ptr(
-          std::system_error(error, std::generic_category(), "connect to 127.0.0.1"));
+      auto why = std::make_exception_ptr(std::system_error(
+          error, std::generic_category(), "connect to " + host::server_address_text()));
       close(why);
       connecting.set_exception(why);
     } else {

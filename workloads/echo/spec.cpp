@@ -8,8 +8,15 @@
 namespace cmbench::echo {
 namespace {
 
-ParamValues at(const std::string& size, const std::string& c, const std::string& t) {
-  return ParamValues({{"size", size}, {"C", c}, {"T", t}, {"pin", "none"}});
+ParamValues at(const std::string& size, const std::string& c, const std::string& t,
+               const std::string& client = "loopback") {
+  const std::string server = client == "loopback" ? "loopback" : "cmbench-a";
+  return ParamValues({{"size", size},
+                      {"C", c},
+                      {"T", t},
+                      {"pin", "none"},
+                      {"server", server},
+                      {"client", client}});
 }
 
 }  // namespace
@@ -29,6 +36,7 @@ Workload describe() {
       serving::connections_param("10"),
   };
   for (auto& spec : serving::window_params()) w.params.push_back(spec);
+  for (auto& spec : serving::host_params()) w.params.push_back(spec);
   w.scale_param = "size";
   w.scales = [](Profile profile) {
     std::vector<ParamValues> s;

@@ -61,7 +61,9 @@ ParamValues at(const std::string& n, const std::string& d, const std::string& c,
                       {"P", producers},
                       {"C", consumers},
                       {"Q", q},
-                      {"timeout", "5s"}});
+                      {"timeout", "5s"},
+                      {"server", "loopback"},
+                      {"client", "loopback"}});
 }
 
 // A rough cost per item in the client besides its wait and its work: a connection, a
@@ -75,7 +77,8 @@ Workload describe() {
   w.name = "fetch_and_process";
   w.title = "P producers fetch N items, C consumers process them, a queue of Q between";
   w.summary =
-      "P producers fetch N pages from a loopback origin that waits d per request and put them "
+      "P producers fetch N pages from an origin server (on loopback, or on another host) that "
+      "waits d per request and put them "
       "into a queue of capacity Q; C consumers take them out and spend c of CPU on each. "
       "Fetching alone takes N·d/P, computing N·c/C: a pipeline overlaps the two. An event "
       "loop that computes on its own thread (coroutines-naive) delays every fetch, which "
@@ -89,6 +92,7 @@ Workload describe() {
       {"Q", ParamKind::integer, "16", "the queue's capacity", 1, 100'000},
       {"timeout", ParamKind::duration, "5s", "the most one fetch may take", 1'000, 600'000'000},
   };
+  for (auto& spec : serving::host_params()) w.params.push_back(spec);
   w.scale_param = "N";
   w.scales = [](Profile profile) {
     std::vector<ParamValues> s;
@@ -153,8 +157,10 @@ Params make_params(const ParamValues& v) {
   if (p.timeout <= std::chrono::duration_cast<std::chrono::milliseconds>(p.delay))
     throw BadInput("timeout must be above d: every fetch would time out");
   p.rounds = rounds_for(p.work);
-  p.origin = Origin::start({p.delay, std::nullopt});
+  const serving::Hosts hosts = serving::hosts_of(v);
+  p.origin = Origin::start({p.delay, std::nullopt, hosts.server});
   p.port = p.origin->port();
+  p.placed = std::make_shared<serving::Placed>(hosts.client, p.origin->address());
   return p;
 }
 

@@ -1,8 +1,8 @@
 // fetch_and_process: a bounded producer/consumer pipeline, the shape of every crawler and
 // every "download, then parse" script. P producers fetch N items, /item/0 … /item/N-1, from
-// the loopback origin (workloads/serving/origin.hpp), which waits d before it answers each
-// request; C consumers each spend about c of CPU per item in the shared kernel (work());
-// a queue of capacity Q sits between them, so that fast producers wait for slow consumers
+// the origin (workloads/serving/origin.hpp; on another host: placement.hpp), which waits d before
+// it answers each request; C consumers each spend about c of CPU per item in the shared kernel
+// (work()); a queue of capacity Q sits between them, so that fast producers wait for slow consumers
 // instead of piling pages up (backpressure). Fetching alone takes about N·d/P, computing
 // alone N·c/C on enough cores; a good pipeline overlaps the two and takes about the longer.
 //
@@ -34,6 +34,7 @@
 #include "models/core/span.hpp"
 #include "workloads/serving/origin.hpp"
 #include "workloads/serving/pages.hpp"
+#include "workloads/serving/placement.hpp"
 
 namespace cmbench::fetch_and_process {
 
@@ -56,6 +57,9 @@ struct Params {
   // copy of the parameters goes.
   std::shared_ptr<const Origin> origin;
   std::uint16_t port = 0;
+  // This process (the client) on the `client` host, talking to the origin's address, while
+  // the parameters live (placement.hpp); nothing on loopback.
+  std::shared_ptr<const serving::Placed> placed;
 };
 
 // A fetched page on its way from a producer to a consumer. Trivially copyable: it travels

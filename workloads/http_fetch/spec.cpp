@@ -13,8 +13,15 @@ namespace cmbench::http_fetch {
 
 namespace {
 
-ParamValues at(const std::string& n, const std::string& d, const std::string& m = "0") {
-  return ParamValues({{"N", n}, {"d", d}, {"M", m}});
+ParamValues at(const std::string& n, const std::string& d, const std::string& m = "0",
+               const std::string& client = "loopback") {
+  const std::string server = client == "loopback" ? "loopback" : "cmbench-a";
+  return ParamValues({{"N", n}, {"d", d}, {"M", m}, {"server", server}, {"client", client}});
+}
+
+// The cells across a link are for the sequential client, two concurrent ones and the floor.
+bool crosses_links(std::string_view label) {
+  return label == "sequential" || label == "threads" || label == "coroutines" || label == "epoll";
 }
 
 // A rough cost per fetch in the client: connect, write, a read or two, close, and the
@@ -28,8 +35,9 @@ Workload describe() {
   w.name = "http_fetch";
   w.title = "fetch N URLs from a server that waits d per request";
   w.summary =
-      "A client fetches N pages, each over a connection of its own, from a loopback origin "
-      "server that answers each request d after it arrives. One after another the fetches "
+      "A client fetches N pages, each over a connection of its own, from an origin server "
+      "(on loopback, or on another host across a link) that answers each request d after it "
+      "arrives. One after another the fetches "
       "take N·d; concurrently, about d plus what N connections cost the client. With M > 0 "
       "at most M fetches may be in flight (a Semaphore, a Pool(M), M workers), and the time "
       "is about N/M·d.";
@@ -38,6 +46,7 @@ Workload describe() {
       {"d", ParamKind::duration, "10ms", "the origin's delay per request", 1, 10'000'000},
       {"M", ParamKind::integer, "0", "most fetches in flight at once; 0: no bound", 0, 10'000},
   };
+  for (auto& spec : serving::host_params()) w.params.push_back(spec);
   w.scale_param = "N";
   w.scales = [](Profile profile) {
     std::vector<ParamValues> s;
@@ -47,6 +56,7 @@ Workload describe() {
       // (no sequential row). Unbounded fan-outs of 1 000 and more are left to full.
       s.push_back(at("100", "1ms"));
       s.push_back(at("1000", "10ms", "100"));
+      s.push_back(at("1000", "1ms"));  // beside the same cells across links, below
     } else if (profile == Profile::full) {
       // Quick's two, then the unbounded fan-out over N = 10, 1 000 and 10 000 at d = 1 ms
       // (the sequential client stops where a run would take over 1.5 s).
@@ -57,7 +67,18 @@ Workload describe() {
         for (auto n : {"10", "100", "1000", "10000"}) s.push_back(at(n, d));
       for (auto m : {"10", "100"}) s.push_back(at("1000", "10ms", m));
     }
+    // Every profile: 1 000 pages at d = 1 ms from an origin on another host (cmbench-a), the
+    // client's host across a plain veth link, one shaped to 1 Gbit/s, and one with 1 ms of
+    // added delay (docs/multi-host.md), for the models of crosses_links.
+    for (auto client : {"cmbench-b", "cmbench-c", "cmbench-d"})
+      s.push_back(at("1000", "1ms", "0", client));
     return s;
+  };
+  w.scale_is_for = [](Profile profile, std::string_view label, const ParamValues& v) {
+    const bool across = v.text("client") != "loopback";
+    const bool quick_beside = profile == Profile::quick && v.integer("N") == 1000 &&
+                              v.integer("M") == 0 && v.text("d") == "1ms";
+    return crosses_links(label) || !(across || quick_beside);
   };
   // d = 10 ms: overlap must show even where starting a task is slow (a thread under TSan).
   w.smallest = at("8", "10ms");
@@ -81,8 +102,10 @@ Params make_params(const ParamValues& v) {
   p.n = static_cast<std::size_t>(v.integer("N"));
   p.delay = v.duration("d");
   p.max_in_flight = static_cast<std::size_t>(v.integer("M"));
-  p.origin = Origin::start({p.delay, std::nullopt});
+  const serving::Hosts hosts = serving::hosts_of(v);
+  p.origin = Origin::start({p.delay, std::nullopt, hosts.server});
   p.port = p.origin->port();
+  p.placed = std::make_shared<serving::Placed>(hosts.client, p.origin->address());
   return p;
 }
 

@@ -1,7 +1,9 @@
 // http_fetch: the aiohttp "fetch many sites" example, made measurable. A client fetches N
 // URLs, /item/0 … /item/N-1, from an origin server on 127.0.0.1 that waits d before it
 // answers each request (origin.hpp). Fetched one after another the N pages take N·d;
-// fetched concurrently, about d plus what N connections cost the client.
+// fetched concurrently, about d plus what N connections cost the client. With `server` and
+// `client` on hosts of scripts/hosts, the origin and the client run in two namespaces and
+// talk across a veth link (placement.hpp).
 //
 // Every page is fetched over a connection of its own (connect, GET with Connection: close,
 // read the response framed by its Content-Length, close), as the source examples do with a
@@ -42,6 +44,7 @@
 #include "workloads/serving/fetch_blocking.hpp"
 #include "workloads/serving/origin.hpp"
 #include "workloads/serving/pages.hpp"
+#include "workloads/serving/placement.hpp"
 
 namespace cmbench::http_fetch {
 
@@ -70,6 +73,9 @@ struct Params {
   // last copy of the parameters goes.
   std::shared_ptr<const Origin> origin;
   std::uint16_t port = 0;  // the origin's
+  // This process (the client) on the `client` host, talking to the origin's address, for as
+  // long as the parameters live (placement.hpp); nothing on loopback.
+  std::shared_ptr<const serving::Placed> placed;
 };
 using Result = std::vector<Fetched>;
 

@@ -10,8 +10,20 @@ namespace cmbench::http_server {
 namespace {
 
 ParamValues at(const std::string& variant, const std::string& c, const std::string& rate,
-               const std::string& t) {
-  return ParamValues({{"variant", variant}, {"C", c}, {"rate", rate}, {"T", t}, {"pin", "none"}});
+               const std::string& t, const std::string& client = "loopback") {
+  const std::string server = client == "loopback" ? "loopback" : "cmbench-a";
+  return ParamValues({{"variant", variant},
+                      {"C", c},
+                      {"rate", rate},
+                      {"T", t},
+                      {"pin", "none"},
+                      {"server", server},
+                      {"client", client}});
+}
+
+// The cells across a link are for two concurrent servers and the floor.
+bool crosses_links(std::string_view label) {
+  return label == "threads" || label == "coroutines" || label == "epoll";
 }
 
 }  // namespace
@@ -38,6 +50,7 @@ Workload describe() {
        10'000'000},
   };
   for (auto& spec : serving::window_params()) w.params.push_back(spec);
+  for (auto& spec : serving::host_params()) w.params.push_back(spec);
   w.scale_param = "C";
   w.scales = [](Profile profile) {
     std::vector<ParamValues> s;
@@ -47,7 +60,6 @@ Workload describe() {
       // backend, where only concurrency helps.
       s.push_back(at("hello", "50", "20000", "200ms"));
       s.push_back(at("slow", "50", "0", "200ms"));
-      return s;
     }
     if (profile == Profile::full) {
       // Quick's two, then the closed loop over C = 1, 50 and 1 000 connections (one client
@@ -57,6 +69,13 @@ Workload describe() {
       s.push_back(at("hello", "50", "20000", t));
       s.push_back(at("slow", "50", "0", t));
       for (auto c : {"1", "50", "1000"}) s.push_back(at("hello", c, "0", t));
+    }
+    if (profile != Profile::exhaustive) {
+      // Every profile: the server's CPU per request at 20 000 requests/s with its client on
+      // another host, across a plain veth link and one shaped to 1 Gbit/s, for the servers
+      // of crosses_links (docs/multi-host.md).
+      for (auto client : {"cmbench-b", "cmbench-c"})
+        s.push_back(at("hello", "50", "20000", "200ms", client));
       return s;
     }
     const std::string t = "2s";
@@ -66,7 +85,12 @@ Workload describe() {
     for (auto c : {"1", "10", "200", "1000"}) s.push_back(at("hello", c, "0", t));
     for (auto c : {"10", "200", "1000"}) s.push_back(at("slow", c, "0", t));
     s.push_back(at("hello", "50", "50000", t));
+    for (auto client : {"cmbench-b", "cmbench-c"})
+      s.push_back(at("hello", "50", "20000", t, client));
     return s;
+  };
+  w.scale_is_for = [](Profile, std::string_view label, const ParamValues& v) {
+    return crosses_links(label) || v.text("client") == "loopback";
   };
   w.timed = false;  // it serves for a fixed time: its figures are the result
   w.metrics = {{"req_per_s", "requests per second", "req/s", false, true, "epoll"}};

@@ -18,6 +18,7 @@
 #include <asio/experimental/as_tuple.hpp>
 
 #include "models/core/accept_pause.hpp"
+#include "models/core/host.hpp"
 #include "models/core/tcp.hpp"
 
 namespace cmbench::peers::asio_listener {
@@ -54,13 +55,14 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, AcceptPauses& pauses, Sessi
 // accept every waiting connection at each readiness; several pending accepts are asio's way.
 inline constexpr int pending_accepts = 8;
 
-// Listens on 127.0.0.1 (an ephemeral port) and serves through `control` until it stops:
-// `control.serving(port, stop)` learns the port and how to stop (the workloads' Control).
+// Listens on the server address (127.0.0.1 unless placed: models/core/host.hpp; an ephemeral port)
+// and serves through `control` until it stops: `control.serving(port, stop)` learns the port and
+// how to stop (the workloads' Control).
 template <class Control, class Session>
 void serve(Control& control, const char* server, Session session) {
   asio::io_context context(1);      // one thread runs it: asio may skip some locking
   tcp::acceptor acceptor(context);  // opened, bound and listening as every server here is
-  const tcp::endpoint where{asio::ip::address_v4::loopback(), 0};
+  const tcp::endpoint where{asio::ip::address_v4(ntohl(cmbench::host::server_address())), 0};
   acceptor.open(where.protocol());
   acceptor.set_option(tcp::acceptor::reuse_address(true));
   acceptor.bind(where);

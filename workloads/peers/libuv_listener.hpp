@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/core/host.hpp"
 #include "models/core/sigpipe.hpp"
 #include "models/core/tcp.hpp"
 
@@ -42,7 +43,7 @@ void serve(Control& control, void* data, uv_connection_cb on_connection) {
   listener.data = data;
   sockaddr_in address;
   int length = sizeof address;
-  uv_ip4_addr("127.0.0.1", 0, &address);
+  uv_ip4_addr(host::server_address_text().c_str(), 0, &address);
   // A failure here closes what the loop has (the loop finishes closing it) and throws.
   auto give_up = [&](int rc, const char* what) {
     uv_close(reinterpret_cast<uv_handle_t*>(&listener), nullptr);
@@ -54,7 +55,7 @@ void serve(Control& control, void* data, uv_connection_cb on_connection) {
   if (rc == 0)
     rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener), tcp::default_backlog, on_connection);
   if (rc == 0) rc = uv_tcp_getsockname(&listener, reinterpret_cast<sockaddr*>(&address), &length);
-  if (rc < 0) give_up(rc, "listening on 127.0.0.1");
+  if (rc < 0) give_up(rc, "listening on the server address");
   // Stopping closes the listener and this handle; the loop ends with the last connection.
   uv_async_t stop;
   stop.data = &listener;

@@ -201,6 +201,14 @@ std::shared_ptr<Interpreter> Next::take() {
   return std::exchange(ready_, nullptr);
 }
 
+std::string loopback_only(const ParamValues& v,
+                          const std::function<std::string(const ParamValues&)>& also) {
+  for (const auto& [name, value] : v.items())
+    if ((name == "server" || name == "client") && value != "loopback")
+      return "the Python rows serve and connect on 127.0.0.1 only";
+  return also ? also(v) : "";
+}
+
 std::function<bool(Profile, const ParamValues&)> runs_at(const Catalog& catalog,
                                                          const std::string& workload,
                                                          bool (*quick)(const ParamValues&),

@@ -281,6 +281,12 @@ std::function<bool(Profile, const ParamValues&)> runs_at(
     const Catalog& catalog, const std::string& workload, bool (*quick)(const ParamValues&),
     bool (*in_full)(const ParamValues&) = nullptr);
 
+// Why a Python row has no cell at `v`: "" over loopback, else (a cell across a link, its
+// `server` or `client` on another host) that the rows' programs serve and connect on
+// 127.0.0.1 only. And `also`'s reason, if it gives one.
+std::string loopback_only(const ParamValues& v,
+                          const std::function<std::string(const ParamValues&)>& also = nullptr);
+
 // A workload's Python rows, added to the catalog under the model `py`:
 //
 //   python::Rows<Params, Result> rows(catalog, "sleep_fanout", make_params, verify, args, read,
@@ -312,10 +318,11 @@ class Rows {
   void add(const ModelInfo& framework, const std::string& variant, Quick quick = nullptr,
            std::function<std::string(const ParamValues&)> not_applicable = nullptr) {
     const std::string row = workload_ + "/python/" + variant + ".py";
-    catalog_.add_cell(workload_, std::string(info.name),
-                      prepared_row(row, make_, args_, read_, verify_, framework), variant,
-                      std::move(not_applicable), &framework,
-                      runs_at(catalog_, workload_, quick ? quick : quick_, in_full_));
+    catalog_.add_cell(
+        workload_, std::string(info.name),
+        prepared_row(row, make_, args_, read_, verify_, framework), variant,
+        [also = std::move(not_applicable)](const ParamValues& v) { return loopback_only(v, also); },
+        &framework, runs_at(catalog_, workload_, quick ? quick : quick_, in_full_));
   }
 
  private:

@@ -130,9 +130,10 @@ void Servers::add(serving::Serve serve, const ModelInfo& framework, const std::s
                   bool (*quick)(const ParamValues&), bool in_full) {
   auto run = [serve](const serving::Params& p) { return serving::run_under_load(p, serve); };
   // A row left out of full accepts no scale there: full_only's "none".
-  catalog_.add_cell(workload_, std::string(info.name), typed_cell(make_, run, verify_, framework),
-                    variant, nullptr, &framework,
-                    runs_at(catalog_, workload_, quick, in_full ? in_full_ : full_only));
+  catalog_.add_cell(
+      workload_, std::string(info.name), typed_cell(make_, run, verify_, framework), variant,
+      [](const ParamValues& v) { return loopback_only(v); }, &framework,
+      runs_at(catalog_, workload_, quick, in_full ? in_full_ : full_only));
 }
 
 }  // namespace cmbench::python

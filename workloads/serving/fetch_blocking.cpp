@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "models/core/fd.hpp"
+#include "models/core/host.hpp"
 
 namespace cmbench::serving {
 namespace {
@@ -37,7 +38,7 @@ Fetched fetch_blocking(std::uint16_t port, std::size_t index, std::chrono::milli
   sockaddr_in origin{};
   origin.sin_family = AF_INET;
   origin.sin_port = htons(port);
-  origin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  origin.sin_addr.s_addr = host::server_address();
   if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&origin), sizeof origin) < 0) {
     // Interrupted by a signal, the connect goes on without us: wait for it (within the same
     // bound) and ask how it ended.

@@ -47,6 +47,9 @@ Params loaded(const ParamValues& v) {
   p.load.warmup = warmup_for(p.load.duration);
   p.load.timeout = timeout_for(p.load.duration, p.load.connections);
   p.pin = v.text("pin") == "split";
+  const Hosts hosts = hosts_of(v);
+  p.server_host = hosts.server;
+  p.client_host = hosts.client;
   return p;
 }
 

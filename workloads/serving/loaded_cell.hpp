@@ -14,11 +14,13 @@
 #include <vector>
 
 #include "cells/registry.hpp"
+#include "workloads/serving/placement.hpp"
 #include "workloads/serving/under_load.hpp"
 
 namespace cmbench::serving {
 
-// The parameters loaded() reads: C (with its default), and T and pin.
+// The parameters loaded() reads: C (with its default), T and pin, and the hosts
+// (placement.hpp: host_params).
 ParamSpec connections_param(const std::string& default_c);
 std::vector<ParamSpec> window_params();
 

@@ -25,10 +25,12 @@
 #include <system_error>
 #include <vector>
 
+#include "models/core/host.hpp"
 #include "models/core/http.hpp"
 #include "models/core/span.hpp"
 #include "models/core/tcp.hpp"
 #include "workloads/serving/pages.hpp"
+#include "workloads/serving/placement.hpp"
 
 namespace cmbench::serving {
 using namespace std::chrono_literals;
@@ -264,7 +266,7 @@ void serve_origin(const OriginOptions& options, int port_out, int stop_fd) {
     ::setrlimit(RLIMIT_NOFILE, &r);
   }
   Server server(options, stop_fd);
-  std::string line = std::to_string(server.port()) + "\n";
+  std::string line = std::to_string(server.port()) + " " + host::server_address_text() + "\n";
   if (::write(port_out, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
     fail("writing the port");
   server.run();
@@ -273,6 +275,7 @@ void serve_origin(const OriginOptions& options, int port_out, int stop_fd) {
 std::shared_ptr<const Origin> Origin::start(const OriginOptions& options) {
   std::vector<std::string> args = {origin_executable(), "--delay-us",
                                    std::to_string(options.delay.count())};
+  for (auto& placing : placing_args(options.host)) args.push_back(placing);
   if (options.reset_at) {
     args.push_back("--reset-at");
     args.push_back(std::to_string(*options.reset_at));
@@ -282,19 +285,25 @@ std::shared_ptr<const Origin> Origin::start(const OriginOptions& options) {
   ChildOptions piped;
   piped.in = Stdio::pipe();   // closed to stop it
   piped.out = Stdio::pipe();  // its port
+  piped.err = Stdio::pipe();  // read only if it ends before listening (a line when it fails)
   origin->child_.emplace(args, piped);
   // The port, one line; bounded, so that an origin that cannot start fails the cell.
   std::string line;
   switch (origin->child_->read_line(line, std::chrono::steady_clock::now() + 10s)) {
     case Child::Line::late:
       throw std::runtime_error("the origin server did not say its port within 10 s");
-    case Child::Line::end:
-      throw std::runtime_error("the origin server " + args[0] +
-                               " ended before listening (its messages are on stderr)");
+    case Child::Line::end: {
+      origin->child_->wait();
+      const std::string said = origin->child_->last_words();
+      throw std::runtime_error("the origin server ended before listening" +
+                               (said.empty() ? " (" + args[0] + ")" : ": " + said));
+    }
     case Child::Line::read:
       break;
   }
-  origin->port_ = static_cast<std::uint16_t>(std::stoi(line));
+  const auto space = line.find(' ');
+  origin->port_ = static_cast<std::uint16_t>(std::stoi(line.substr(0, space)));
+  origin->address_ = host::parse_address(line.substr(space + 1));
   return origin;
 }
 
@@ -302,6 +311,7 @@ Origin::~Origin() {
   if (!child_) return;
   child_->close_stdin();     // the origin's signal to end
   child_->wait_or_kill(5s);  // it ends at once on its next turn; a stuck one is killed
+  child_->last_words();      // anything it said (a sanitizer's report) goes to the cell's log
 }
 
 }  // namespace cmbench::serving

@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "cells/child_process.hpp"
+#include "models/core/host.hpp"
 #include "models/core/span.hpp"
 #include "models/core/usage.hpp"
+#include "workloads/serving/placement.hpp"
 
 namespace cmbench::serving {
 
@@ -78,23 +80,10 @@ struct Driven {
   std::int64_t server_cpu_ns = 0, window_ns = 0;
 };
 
-// What an exited child wrote on its stderr pipe (at most 64 KiB: the generator writes a line
-// when it fails), copied to this process's stderr for the cell's log; its last line is
-// returned.
-std::string messages_of(Child& child) {
-  std::string all;
-  char buf[4096];
-  for (ssize_t n; all.size() < 65536 && (n = ::read(child.stderr_fd(), buf, sizeof buf)) > 0;)
-    all.append(buf, std::size_t(n));
-  std::fwrite(all.data(), 1, all.size(), stderr);
-  while (!all.empty() && all.back() == '\n') all.pop_back();
-  return all.substr(all.rfind('\n') == std::string::npos ? 0 : all.rfind('\n') + 1);
-}
-
 // Starts the generator, reads its phases and report, and samples the server's CPU at the
 // start and the end of the measured window. The generator writes one line per phase
 // ("measuring", "done") and then its report as one JSON line.
-Driven drive_load(const load::Options& o) {
+Driven drive_load(const load::Options& o, const std::string& client_host) {
   std::vector<std::string> args = {load_executable(),
                                    "--port",
                                    std::to_string(o.port),
@@ -115,6 +104,11 @@ Driven drive_load(const load::Options& o) {
                                    "--cpu",
                                    std::to_string(o.cpu),
                                    "--phases"};
+  for (auto& placing : placing_args(client_host)) args.push_back(placing);
+  if (client_host != "loopback") {  // the server's address, as this process has it now
+    args.push_back("--host");
+    args.push_back(host::server_address_text());
+  }
   if (o.echo_size > 0) {  // the echo workload's client (load_contract.hpp)
     args.push_back("--echo");
     args.push_back(std::to_string(o.echo_size));
@@ -154,7 +148,7 @@ Driven drive_load(const load::Options& o) {
     }
   }
   const int status = generator.wait();
-  const std::string said = messages_of(generator);
+  const std::string said = generator.last_words();
   if (!failure.empty()) throw std::runtime_error(failure);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error("the load generator " + describe_status(status) +
@@ -197,6 +191,7 @@ void serve_to(Serve serve, const Config& config,
 
 Result run_under_load(const Params& p, Serve serve) {
   PinnedToCpu0 pinned(p.pin);
+  Placed placed(p.server_host);
   Driven driven;
   serve_to(
       serve, p.server,
@@ -204,7 +199,7 @@ Result run_under_load(const Params& p, Serve serve) {
         load::Options o = p.load;
         o.port = port;
         o.cpu = p.pin ? 1 : spare_cpu();
-        driven = drive_load(o);
+        driven = drive_load(o, p.client_host);
       },
       Blame::server);  // a server that failed explains what its load saw
   return {driven.report, driven.server_cpu_ns, driven.window_ns};

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "workloads/serving/control.hpp"
 #include "workloads/serving/load_contract.hpp"
@@ -18,6 +19,8 @@ struct Params {
   Config server;
   load::Options load;  // its port is filled in once the server listens
   bool pin = false;    // server on CPU 0, load generator on CPU 1
+  // The server's host (this process, while it serves) and the generator's (placement.hpp).
+  std::string server_host = "loopback", client_host = "loopback";
 };
 
 struct Result {
@@ -28,10 +31,11 @@ struct Result {
   std::int64_t window_ns = 0;  // the measured window, as this process saw it
 };
 
-// Runs `serve` on this thread under the load `p.load` (its port filled in), pinned as
-// `p.pin` says (unpinned, a cell confined to one CPU puts its generator on a spare one),
-// with the descriptor limit raised to the hard one (one per connection).
-// Throws if the server fails or the generator cannot run, overruns or reports nonsense.
+// Runs `serve` on this thread under the load `p.load` (its port filled in), this thread on
+// the host `p.server_host` and the generator on `p.client_host`, pinned as `p.pin` says (unpinned,
+// a cell confined to one CPU puts its generator on a spare one), with the descriptor limit raised
+// to the hard one (one per connection). Throws if the server fails or the generator cannot run,
+// overruns or reports nonsense.
 Result run_under_load(const Params& p, Serve serve);
 
 // Runs a server until `stop_when` returns (called on a second thread; it blocks until the

@@ -40,6 +40,7 @@
 
 #include "http_fetch/spec.hpp"
 #include "models/core/fd.hpp"
+#include "models/core/host.hpp"
 #include "models/core/span.hpp"
 
 namespace cmbench::http_fetch {
@@ -135,7 +136,7 @@ void Client::start(Fetch& f) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port_);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_addr.s_addr = host::server_address();
   if (::connect(f.fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 && errno != EINPROGRESS)
     return fail(f, "connect", errno);
   send_request(f);

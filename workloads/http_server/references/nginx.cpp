@@ -29,6 +29,7 @@
 #include <system_error>
 
 #include "cells/child_process.hpp"
+#include "models/core/host.hpp"
 #include "models/core/span.hpp"
 #include "models/core/tcp.hpp"
 #include "workloads/http_server/references/references.hpp"
@@ -50,8 +51,8 @@ std::string config(const fs::path& dir, std::uint16_t port, int workers, const C
   for (const char* temp : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
     s << "  " << temp << "_temp_path " << d << temp << ";\n";
   s << "  keepalive_requests 1000000;\n  keepalive_timeout " << idle
-    << ";\n  client_header_timeout " << idle << ";\n  server {\n    listen 127.0.0.1:" << port
-    << " backlog=" << tcp::default_backlog
+    << ";\n  client_header_timeout " << idle << ";\n  server {\n    listen "
+    << host::server_address_text() << ":" << port << " backlog=" << tcp::default_backlog
     << ";\n    location / { default_type text/plain; return 200 \"Hello, world!\"; }\n  }\n}\n";
   return s.str();
 }
@@ -81,7 +82,7 @@ bool started(Child& nginx, std::uint16_t port, const fs::path& log) {
     if (nginx.wait_for(std::chrono::milliseconds(0)))
       throw std::runtime_error("nginx exited at start:\n" + read_text(log));
     Fd probe(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in a{AF_INET, htons(port), {htonl(INADDR_LOOPBACK)}, {}};
+    sockaddr_in a{AF_INET, htons(port), {host::server_address()}, {}};
     if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return true;
     ::usleep(10'000);
   }
