@@ -492,8 +492,9 @@ int main(int argc, char** argv) {
       return 130;
     }
     std::cout << fmt::format(
-        "cells: {} ok, {} failed, {} crashed, {} timed out, {} beyond model limit\n", r.ok,
-        r.failed, r.crashed, r.timeout, r.beyond_limit);
+        "cells: {} ok, {} failed, {} crashed, {} timed out, {} beyond model limit{}\n", r.ok,
+        r.failed, r.crashed, r.timeout, r.beyond_limit,
+        r.unavailable ? fmt::format(", {} not available here", r.unavailable) : "");
     if (std::ifstream summary(r.run_dir / "summary.txt"); summary)
       std::cout << "\n" << summary.rdbuf() << "\n";
     std::cout << "report: " << (r.run_dir / (no_report ? "results.json" : "report.html")).string()

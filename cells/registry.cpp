@@ -41,6 +41,11 @@ bool Cell::beyond_limit() const {
   return workload().tasks(params) > impl->bounds().max_tasks;
 }
 
+std::string Cell::unavailable() const {
+  const Workload& w = workload();
+  return w.unavailable ? w.unavailable(params) : "";
+}
+
 std::string Cell::limit_note() const {
   if (!beyond_limit()) return {};
   const ModelInfo& bounds = impl->bounds();

@@ -79,6 +79,10 @@ struct Workload {
   // Which implementations (by label) a profile's scale is for, when not all of them are: the
   // cells across a link are for a few models. Null: every one.
   std::function<bool(Profile, std::string_view label, const ParamValues&)> scale_is_for = nullptr;
+  // Why a cell cannot run on this machine as it is now ("not available here: no network
+  // namespace cmbench-d ..."), or "": unlike a model's limit, a fact of the machine, checked
+  // when the cell is about to run. Null: always available.
+  std::function<std::string(const ParamValues&)> unavailable = nullptr;
   ParamValues smallest;  // the cheapest meaningful cell, used by the tests
   // Where the suite records each implementation's timeline (docs/timelines.md): a small
   // cell that still shows what the workload is about. Empty: `smallest`.
@@ -140,7 +144,8 @@ struct Cell {
   const ModelInfo& model() const { return *impl->model; }
   std::string name() const;  // <workload>/<model>[-<variant>]/<param>:<value>/...
   bool beyond_limit() const;
-  std::string limit_note() const;  // why it is beyond the limit; empty when it is not
+  std::string limit_note() const;   // why it is beyond the limit; empty when it is not
+  std::string unavailable() const;  // Workload::unavailable's reason; empty when it can run
   double estimate_seconds() const;
 };
 

@@ -204,9 +204,11 @@ TEST(CommandLine, ListShowsEveryCellWithItsLimit) {
 }
 
 TEST(CommandLine, RunsOneCellDirectly) {
-  auto o = cmbench("run --cell sleep_fanout/threads/N:3/d:20ms --benchmark_min_time=0.01");
+  // Waits of 200 ms: three threads must overlap even when starting one takes tens of ms (a
+  // loaded machine once started them 20 ms apart).
+  auto o = cmbench("run --cell sleep_fanout/threads/N:3/d:200ms --benchmark_min_time=0.01");
   EXPECT_EQ(o.status, 0) << o.text;
-  EXPECT_THAT(o.text, HasSubstr("sleep_fanout/threads/N:3/d:20ms/w:1/real_time"));
+  EXPECT_THAT(o.text, HasSubstr("sleep_fanout/threads/N:3/d:200ms/w:1/real_time"));
   EXPECT_THAT(o.text, HasSubstr("peak_in_flight"));
 }
 

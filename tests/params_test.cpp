@@ -49,3 +49,24 @@ TEST(Params, MalformedAndOutOfRangeValuesAreBadInput) {
     EXPECT_THROW(parse_params(specs, {bad}), BadInput) << bad;
   }
 }
+
+TEST(Params, AHostIsLoopbackANamespaceOrAnAddressAndLoopbackIsLeftOutOfTheName) {
+  const std::vector<ParamSpec> placed = {
+      {"N", ParamKind::integer, "100", "tasks", 1, 1'000'000},
+      {"server", ParamKind::host, "loopback", "the server's host"},
+      {"client", ParamKind::host, "loopback", "the client's host"},
+  };
+  EXPECT_EQ(parse_params(placed, {}).name_suffix(), "N:100");
+  EXPECT_EQ(parse_params(placed, {"server=cmbench-a", "client=cmbench-b"}).name_suffix(),
+            "N:100/server:cmbench-a/client:cmbench-b");
+  EXPECT_EQ(parse_params(placed, {"server=10.0.0.7"}).text("server"), "10.0.0.7");
+  for (const char* bad : {"server=", "server=Cmbench", "server=../etc", "server=a b",
+                          "server=10.0.0.256", "server=-a", "client=cmbench_a/x"}) {
+    try {
+      parse_params(placed, {bad});
+      ADD_FAILURE() << bad << ": no exception";
+    } catch (const BadInput& e) {
+      EXPECT_THAT(e.what(), HasSubstr("loopback, a network namespace")) << bad;
+    }
+  }
+}

@@ -79,6 +79,7 @@ std::string cannot_run(const Cell& cell, Run& run) {
   if (auto f = failed.find(cell.name()); f != failed.end()) return f->second;
   std::string why;
   if (cell.beyond_limit()) why = cell.limit_note();
+  if (why.empty()) why = cell.unavailable();
   if (why.empty()) {
     try {
       run = cell.impl->prepare(cell.params);

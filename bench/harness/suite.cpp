@@ -23,6 +23,7 @@
 #include "recorded_environment.hpp"
 #include "speed_probe.hpp"
 #include "suite_child.hpp"
+#include "suite_hosts.hpp"
 #include "suite_plan.hpp"
 #include "suite_publish.hpp"
 #include "suite_results.hpp"
@@ -153,6 +154,12 @@ json run_cell(const SuitePlan& plan, std::size_t i, const SuiteOptions& o, const
     ++outcome.beyond_limit;
     return row;
   }
+  if (const std::string why = cell.unavailable(); !why.empty()) {
+    row["status"] = "unavailable";
+    row["reason"] = why;
+    ++outcome.unavailable;
+    return row;
+  }
   const std::string name = cell.name(), title = planned.title();
   const std::string stem = file_stem(name) + (one ? "-1cpu" : "");
   const fs::path log = partial / "logs" / (stem + ".log");
@@ -204,7 +211,7 @@ void run_cells(const SuitePlan& plan, const SuiteOptions& o, const fs::path& par
   for (std::size_t i = 0; i < plan.cells.size() && !interrupted; ++i) {
     json row = run_cell(plan, i, o, partial, record, outcome, progress, leftovers);
     if (interrupted) break;
-    if (row["status"] != "beyond_limit") {
+    if (row["status"] != "beyond_limit" && row["status"] != "unavailable") {
       const double before = std::exchange(probe, probe_speed());
       row["probe"] = {{"before_s", before}, {"after_s", probe}};
     }
@@ -316,10 +323,16 @@ SuiteOutcome run_suite(const Catalog& catalog, const SuiteOptions& o) {
   const Environment env = environment();
   warn_if_loaded();
 
+  // The hosts of the cells across links, up while the cells run.
+  std::vector<Cell> cells;
+  for (const auto& planned : plan.cells) cells.push_back(planned.cell);
+  std::optional<SuiteHosts> hosts(std::in_place, cells);
+  record.hosts = hosts->record();
   // The orphans and temporary files of every child (cell, micro, timeline), checked after each.
   std::optional<Leftovers> leftovers(std::in_place);
   run_cells(plan, o, partial, record, outcome, progress, *leftovers);
   outcome.cells_s = seconds_since(t0);
+  hosts.reset();
   if (o.micro && !interrupted) run_micro(plan, o, partial, record, outcome, progress, *leftovers);
   if (!plan.traced.empty() && !interrupted)
     run_timelines(plan, o, partial, record, outcome, progress, *leftovers);

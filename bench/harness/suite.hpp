@@ -59,6 +59,7 @@ struct SuiteOptions {
 struct SuiteOutcome {
   std::filesystem::path run_dir;
   int ok = 0, failed = 0, crashed = 0, timeout = 0, beyond_limit = 0;
+  int unavailable = 0;  // cells this machine cannot run as it is (Workload::unavailable)
   bool interrupted = false;
   bool report_failed = false;
   bool micro_failed = false;  // the micro-benchmarks crashed or gave a wrong result

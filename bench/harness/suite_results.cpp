@@ -43,12 +43,27 @@ json model_json(const ModelInfo& m) {
           {"reference", m.reference}};
 }
 
+const char* kind_name(ParamKind kind) {
+  switch (kind) {
+    case ParamKind::integer:
+      return "integer";
+    case ParamKind::duration:
+      return "duration";
+    case ParamKind::list:
+      return "list";
+    case ParamKind::choice:
+      return "choice";
+    case ParamKind::host:
+      return "host";
+  }
+  return "?";
+}
+
 json workload_json(const Workload& w) {
-  static const char* kinds[] = {"integer", "duration", "list", "choice"};
   json params = json::array();
   for (const auto& p : w.params)
     params.push_back({{"name", p.name},
-                      {"kind", kinds[static_cast<int>(p.kind)]},
+                      {"kind", kind_name(p.kind)},
                       {"default", p.default_text},
                       {"help", p.help}});
   json metrics = json::array();
@@ -146,7 +161,8 @@ void write_results(const fs::path& run_dir, const RunRecord& r, const Catalog& c
                     {"workloads", workloads},
                     {"cells", r.cells},
                     {"micro", r.micro},
-                    {"timelines", r.timelines}}}};
+                    {"timelines", r.timelines},
+                    {"hosts", r.hosts}}}};
   write_atomically(run_dir / "results.json", results.dump(1));
 }
 

@@ -24,6 +24,7 @@ struct RunRecord {
   nlohmann::json cells = nlohmann::json::array();
   nlohmann::json micro = {{"status", "not run"}, {"reason", ""}};
   nlohmann::json timelines = nlohmann::json::array();
+  nlohmann::json hosts = {{"used", false}};  // SuiteHosts::record
 };
 
 // A cell's row before it runs: ok, no time, no log yet.

@@ -1,7 +1,8 @@
 """Numbers and statuses as the tables, the charts and the terminal print them."""
 
-STATUS_TEXT = {"beyond_limit": "beyond model limit", "no_data": "no data"}  # others as they are
-STATUS_SHORT = {"beyond_limit": "limit", "no_data": "no data"}
+STATUS_TEXT = {"beyond_limit": "beyond model limit", "no_data": "no data",
+               "unavailable": "not available here"}  # others as they are
+STATUS_SHORT = {"beyond_limit": "limit", "no_data": "no data", "unavailable": "n/a here"}
 
 
 def sig3(value):

@@ -93,6 +93,7 @@ Workload describe() {
       {"timeout", ParamKind::duration, "5s", "the most one fetch may take", 1'000, 600'000'000},
   };
   for (auto& spec : serving::host_params()) w.params.push_back(spec);
+  w.unavailable = serving::unavailable_here;
   w.scale_param = "N";
   w.scales = [](Profile profile) {
     std::vector<ParamValues> s;

@@ -47,6 +47,7 @@ Workload describe() {
       {"M", ParamKind::integer, "0", "most fetches in flight at once; 0: no bound", 0, 10'000},
   };
   for (auto& spec : serving::host_params()) w.params.push_back(spec);
+  w.unavailable = serving::unavailable_here;
   w.scale_param = "N";
   w.scales = [](Profile profile) {
     std::vector<ParamValues> s;

@@ -51,6 +51,7 @@ Workload describe() {
   };
   for (auto& spec : serving::window_params()) w.params.push_back(spec);
   for (auto& spec : serving::host_params()) w.params.push_back(spec);
+  w.unavailable = serving::unavailable_here;
   w.scale_param = "C";
   w.scales = [](Profile profile) {
     std::vector<ParamValues> s;

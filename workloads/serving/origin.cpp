@@ -275,7 +275,11 @@ void serve_origin(const OriginOptions& options, int port_out, int stop_fd) {
 std::shared_ptr<const Origin> Origin::start(const OriginOptions& options) {
   std::vector<std::string> args = {origin_executable(), "--delay-us",
                                    std::to_string(options.delay.count())};
-  for (auto& placing : placing_args(options.host)) args.push_back(placing);
+  if (kind_of(options.host) == HostKind::address) {  // another machine: it binds that address
+    args.push_back("--bind");
+    args.push_back(options.host);
+  }
+  args = on_host(options.host, args);
   if (options.reset_at) {
     args.push_back("--reset-at");
     args.push_back(std::to_string(*options.reset_at));

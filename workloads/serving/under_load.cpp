@@ -104,11 +104,11 @@ Driven drive_load(const load::Options& o, const std::string& client_host) {
                                    "--cpu",
                                    std::to_string(o.cpu),
                                    "--phases"};
-  for (auto& placing : placing_args(client_host)) args.push_back(placing);
   if (client_host != "loopback") {  // the server's address, as this process has it now
     args.push_back("--host");
     args.push_back(host::server_address_text());
   }
+  args = on_host(client_host, args);
   if (o.echo_size > 0) {  // the echo workload's client (load_contract.hpp)
     args.push_back("--echo");
     args.push_back(std::to_string(o.echo_size));
