@@ -8,14 +8,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <system_error>
 #include <thread>
 #include <utility>
 
-#include "cells/child_process.hpp"
+#include "cells/talking_child.hpp"
 
 namespace cmbench::mpi {
 namespace {
@@ -111,68 +109,38 @@ std::int64_t Output::at(std::size_t l, std::size_t i) const {
   return lines[l][i];
 }
 
-// mpirun, the file its stderr (and every rank's) goes to, and when it was started.
+// mpirun, talked to a line at a time, and how long its launch took.
 struct Job::State {
-  fs::path errors;
-  std::optional<Child> mpirun;
+  std::optional<TalkingChild> mpirun;
   double launch_ms = 0;
 
-  std::string stderr_text() const {
-    std::ifstream in(errors);
-    std::string text{std::istreambuf_iterator<char>(in), {}};
-    if (text.size() > 4000) text = "..." + text.substr(text.size() - 4000);
-    return text;
-  }
-  // The next protocol line, or an error naming what the job said instead.
   std::string line(std::chrono::steady_clock::time_point deadline, const std::string& waiting) {
-    std::string l;
-    switch (mpirun->read_line(l, deadline)) {
-      case Child::Line::read:
-        return l;
-      case Child::Line::end:
-        mpirun->wait_for(5000ms);
-        throw std::runtime_error("the MPI job ended " + waiting + ":\n" + stderr_text());
-      case Child::Line::late:
-        break;
-    }
-    throw std::runtime_error("the MPI job said nothing " + waiting + ":\n" + stderr_text());
+    return mpirun->line(deadline, waiting);
   }
 };
 
 Job::Job(int ranks, const std::string& workload, const std::vector<std::int64_t>& args)
     : s_(std::make_unique<State>()) {
   const std::vector<std::string> argv = command(ranks, workload);
-  std::string name = (fs::temp_directory_path() / "cmbench-mpi-XXXXXX").string();
-  const int fd = ::mkstemp(name.data());
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "mkstemp");
-  ::close(fd);
-  s_->errors = name;
-  ChildOptions o;
-  o.in = Stdio::pipe();
-  o.out = Stdio::pipe();
-  o.err = Stdio::to_file(s_->errors);
-  o.new_group = true;  // mpirun and the ranks it forks: ended together if need be
   const auto start = std::chrono::steady_clock::now();
-  s_->mpirun.emplace(argv, o);
+  // A group of its own: mpirun and the ranks it forks are ended together if need be.
+  s_->mpirun.emplace(argv, "the MPI job", true);
   std::string line;
   for (auto v : args) line += std::to_string(v) + ' ';
-  s_->mpirun->write_stdin(line + "\n");
+  s_->mpirun->child().write_stdin(line + "\n");
   const std::string said = s_->line(start + 60s, "at start");
   if (said != "ready")
-    throw std::runtime_error("the MPI job said '" + said + "' at start:\n" + s_->stderr_text());
+    throw std::runtime_error("the MPI job said '" + said + "' at start:\n" +
+                             s_->mpirun->stderr_text());
   s_->launch_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
 Job::~Job() {
-  if (!s_) return;
-  if (s_->mpirun && !s_->mpirun->reaped()) {
-    s_->mpirun->signal(SIGTERM);  // mpirun ends its ranks and daemons, then itself
-    s_->mpirun->wait_or_kill(5000ms);
-  }
-  s_->mpirun.reset();
-  std::error_code ignored;
-  fs::remove(s_->errors, ignored);
+  if (!s_ || !s_->mpirun || s_->mpirun->child().reaped()) return;
+  Child& mpirun = s_->mpirun->child();
+  mpirun.signal(SIGTERM);  // mpirun ends its ranks and daemons, then itself
+  mpirun.wait_or_kill(5000ms);
 }
 
 double Job::launch_ms() const {
@@ -180,11 +148,12 @@ double Job::launch_ms() const {
 }
 
 void Job::run() {
-  s_->mpirun->write_stdin("go\n");
+  s_->mpirun->child().write_stdin("go\n");
   const std::string said = s_->line(std::chrono::steady_clock::now() + 24h, "during its run");
   if (said.starts_with("error ")) throw std::runtime_error(said.substr(6));
   if (said != "done")
-    throw std::runtime_error("the MPI job said '" + said + "' for done:\n" + s_->stderr_text());
+    throw std::runtime_error("the MPI job said '" + said + "' for done:\n" +
+                             s_->mpirun->stderr_text());
 }
 
 Output Job::output() {
@@ -201,10 +170,11 @@ Output Job::output() {
     }
     out.lines.push_back(integers(said, "a result line"));
   }
-  s_->mpirun->close_stdin();
-  if (auto status = s_->mpirun->wait_for(30'000ms); !status || *status != 0)
+  Child& mpirun = s_->mpirun->child();
+  mpirun.close_stdin();
+  if (auto status = mpirun.wait_for(30'000ms); !status || *status != 0)
     throw std::runtime_error("mpirun " + (status ? describe_status(*status) : "did not exit") +
-                             ":\n" + s_->stderr_text());
+                             ":\n" + s_->mpirun->stderr_text());
   return out;
 }
 
