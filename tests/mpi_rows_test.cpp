@@ -140,7 +140,7 @@ TEST(MpiRows, AWrongResultFailsTheCell) {
     return r;
   };
   Prepare prepare = mpi::prepared_job<cpu_bound::Params, cpu_bound::Result>(
-      "cpu_bound", cpu_bound::make_params, [](const cpu_bound::Params&) { return 2; },
+      "cpu_bound", cpu_bound::make_params, [](const cpu_bound::Params&) { return mpi::Ranks{2}; },
       [](const cpu_bound::Params& p) {
         std::vector<std::int64_t> bounds;
         for (const auto& c : p.chunks)
@@ -159,7 +159,7 @@ TEST(MpiRows, AWrongResultFailsTheCell) {
 TEST(MpiRows, AFailingRankFailsTheRunWithItsMessage) {
   auto read = [](const mpi::Output&) { return ping_pong::Result{}; };
   Prepare prepare = mpi::prepared_job<ping_pong::Params, ping_pong::Result>(
-      "ping_pong", ping_pong::make_params, [](const ping_pong::Params&) { return 3; },
+      "ping_pong", ping_pong::make_params, [](const ping_pong::Params&) { return mpi::Ranks{3}; },
       [](const ping_pong::Params& p) {
         return std::vector<std::int64_t>{p.rounds, 0, 0};
       },
@@ -204,19 +204,19 @@ TEST(MpiRows, TheSuiteFailsACellWithoutMpirun) {
 }
 
 TEST(MpiRows, TheCommandLineIsTheDocumentedOne) {
-  const auto argv = mpi::command(2, "cpu_bound");
+  const auto argv = mpi::command({2}, "cpu_bound");
   std::string line;
   for (const auto& a : argv) line += a + ' ';
-  EXPECT_THAT(line, HasSubstr("mpirun --oversubscribe --bind-to none --mca mpi_yield_when_idle 1 "
-                              "-np 2 "));
+  EXPECT_THAT(line, HasSubstr("mpirun --oversubscribe --bind-to none -np 2 "));
   EXPECT_THAT(line, HasSubstr(std::string(CMBENCH_MPI_EXE) + " cpu_bound"));
   if (::geteuid() == 0) {
     EXPECT_THAT(line, HasSubstr("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"));
   }
   Env hosts("CMBENCH_MPI_HOSTFILE", "/etc/hostname");  // any file: mpirun is not started
   std::string with;
-  for (const auto& a : mpi::command(4, "ping_pong")) with += a + ' ';
-  EXPECT_THAT(with, HasSubstr("-np 4 --hostfile /etc/hostname "));
+  for (const auto& a : mpi::command({2, true}, "ping_pong")) with += a + ' ';
+  EXPECT_THAT(with, HasSubstr("--bind-to none --mca mpi_yield_when_idle 1 -np 2 --hostfile "
+                              "/etc/hostname "));
 }
 
 }  // namespace

@@ -83,15 +83,16 @@ void add_row(Catalog& catalog, const std::string& workload, Prepare prepare,
                    runs_at);
 }
 
-std::vector<std::string> command(int ranks, const std::string& workload) {
+std::vector<std::string> command(const Ranks& ranks, const std::string& workload) {
   std::vector<std::string> argv = {"/usr/bin/env"};
   if (::geteuid() == 0) {  // mpirun refuses root unless told twice
     argv.push_back("OMPI_ALLOW_RUN_AS_ROOT=1");
     argv.push_back("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
   }
   argv.push_back(mpirun_path());
-  argv.insert(argv.end(), {"--oversubscribe", "--bind-to", "none", "--mca", "mpi_yield_when_idle",
-                           "1", "-np", std::to_string(ranks)});
+  argv.insert(argv.end(), {"--oversubscribe", "--bind-to", "none"});
+  if (ranks.yield_when_idle) argv.insert(argv.end(), {"--mca", "mpi_yield_when_idle", "1"});
+  argv.insert(argv.end(), {"-np", std::to_string(ranks.count)});
   if (const char* hosts = std::getenv("CMBENCH_MPI_HOSTFILE"); hosts && *hosts) {
     if (!fs::exists(hosts))
       throw std::runtime_error(std::string("CMBENCH_MPI_HOSTFILE=") + hosts + ": no such file");
@@ -119,7 +120,7 @@ struct Job::State {
   }
 };
 
-Job::Job(int ranks, const std::string& workload, const std::vector<std::int64_t>& args)
+Job::Job(const Ranks& ranks, const std::string& workload, const std::vector<std::int64_t>& args)
     : s_(std::make_unique<State>()) {
   const std::vector<std::string> argv = command(ranks, workload);
   const auto start = std::chrono::steady_clock::now();
@@ -139,7 +140,11 @@ Job::Job(int ranks, const std::string& workload, const std::vector<std::int64_t>
 Job::~Job() {
   if (!s_ || !s_->mpirun || s_->mpirun->child().reaped()) return;
   Child& mpirun = s_->mpirun->child();
-  mpirun.signal(SIGTERM);  // mpirun ends its ranks and daemons, then itself
+  // A job that waits for "go" reads the end of its stdin instead and ends cleanly; one that
+  // does not is told to end: mpirun ends its ranks and daemons, then itself.
+  mpirun.close_stdin();
+  if (mpirun.wait_for(2000ms)) return;
+  mpirun.signal(SIGTERM);
   mpirun.wait_or_kill(5000ms);
 }
 

@@ -18,9 +18,9 @@
 //
 // How mpirun is started (docs/multi-host.md shows it): the program `mpirun` on PATH, or
 // $CMBENCH_MPIRUN; `--oversubscribe --bind-to none` (more ranks than cores is allowed, and
-// the ranks pin themselves where a workload asks); `--mca mpi_yield_when_idle 1` (a rank
-// waiting in MPI_Recv yields its CPU between polls, so that two ranks on one CPU take
-// turns); `--hostfile $CMBENCH_MPI_HOSTFILE` when set; as root, OMPI_ALLOW_RUN_AS_ROOT=1 and
+// the ranks pin themselves where a workload asks); `--mca mpi_yield_when_idle 1` where the
+// row's ranks share a CPU (Ranks below); `--hostfile $CMBENCH_MPI_HOSTFILE` when set; as
+// root, OMPI_ALLOW_RUN_AS_ROOT=1 and
 // OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 in mpirun's environment. A missing mpirun is a set-up
 // error: the cell fails at prepare, with that said.
 // Thread-safety: a job is used by the one thread that runs the cell.
@@ -60,13 +60,24 @@ int ranks_wanted();
 void add_row(Catalog& catalog, const std::string& workload, Prepare prepare,
              const ModelInfo& limits, bool (*quick)(const ParamValues&));
 
+// How a row's job is launched. A rank waiting in MPI_Recv polls for its message; with
+// `yield_when_idle` it calls sched_yield between polls. Wanted where ranks share a CPU (else
+// the waiting one spins through the time slice the other needs: ≈ 6 ms a hand-off here);
+// harmful where each has a CPU of its own and other work runs there (a yield hands the CPU
+// to that work for a whole slice: ≈ 4.5 ms a hand-off, against 0.3 µs). Open MPI yields by
+// itself when a host runs more ranks than it has slots.
+struct Ranks {
+  int count = 1;
+  bool yield_when_idle = false;
+};
+
 // The program mpirun starts, $CMBENCH_MPIRUN or `mpirun` found on PATH. Throws
 // std::runtime_error saying so if there is none.
 std::string mpirun_path();
 
 // The whole command line of one job: environment, mpirun and its options, the program and
 // its arguments (`workload`, the rank program's name for it).
-std::vector<std::string> command(int ranks, const std::string& workload);
+std::vector<std::string> command(const Ranks& ranks, const std::string& workload);
 
 // What the ranks handed back: their result lines, split into integers, and the run's CPU
 // time (every rank's, summed) and wall time, as rank 0 measured them.
@@ -83,8 +94,9 @@ class Job {
  public:
   // Starts `ranks` ranks of `workload`, hands rank 0 `args`, and waits until it is ready.
   // Throws std::runtime_error with what mpirun said if it fails or is not ready in a minute.
-  Job(int ranks, const std::string& workload, const std::vector<std::int64_t>& args);
-  // Ends an mpirun that still runs: SIGTERM (mpirun ends its ranks), then SIGKILL.
+  Job(const Ranks& ranks, const std::string& workload, const std::vector<std::int64_t>& args);
+  // Ends an mpirun that still runs: the end of its stdin (a job waiting for "go" ends
+  // cleanly), else SIGTERM (mpirun ends its ranks), else SIGKILL.
   ~Job();
   Job(const Job&) = delete;
   Job& operator=(const Job&) = delete;
@@ -107,7 +119,8 @@ class Job {
 // last run's check. Reported per run: `launch_ms`, and `cpu_util` from the ranks' CPU time.
 template <class Params, class Result>
 Prepare prepared_job(std::string workload, Params (*make)(const ParamValues&),
-                     int (*ranks)(const Params&), std::vector<std::int64_t> (*args)(const Params&),
+                     Ranks (*ranks)(const Params&),
+                     std::vector<std::int64_t> (*args)(const Params&),
                      Result (*read)(const Output&),
                      Verdict (*verify)(const Params&, const Result&, const ModelInfo&),
                      const ModelInfo& model) {

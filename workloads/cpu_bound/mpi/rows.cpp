@@ -8,8 +8,8 @@
 namespace cmbench::cpu_bound {
 namespace {
 
-int ranks(const Params&) {
-  return mpi::ranks_wanted();
+mpi::Ranks ranks(const Params&) {
+  return {mpi::ranks_wanted()};
 }
 
 std::vector<std::int64_t> args(const Params& p) {

@@ -7,8 +7,9 @@
 namespace cmbench::ping_pong {
 namespace {
 
-int ranks(const Params&) {
-  return 2;
+// With place=same the two ranks take turns on one CPU: the waiting one must yield it.
+mpi::Ranks ranks(const Params& p) {
+  return {2, p.cpu_a == p.cpu_b};
 }
 
 std::vector<std::int64_t> args(const Params& p) {

@@ -21,8 +21,11 @@ constexpr ModelInfo spawn_info = [] {
   return m;
 }();
 
-int ranks(const Params&) {
-  return 1;
+// One rank; the tasks it spawns share the CPUs, and are the job's only waiting ranks (for
+// their parent's MPI_Comm_disconnect): Open MPI yields by itself once they outnumber the
+// slots.
+mpi::Ranks ranks(const Params&) {
+  return {1};
 }
 
 std::vector<std::int64_t> args(const Params& p) {
