@@ -182,7 +182,7 @@ int list_cells(const std::vector<Cell>& cells) {
   std::cout << fmt::format("{:<48} {:<12} {:>10}  {}\n", "cell", "model", "est. s/run", "limit");
   for (const auto& c : cells) {
     auto note = c.beyond_limit()
-                    ? "BEYOND MODEL LIMIT (" + std::to_string(c.model().max_tasks) + ")"
+                    ? "BEYOND MODEL LIMIT (" + std::to_string(c.impl->bounds().max_tasks) + ")"
                     : std::string("ok");
     std::cout << fmt::format("{:<48} {:<12} {:>10.3f}  {}\n", c.name(), c.model().name,
                              c.estimate_seconds(), note);

@@ -5,7 +5,7 @@ Run: /usr/bin/python3 tests/architecture_test.py   (CTest runs it as architectur
 
   - includes point down only: bench -> workloads and demos -> cells -> models -> core; a
     model includes no other model, a workload no other workload (what workloads share lives
-    in workloads/serving/, workloads/peers/ and workloads/python/);
+    in workloads/serving/, workloads/peers/, workloads/python/ and workloads/mpi/);
   - the engine (models/core/) knows nothing of the harness: no cell, profile, verdict,
     metric or report;
   - a workload or a demo speaks to a model through the model's own words, never through its
@@ -22,7 +22,7 @@ SOURCES = ("models", "cells", "workloads", "demos", "bench", "tests", "fuzz")
 # Where "x/y.hpp" may be found besides the file's own folder and the root: the include
 # directories that the workloads' and the demos' libraries add.
 SEARCH = (ROOT, ROOT / "workloads", ROOT / "demos")
-SHARED_BY_WORKLOADS = ("serving", "peers", "python")
+SHARED_BY_WORKLOADS = ("serving", "peers", "python", "mpi")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

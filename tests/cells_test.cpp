@@ -24,12 +24,23 @@ std::vector<std::string> all_impls() {
   return out;
 }
 
+// The one implementation whose workload's smallest cell is beyond its limit: spawn_many's
+// processes-mpi row spawns an MPI process per task, and the smallest skynet has 111 of them.
+// mpi_rows_test.cpp runs it at the scales it can reach.
+bool beyond_at_smallest(const CellImpl& impl) {
+  return impl.workload->name == "spawn_many" && impl.label() == "processes-mpi";
+}
+
 }  // namespace
 
 TEST_P(EveryCell, SmallestScaleGivesTheVerifiedAnswer) {
   auto slash = GetParam().find('/');
   const CellImpl& impl = catalog().impl(GetParam().substr(0, slash), GetParam().substr(slash + 1));
   Cell cell{&impl, impl.workload->smallest};
+  if (beyond_at_smallest(impl)) {
+    EXPECT_TRUE(cell.beyond_limit()) << cell.name();
+    return;
+  }
   ASSERT_FALSE(cell.beyond_limit()) << cell.name();
   cmbench::Run run = impl.prepare(cell.params);
   for (int i = 0; i < 2; ++i) {  // twice: a cell must be repeatable in one process
@@ -132,6 +143,10 @@ TEST(Profiles, FullRunsEveryImplementationAndQuickEveryModel) {
                       !c.beyond_limit() && c.estimate_seconds() <= full_profile_max_run_s;
       }
       if (!affordable) continue;
+    } else if (name == "spawn_many/processes-mpi") {
+      // An MPI process per task: every scale of every profile is beyond its limit, listed as
+      // such (workloads/spawn_many/mpi/rows.cpp); mpi_rows_test.cpp runs it below.
+      continue;
     } else {
       EXPECT_GT(in_quick.count(impl.get()), 0u) << name << " has no cell in the quick profile";
     }

@@ -201,11 +201,12 @@ bool event_driven(const std::string& model) {
 }
 
 // The workload's implementations that the recorder can see: not the rows of another runtime
-// (the Python rows), which are never traced.
+// (the Python rows) nor those run in programs of their own (the MPI ranks), never traced.
 std::vector<std::string> implementations(const std::string& workload) {
   std::vector<std::string> labels;
   for (const auto& impl : catalog().impls())
-    if (impl->workload->name == workload && impl->bounds().twin.empty())
+    if (impl->workload->name == workload && impl->bounds().twin.empty() &&
+        !impl->bounds().program_per_run)
       labels.push_back(impl->label());
   return labels;
 }

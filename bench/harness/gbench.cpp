@@ -182,9 +182,11 @@ void register_benchmarks(const std::vector<Cell>& cells) {
                                            [cell](benchmark::State& s) { run_cell(s, cell); })
                   ->UseRealTime()
                   ->Unit(benchmark::kMillisecond);
-    // A row of another runtime (a Python row) starts an interpreter for every run, untimed
-    // but not free (0.1-0.4 s): one run per repetition, rather than as many as fill min_time.
-    if (!cell.impl->bounds().twin.empty()) b->Iterations(1);
+    // A row of another runtime (a Python row) starts an interpreter for every run, an MPI row
+    // a job, untimed but not free (0.1-0.4 s): one run per repetition, rather than as many as
+    // fill min_time.
+    const ModelInfo& m = cell.impl->bounds();
+    if (!m.twin.empty() || m.program_per_run) b->Iterations(1);
   }
 }
 

@@ -72,7 +72,7 @@ bool traced_in_quick(const Workload& w) {
 std::vector<Cell> traced_cells(const std::vector<Cell>& cells, bool quick) {
   std::vector<Cell> traced;
   for (const auto& c : cells) {
-    if (!c.impl->bounds().twin.empty()) continue;
+    if (!c.impl->bounds().twin.empty() || c.impl->bounds().program_per_run) continue;
     if (quick &&
         (!c.impl->variant.empty() || c.model().reference || !traced_in_quick(c.workload())))
       continue;
@@ -95,7 +95,7 @@ std::vector<Cell> traced_cells(const std::vector<Cell>& cells, bool quick) {
 bool one_cpu_too(const Cell& c) {
   const std::string& w = c.workload().name;
   return (w == "sleep_fanout" || w == "cpu_bound") && c.model().name != "sequential" &&
-         c.impl->bounds().twin.empty();
+         c.impl->bounds().twin.empty() && !c.impl->bounds().program_per_run;
 }
 
 // Of those, the quick profile keeps the cells whose run takes at most 0.1 s (processes at
@@ -170,13 +170,26 @@ std::string PlannedCell::title() const {
 
 // A Python row runs once per repetition (gbench.cpp), each run after an interpreter's start
 // and imports (≈ 0.25 s on average here; Twisted's are the slowest).
-constexpr double python_start_s = 0.25;
+// An MPI row (workloads/mpi/launch.hpp) likewise, after a job's launch (≈ 0.35 s here), and
+// one more launch per repetition: the next run's job, started in the last run's check and
+// ended unused when the repetition ends.
+constexpr double python_start_s = 0.25, mpi_launch_s = 0.7;
+
+namespace {
+
+// What starts before each run of a row that runs once per repetition; 0 for the others.
+double start_per_run_s(const Cell& c) {
+  if (!c.impl->bounds().twin.empty()) return python_start_s;
+  return c.impl->bounds().program_per_run ? mpi_launch_s : 0;
+}
+
+}  // namespace
 
 int SuitePlan::repetitions_for(const PlannedCell& c) const {
   if (repetitions_given) return repetitions;
-  const bool python = !c.cell.impl->bounds().twin.empty();
-  const int most = python ? std::min(python_repetitions, repetitions) : repetitions;
-  const double one = python ? python_start_s + run_seconds(c) : std::max(min_time, run_seconds(c));
+  const double start = start_per_run_s(c.cell);
+  const int most = start > 0 ? std::min(python_repetitions, repetitions) : repetitions;
+  const double one = start > 0 ? start + run_seconds(c) : std::max(min_time, run_seconds(c));
   return std::clamp(static_cast<int>(repetitions_budget_s / one), std::min(3, most), most);
 }
 
@@ -187,9 +200,9 @@ double SuitePlan::run_seconds(const PlannedCell& c) const {
 }
 
 double SuitePlan::expected_seconds(const PlannedCell& c) const {
-  const double process = c.cell.impl->bounds().twin.empty()
-                             ? cell_seconds(run_seconds(c), min_time, repetitions_for(c))
-                             : 0.08 + (1 + repetitions_for(c)) * (python_start_s + run_seconds(c));
+  const double start = start_per_run_s(c.cell);
+  const double process = start == 0 ? cell_seconds(run_seconds(c), min_time, repetitions_for(c))
+                                    : 0.08 + (1 + repetitions_for(c)) * (start + run_seconds(c));
   return process + probe_s;  // the speed probe that follows it
 }
 

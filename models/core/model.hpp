@@ -26,6 +26,10 @@ struct ModelInfo {
   // that reproduces its style ("coroutines"), its counterpart among the models. Empty
   // otherwise.
   std::string_view twin = "";
+  // A row that starts a program of its own for every run, untimed but not free (a Python
+  // interpreter, an MPI job): the harness runs it once per repetition, rather than as many
+  // times as fill min_time, and neither traces it nor runs it again on one CPU.
+  bool program_per_run = false;
 };
 
 inline constexpr std::uint64_t unlimited_tasks = UINT64_MAX;

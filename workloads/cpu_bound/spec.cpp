@@ -124,6 +124,7 @@ void register_cells(Catalog& catalog) {
   cells.add(coroutines::info, coroutines_on_loop, "on_loop");
   cells.add(fibers::info, fibers_on_loop, "on_loop");
   register_python(catalog);
+  register_mpi(catalog);
 }
 
 }  // namespace cmbench::cpu_bound

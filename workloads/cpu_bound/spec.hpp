@@ -57,6 +57,11 @@ Result fibers_on_loop(const Params& p);
 
 // Its Python rows (workloads/cpu_bound/python/), called by register_cells.
 void register_python(Catalog& catalog);
+// Its processes-mpi row (workloads/mpi/launch.hpp): registered by mpi/rows.cpp, run by the
+// ranks of mpi/ranks.cpp in the program cmbench-mpi. `args` are the chunks' bounds; rank 0
+// returns one line per chunk, `primes start_ns end_ns`, the other ranks nothing.
+void register_mpi(Catalog& catalog);
+std::vector<std::vector<std::int64_t>> mpi_ranks(const std::vector<std::int64_t>& args);
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);

@@ -204,6 +204,7 @@ void register_cells(Catalog& catalog) {
   add(futex_floor, futex);
   add(pipe_floor, pipe);
   register_python(catalog);
+  register_mpi(catalog);
 }
 
 }  // namespace cmbench::ping_pong

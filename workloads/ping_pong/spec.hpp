@@ -110,5 +110,10 @@ Result pipe(const Params& p);                // two processes and two pipes
 void register_cells(Catalog& catalog);
 // Its Python rows (workloads/ping_pong/python/), called by register_cells.
 void register_python(Catalog& catalog);
+// Its processes-mpi row (workloads/mpi/launch.hpp): registered by mpi/rows.cpp, run by the
+// two ranks of mpi/ranks.cpp in the program cmbench-mpi. `args` are R and the two CPUs;
+// rank 0 returns one line, `token handoffs elapsed_ns cpu_a cpu_b`.
+void register_mpi(Catalog& catalog);
+std::vector<std::vector<std::int64_t>> mpi_ranks(const std::vector<std::int64_t>& args);
 
 }  // namespace cmbench::ping_pong

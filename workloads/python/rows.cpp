@@ -7,12 +7,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <system_error>
 
-#include "cells/child_process.hpp"
+#include "cells/talking_child.hpp"
 
 namespace cmbench::python {
 namespace {
@@ -91,70 +89,39 @@ std::string workloads_dir() {
   return CMBENCH_WORKLOADS_DIR;
 }
 
-// The interpreter and the file its stderr goes to (a traceback, for the error message).
+// The interpreter, talked to a line at a time.
 struct Interpreter::State {
-  fs::path errors;
-  std::optional<Child> python;
+  std::optional<TalkingChild> python;
 
-  std::string stderr_text() const {
-    std::ifstream in(errors);
-    std::string text{std::istreambuf_iterator<char>(in), {}};
-    if (text.size() > 4000) text = "..." + text.substr(text.size() - 4000);
-    return text;
-  }
-  // The next protocol line, or an error naming what the program said instead.
   std::string line(std::chrono::steady_clock::time_point deadline, const std::string& waiting) {
-    std::string l;
-    switch (python->read_line(l, deadline)) {
-      case Child::Line::read:
-        return l;
-      case Child::Line::end:
-        python->wait_for(1000ms);
-        throw std::runtime_error("the Python row ended " + waiting + ":\n" + stderr_text());
-      case Child::Line::late:
-        break;
-    }
-    throw std::runtime_error("the Python row said nothing " + waiting + ":\n" + stderr_text());
+    return python->line(deadline, waiting);
   }
+  std::string stderr_text() const { return python->stderr_text(); }
 };
 
 Interpreter::Interpreter(const std::string& row, const std::string& args)
     : s_(std::make_unique<State>()) {
   const fs::path program = fs::path(workloads_dir()) / row;
   if (!fs::exists(program)) throw std::runtime_error("no Python row at " + program.string());
-  std::string name = (fs::temp_directory_path() / "cmbench-py-XXXXXX").string();
-  const int fd = ::mkstemp(name.data());
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "mkstemp");
-  ::close(fd);
-  s_->errors = name;
-  ChildOptions o;
-  o.in = Stdio::pipe();
-  o.out = Stdio::pipe();
-  o.err = Stdio::to_file(s_->errors);
   try {
     s_->python.emplace(
         std::vector<std::string>{interpreter, "-B", "-P",
                                  (fs::path(workloads_dir()) / "python/row.py"), program.string()},
-        o);
+        "the Python row");
   } catch (const CannotStart& e) {
     throw std::runtime_error(std::string(e.what()) +
                              " (Debian's python3 and the frameworks: scripts/setup)");
   }
-  s_->python->write_stdin(args + "\n");
+  s_->python->child().write_stdin(args + "\n");
   const std::string said = s_->line(std::chrono::steady_clock::now() + 60s, "at start");
   if (said != "ready")
     throw std::runtime_error("the Python row said '" + said + "' at start:\n" + s_->stderr_text());
 }
 
-Interpreter::~Interpreter() {
-  if (!s_) return;
-  s_->python.reset();  // kills one that still runs
-  std::error_code ignored;
-  fs::remove(s_->errors, ignored);
-}
+Interpreter::~Interpreter() = default;  // kills one that still runs
 
 void Interpreter::run() {
-  s_->python->write_stdin("go\n");
+  s_->python->child().write_stdin("go\n");
   const std::string said = s_->line(std::chrono::steady_clock::now() + 24h, "during its run");
   if (said.starts_with("error ")) throw std::runtime_error(said.substr(6));
   if (said != "done")
@@ -175,7 +142,7 @@ Output Interpreter::output() {
     }
     out.lines.push_back(fields(said));
   }
-  if (auto status = s_->python->wait_for(10'000ms); status && *status != 0)
+  if (auto status = s_->python->child().wait_for(10'000ms); status && *status != 0)
     throw std::runtime_error("the Python row " + describe_status(*status) + ":\n" +
                              s_->stderr_text());
   return out;

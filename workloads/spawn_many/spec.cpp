@@ -178,6 +178,7 @@ void register_cells(Catalog& catalog) {
   });
   cells.add(references::coroutine_floor, timed<coroutine_floor>);
   register_python(catalog);
+  register_mpi(catalog);
 }
 
 }  // namespace cmbench::spawn_many

@@ -65,6 +65,15 @@ Result coroutine_floor(const Params& p);
 
 // Its Python rows (workloads/spawn_many/python/), called by register_cells.
 void register_python(Catalog& catalog);
+// Its processes-mpi row (workloads/mpi/launch.hpp): registered by mpi/rows.cpp, run by
+// mpi/ranks.cpp in the program cmbench-mpi. `args` are the shape (0 flat, 1 skynet), N and
+// the depth; the one rank returns task i's value on line i (flat) or the root's sum
+// (skynet), and adds its tasks' CPU time to `tasks_cpu_ns`. mpi_task is a spawned task's
+// life (`args`: its command line after the program's name).
+void register_mpi(Catalog& catalog);
+std::vector<std::vector<std::int64_t>> mpi_ranks(const std::vector<std::int64_t>& args,
+                                                 std::int64_t& tasks_cpu_ns);
+int mpi_task(const std::vector<std::string>& args);
 
 // Adds the workload and every implementation's cells to the catalog (workloads/catalog.cpp).
 void register_cells(Catalog& catalog);
