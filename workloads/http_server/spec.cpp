@@ -72,11 +72,11 @@ Workload describe() {
       for (auto c : {"1", "50", "1000"}) s.push_back(at("hello", c, "0", t));
     }
     if (profile != Profile::exhaustive) {
-      // Every profile: the server's CPU per request at 20 000 requests/s with its client on
-      // another host, across a plain veth link and one shaped to 1 Gbit/s, for the servers
-      // of crosses_links (docs/multi-host.md).
-      for (auto client : {"cmbench-b", "cmbench-c"})
-        s.push_back(at("hello", "50", "20000", "200ms", client));
+      // The server's CPU per request at 20 000 requests/s with its client on another host,
+      // for the servers of crosses_links (docs/multi-host.md): across a plain veth link, and
+      // in full also one shaped to 1 Gbit/s (which 20 000 small responses do not fill).
+      s.push_back(at("hello", "50", "20000", "200ms", "cmbench-b"));
+      if (profile == Profile::full) s.push_back(at("hello", "50", "20000", "200ms", "cmbench-c"));
       return s;
     }
     const std::string t = "2s";
