@@ -267,6 +267,59 @@ class FullRun(unittest.TestCase):
         self.assertIn("in this run, memory_per_task measures the growth", self.md)
 
 
+class AcrossLinks(unittest.TestCase):
+    """The section of cells across links (cmbench_report/links.py): each beside its loopback
+    twin, with the ratio; a host that was not there said as such."""
+
+    def blocks(self, parts):
+        from cmbench_report.links import links_blocks
+        from cmbench_report.results import build_cells, workload_metrics
+        doc = synthetic_run()
+        doc["benchmarks"] += [e for _, entries in parts for e in entries]
+        doc["cmbench"]["cells"] += [row for row, _ in parts]
+        meta = {w["name"]: w for w in doc["cmbench"]["workloads"]}
+        metrics = {name: workload_metrics(w) for name, w in meta.items()}
+        every = build_cells(doc, metrics)
+        untimed = {name for name, w in meta.items() if not w.get("timed", True)}
+        return links_blocks(every, meta, metrics, untimed)
+
+    def test_a_run_without_links_has_no_section(self):
+        self.assertEqual(self.blocks([]), [])
+
+    def test_each_cell_is_set_beside_loopback_with_its_ratio(self):
+        def server(client, cpu_us, status="ok"):
+            params = {"C": 50, "server": "loopback" if client == "loopback" else "cmbench-a",
+                      "client": client}
+            row, entries = cell("http_server", "epoll", params, [200] * 3, {"cpu_util": 1.0},
+                                {"server_cpu_us_per_req": cpu_us, "req_per_s": 2e4})
+            if status != "ok":
+                row.update(status=status, reason="not available here: no network namespace")
+                entries = []
+            return row, entries
+        def fetch(client, ms):  # a timed workload: its wall time is the figure
+            params = {"N": 1000, "d": "1ms", "server": "loopback" if client == "loopback"
+                      else "cmbench-a", "client": client}
+            return cell("sleep_fanout", "threads", params, [ms] * 3, {"cpu_util": 0.5})
+        workloads = synthetic_run()["cmbench"]["workloads"]
+        self.assertTrue(any(w["name"] == "http_server" for w in workloads))
+        WORKLOADS[2]["metrics"].append(metric("server_cpu_us_per_req", "server CPU per request",
+                                              "µs"))
+        try:
+            blocks = self.blocks([server("loopback", 20.0), server("cmbench-b", 22.0),
+                                  server("cmbench-d", 0, "unavailable"), fetch("loopback", 40),
+                                  fetch("cmbench-c", 50)])
+        finally:
+            WORKLOADS[2]["metrics"].pop()
+        self.assertEqual(blocks[0], ("h", 2, "Across links"))
+        rows = [b[2] for b in blocks if b[0] == "table"]
+        served = next(r for r in rows if r[0][1] == "epoll")
+        self.assertEqual(served[0][2], "20.0 µs")
+        self.assertEqual(served[0][3], "22.0 µs (1.10×)")
+        self.assertIn("not available here", str(served[0][4]))
+        fetched = next(r for r in rows if r[0][1] == "threads")
+        self.assertEqual(fetched[0][2:], ["40.0 ms", "50.0 ms (1.25×)"])
+
+
 class Figures(unittest.TestCase):
     """The figures behind the charts, computed from the report's own cells."""
 

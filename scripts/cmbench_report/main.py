@@ -6,6 +6,7 @@ from pathlib import Path
 
 from cmbench_report.charts_v2 import run_facts
 from cmbench_report.cpus import cpu_budget_blocks
+from cmbench_report.links import links_blocks
 from cmbench_report.files import csv_text, write_atomic
 from cmbench_report.groups import build_groups, ordered_names, with_variants
 from cmbench_report.headline import headline_blocks
@@ -67,6 +68,7 @@ def main(argv=None):
         workloads.append((name, groups, view))
         blocks += workload_blocks(workload, groups, view, charts)
     blocks += cpu_budget_blocks(every, meta, doc["context"], models, styles, charts)
+    blocks += links_blocks(every, meta, metrics_by_workload, untimed)
     blocks += twin_blocks(workloads, metrics_by_workload, untimed, models)
     blocks += micro_blocks(doc)
     blocks += timeline_blocks(suite, args.run_dir, charts)
