@@ -20,9 +20,8 @@
 // $CMBENCH_MPIRUN; `--oversubscribe --bind-to none` (more ranks than cores is allowed, and
 // the ranks pin themselves where a workload asks); `--mca mpi_yield_when_idle 1` where the
 // row's ranks share a CPU (Ranks below); `--hostfile $CMBENCH_MPI_HOSTFILE` when set; as
-// root, OMPI_ALLOW_RUN_AS_ROOT=1 and
-// OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 in mpirun's environment. A missing mpirun is a set-up
-// error: the cell fails at prepare, with that said.
+// root, OMPI_ALLOW_RUN_AS_ROOT=1 and OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 in mpirun's
+// environment. A missing mpirun is a set-up error: the cell fails at prepare, with that said.
 // Thread-safety: a job is used by the one thread that runs the cell.
 #pragma once
 
