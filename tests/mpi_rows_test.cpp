@@ -28,15 +28,30 @@ namespace {
 using testing::HasSubstr;
 using namespace std::chrono_literals;
 
-// Processes running this build's cmbench-mpi, whoever their parent (a rank orphaned by a
-// killed mpirun belongs to init).
+// This test process's mark, in the environment every rank it starts inherits (through
+// mpirun, or a cmbench it runs): the ranks of tests running beside it in other processes
+// are theirs, not its own.
+const std::string owner_mark = [] {
+  const std::string value = std::to_string(::getpid());
+  ::setenv("CMBENCH_MPI_TEST_OWNER", value.c_str(), 1);
+  return "CMBENCH_MPI_TEST_OWNER=" + value + std::string(1, '\0');
+}();
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Processes running this build's cmbench-mpi started from this test process, whoever their
+// parent now (a rank orphaned by a killed mpirun belongs to init).
 int ranks_alive() {
   int alive = 0;
   DIR* proc = ::opendir("/proc");
   while (dirent* e = proc ? ::readdir(proc) : nullptr) {
-    std::ifstream in(std::string("/proc/") + e->d_name + "/cmdline");
-    const std::string cmdline{std::istreambuf_iterator<char>(in), {}};
-    alive += cmdline.starts_with(CMBENCH_MPI_EXE + std::string(1, '\0'));
+    const std::string dir = std::string("/proc/") + e->d_name;
+    if (!read_all(dir + "/cmdline").starts_with(CMBENCH_MPI_EXE + std::string(1, '\0'))) continue;
+    const std::string environment = std::string(1, '\0') + read_all(dir + "/environ");
+    alive += environment.find(std::string(1, '\0') + owner_mark) != std::string::npos;
   }
   if (proc) ::closedir(proc);
   return alive;
