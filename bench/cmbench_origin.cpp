@@ -49,9 +49,8 @@ int main(int argc, char** argv) {
   o.delay = std::chrono::microseconds(delay_us);
   if (reset_at >= 0) o.reset_at = static_cast<std::size_t>(reset_at);
   try {
-    Fd left;
     if (!netns.empty()) {
-      left = host::enter_namespace(netns);
+      host::enter_namespace(netns);  // for good: the namespace it leaves is not needed again
       host::set_server_address(host::own_address());
     }
     if (!bind.empty()) host::set_server_address(host::parse_address(bind));

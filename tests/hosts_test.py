@@ -65,11 +65,15 @@ def mbit_per_s(client, address, megabytes):
         rx.wait()
 
 
-def run_cell(name, fails=False):
-    """One repetition of a cell with `cmbench run`: its Google Benchmark entry."""
-    r = subprocess.run([CMBENCH, "run", "--cell", name, "--benchmark_format=json"],
-                       capture_output=True, text=True, timeout=120)
-    check((r.returncode != 0) == fails, f"{name} {'failed' if fails else 'ran'}: {r.stderr[-500:]}")
+def run_cell(name, fails=False, inside=None, env=None):
+    """One repetition of a cell with `cmbench run` (in the namespace `inside`, if given): its
+    Google Benchmark entry."""
+    prefix = ["ip", "netns", "exec", inside] if inside else []
+    r = subprocess.run(prefix + [CMBENCH, "run", "--cell", name, "--benchmark_format=json"],
+                       capture_output=True, text=True, timeout=120, env=env)
+    where = f" in {inside}" if inside else ""
+    check((r.returncode != 0) == fails,
+          f"{name}{where} {'failed' if fails else 'ran'}: {r.stderr[-500:]}")
     entries = json.loads(r.stdout or "{}").get("benchmarks", [])
     return entries[0] if entries else {}
 
@@ -128,12 +132,9 @@ with tempfile.TemporaryDirectory() as bin_dir:
     env = dict(os.environ, CMBENCH_SSH=str(fake_ssh))
     for here, name in [("cmbench-b", "http_fetch/coroutines/N:200/d:1ms/server:10.77.0.1/client:10.77.0.2"),
                        ("cmbench-a", "echo/epoll/C:4/T:200ms/server:10.77.0.1/client:10.77.0.2")]:
-        r = subprocess.run(["ip", "netns", "exec", here, CMBENCH, "run", "--cell", name,
-                            "--benchmark_format=json"], capture_output=True, text=True,
-                           timeout=120, env=env)
-        e = (json.loads(r.stdout or "{}").get("benchmarks") or [{}])[0]
-        check(r.returncode == 0 and e and not e.get("error_occurred"),
-              f"{name}, run in {here} with its other side over ssh, verified: {r.stderr[-500:]} {e}")
+        e = run_cell(name, inside=here, env=env)
+        check(e and not e.get("error_occurred"),
+              f"{name}, run in {here} with its other side over ssh, verified: {e}")
 
 r = hosts("down")
 check(r.returncode == 0, "down: " + r.stderr)

@@ -82,8 +82,7 @@ int main(int argc, char** argv) {
   o.timeout = std::chrono::milliseconds(timeout);
 
   try {
-    Fd left;
-    if (!netns.empty()) left = host::enter_namespace(netns);
+    if (!netns.empty()) host::enter_namespace(netns);  // for good: no way back is needed
     if (!host_address.empty()) host::set_server_address(host::parse_address(host_address));
     if (phases) o.on_phase = [](std::string_view phase) { std::cout << phase << std::endl; };
     std::cout << load::run_load(o).to_json() << '\n';

@@ -38,11 +38,6 @@ Hosts hosts_of(const ParamValues& v) {
   return h;
 }
 
-std::string loopback_only(const ParamValues& v) {
-  if (v.text("server") == "loopback" && v.text("client") == "loopback") return "";
-  return "runs over loopback only";
-}
-
 std::string unavailable_here(const ParamValues& v) {
   for (const char* side : {"server", "client"}) {
     const std::string& name = v.text(side);

@@ -40,9 +40,6 @@ struct Hosts {
 };
 // The cell's hosts, checked (throws std::invalid_argument for sides that cannot meet).
 Hosts hosts_of(const ParamValues& v);
-// "" for a cell over loopback; else why an implementation that runs over loopback only (the
-// Python rows) has no such cell.
-std::string loopback_only(const ParamValues& v);
 
 // Workload::unavailable for a cell with hosts: "" when each of its hosts is loopback, an
 // address, or a namespace that exists; else "not available here: ..." naming the missing one
